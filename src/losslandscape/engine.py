@@ -1,0 +1,305 @@
+"""Exact cost and gradient of J as a function of two weights, recomputing only what they touch.
+
+Everything below the lower of the two chosen layers is frozen and computed once. At that layer
+only one or two rows of the pre-activation change, so the next layer is rebuilt from a frozen
+part plus at most two rank-one terms; only the layers above are recomputed densely. Samples
+whose inputs to the chosen weights are zero do not depend on them at all and are evaluated once.
+All of it is exact: the same arithmetic as a full forward pass, up to summation order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .names import Weight
+from .network import sigmoid_
+
+#: float64 elements one working array may hold; bounds memory whatever the grid and N.
+DEFAULT_CHUNK_ELEMENTS = 4_000_000
+
+
+@dataclass(frozen=True)
+class SampleGroups:
+    """Sample indices by which of the two weights they depend on."""
+
+    none: np.ndarray
+    only_a: np.ndarray
+    only_b: np.ndarray
+    both: np.ndarray
+
+
+class PairSlice:
+    """J(u, v) of a frozen network where weight `wa` = u and weight `wb` = v.
+
+    `weights` are the network's matrices (the values of the two chosen entries are ignored),
+    `x` is (N, 784) and `y` is (N, 10) one-hot.
+    """
+
+    def __init__(
+        self,
+        weights: list[np.ndarray],
+        x: np.ndarray,
+        y: np.ndarray,
+        wa: Weight,
+        wb: Weight,
+        chunk_elements: int = DEFAULT_CHUNK_ELEMENTS,
+    ) -> None:
+        if wa == wb:
+            raise ValueError("the two weights of a pair must differ")
+        self.swapped = wa.layer > wb.layer
+        self.first, self.second = (wb, wa) if self.swapped else (wa, wb)
+        self.n = x.shape[0]
+        self.chunk_elements = int(chunk_elements)
+        la = self.first.layer
+        self.last = len(weights) - 1
+        wt = [np.array(w, dtype=np.float64, copy=True) for w in weights]
+        for w in (self.first, self.second):
+            wt[w.layer][w.row, w.col] = 0.0
+        self.wt = wt
+        act = np.ascontiguousarray(x.T, dtype=np.float64)
+        for k in range(la):
+            act = sigmoid_(wt[k] @ act)
+        self.h = act  # input of layer la, shape (s_la, N), independent of both weights
+        self.yt = np.ascontiguousarray(y.T, dtype=np.float64)
+        zt = wt[la] @ act
+        rows = [self.first.row]
+        if self.second.layer == la and self.second.row != self.first.row:
+            rows.append(self.second.row)
+        self.rows = rows
+        self.zt_rows = zt[rows]  # (|R|, N) pre-activations of the varying rows, weights zeroed
+        frozen = sigmoid_(zt.copy())
+        mask = np.ones(zt.shape[0], dtype=bool)
+        mask[rows] = False
+        if la == self.last:
+            # per-sample squared error of the outputs that do not change
+            self.k_const = np.sum((self.yt[mask] - frozen[mask]) ** 2, axis=0)
+            self.y_rows = self.yt[rows]
+        else:
+            nxt = wt[la + 1]
+            self.c_next = nxt[:, mask] @ frozen[mask]  # frozen contribution to layer la+2
+            self.w_rows = np.ascontiguousarray(nxt[:, rows])  # (s_{la+2}, |R|)
+            self.frozen_next = frozen  # activations at la+1 (rows R replaced per point)
+
+    # ------------------------------------------------------------------ dependencies
+    def sample_groups(self) -> SampleGroups:
+        """Split samples by whether the first/second weight can change their cost."""
+        dep_a = self.h[self.first.col] != 0.0
+        if self.second.layer == self.first.layer:
+            dep_b = self.h[self.second.col] != 0.0
+        else:
+            dep_b = np.ones(self.n, dtype=bool)
+        if self.swapped:
+            dep_a, dep_b = dep_b, dep_a
+        idx = np.arange(self.n)
+        return SampleGroups(
+            none=idx[~dep_a & ~dep_b],
+            only_a=idx[dep_a & ~dep_b],
+            only_b=idx[~dep_a & dep_b],
+            both=idx[dep_a & dep_b],
+        )
+
+    def _width(self) -> int:
+        """Largest number of units per (point, sample) that a forward pass holds at once."""
+        la = self.first.layer
+        if la == self.last:
+            return max(len(self.rows), 1)
+        return max(self.wt[k].shape[0] for k in range(la + 1, self.last + 1))
+
+    def _chunks(self, n_points: int, n_samples: int) -> tuple[int, int]:
+        """Points and samples per block so that a block stays within chunk_elements."""
+        width = self._width()
+        per_point = width * max(n_samples, 1)
+        if per_point <= self.chunk_elements:
+            return max(1, self.chunk_elements // per_point), n_samples
+        return 1, max(1, self.chunk_elements // width)
+
+    # ------------------------------------------------------------------ forward
+    def _first_rows(self, u: np.ndarray, v: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Activations of the varying rows at layer la+1: (P, |R|, M)."""
+        f, s = self.first, self.second
+        z = np.empty((u.shape[0], len(self.rows), idx.shape[0]))
+        z[:] = self.zt_rows[:, idx]
+        z[:, 0, :] += u[:, None] * self.h[f.col, idx]
+        if s.layer == f.layer:
+            r = self.rows.index(s.row)
+            z[:, r, :] += v[:, None] * self.h[s.col, idx]
+        return z
+
+    def _forward(
+        self, u: np.ndarray, v: np.ndarray, idx: np.ndarray, keep: bool
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Per-sample squared error summed over outputs, (P, M); with keep, the activations."""
+        la, s = self.first.layer, self.second
+        z_rows = self._first_rows(u, v, idx)
+        a_rows = sigmoid_(z_rows)
+        acts: list[np.ndarray] = [a_rows]
+        if la == self.last:
+            err = self.y_rows[None, :, idx] - a_rows
+            sq = self.k_const[idx][None, :] + np.einsum("prm,prm->pm", err, err)
+            return sq, acts
+        # layer la+1: frozen part plus rank-one terms of the varying rows
+        z = np.empty((u.shape[0], self.c_next.shape[0], idx.shape[0]))
+        z[:] = self.c_next[:, idx]
+        for r in range(len(self.rows)):
+            z += self.w_rows[None, :, r, None] * a_rows[:, r, None, :]
+        k = la + 1
+        if s.layer == k:
+            z[:, s.row, :] += v[:, None] * self._act_at_first_next(a_rows, s.col, idx)
+        a = sigmoid_(z)
+        if keep:
+            acts.append(a)
+        for k in range(la + 2, self.last + 1):
+            z = np.matmul(self.wt[k], a)
+            if s.layer == k:
+                z[:, s.row, :] += v[:, None] * a[:, s.col, :]
+            a = sigmoid_(z)
+            if keep:
+                acts.append(a)
+        err = self.yt[None, :, idx] - a
+        sq = np.einsum("pom,pom->pm", err, err)
+        return sq, acts
+
+    def _act_at_first_next(self, a_rows: np.ndarray, col: int, idx: np.ndarray) -> np.ndarray:
+        """Activation of unit `col` of layer la+1 per point: varying if it is a chosen row."""
+        if col in self.rows:
+            return a_rows[:, self.rows.index(col), :]
+        return np.broadcast_to(self.frozen_next[col, idx], (a_rows.shape[0], idx.shape[0]))
+
+    def cost_sums(self, u: np.ndarray, v: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+        """Sum over samples `idx` of each sample's squared error, at points (u[p], v[p])."""
+        u, v = self._ordered(u, v)
+        if idx is None:
+            idx = np.arange(self.n)
+        return self._sums(u, v, idx)
+
+    def _ordered(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Points as flat float64 arrays in internal (first, second) order."""
+        u = np.asarray(u, dtype=np.float64).ravel()
+        v = np.asarray(v, dtype=np.float64).ravel()
+        return (v, u) if self.swapped else (u, v)
+
+    def _sums(self, u: np.ndarray, v: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """cost_sums in internal order, in memory-bounded blocks."""
+        out = np.zeros(u.shape[0])
+        if idx.shape[0] == 0:
+            return out
+        p_step, m_step = self._chunks(u.shape[0], idx.shape[0])
+        for p0 in range(0, u.shape[0], p_step):
+            sl = slice(p0, p0 + p_step)
+            for m0 in range(0, idx.shape[0], m_step):
+                sq, _ = self._forward(u[sl], v[sl], idx[m0 : m0 + m_step], keep=False)
+                out[sl] += sq.sum(axis=1)
+        return out
+
+    def cost(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """J at points (u[p], v[p]) over all N samples."""
+        return self.cost_sums(u, v) / self.n
+
+    # ------------------------------------------------------------------ grids
+    def grid(self, a_values: np.ndarray, b_values: np.ndarray) -> np.ndarray:
+        """J on numpy.meshgrid(a_values, b_values), raveled (w_a fastest)."""
+        a_values = np.asarray(a_values, dtype=np.float64)
+        b_values = np.asarray(b_values, dtype=np.float64)
+        na, nb = a_values.shape[0], b_values.shape[0]
+        la = self.first.layer
+        if la == self.last and self.second.layer == la and self.second.row != self.first.row:
+            return self._separable_grid(a_values, b_values).ravel()
+        groups = self.sample_groups()
+        total = np.zeros((nb, na))
+        total += self.cost_sums(a_values[:1], b_values[:1], groups.none)[0]
+        total += self.cost_sums(a_values, np.full(na, b_values[0]), groups.only_a)[None, :]
+        total += self.cost_sums(np.full(nb, a_values[0]), b_values, groups.only_b)[:, None]
+        if groups.both.shape[0]:
+            m1, m2 = np.meshgrid(a_values, b_values)
+            total += self.cost_sums(m1.ravel(), m2.ravel(), groups.both).reshape(nb, na)
+        return (total / self.n).ravel()
+
+    def _separable_grid(self, a_values: np.ndarray, b_values: np.ndarray) -> np.ndarray:
+        """Two output weights in different rows: J = const + f(u) + g(v), each on its axis."""
+        f, s = self.first, self.second
+        ua, vb = (b_values, a_values) if self.swapped else (a_values, b_values)
+
+        def row_term(r: int, col: int, values: np.ndarray) -> np.ndarray:
+            sums = np.zeros(values.shape[0])
+            m_step = max(1, self.chunk_elements // max(values.shape[0], 1))
+            for m0 in range(0, self.n, m_step):
+                sl = slice(m0, m0 + m_step)
+                z = self.zt_rows[r, None, sl] + values[:, None] * self.h[col, None, sl]
+                err = self.y_rows[r, None, sl] - sigmoid_(z)
+                sums += np.einsum("pm,pm->p", err, err)
+            return sums
+
+        term_first = row_term(0, f.col, ua)
+        term_second = row_term(1, s.col, vb)
+        const = float(np.sum(self.k_const))
+        if self.swapped:  # first weight runs along b (rows), second along a (columns)
+            total = const + term_first[:, None] + term_second[None, :]
+        else:
+            total = const + term_second[:, None] + term_first[None, :]
+        return total / self.n
+
+    # ------------------------------------------------------------------ gradients
+    def cost_and_grad(
+        self, u: np.ndarray, v: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """J and the gradient of J/2 with respect to (wa, wb) at points (u[p], v[p])."""
+        u, v = self._ordered(u, v)
+        groups = self.sample_groups()
+        active = np.sort(np.concatenate([groups.only_a, groups.only_b, groups.both]))
+        cost = np.zeros(u.shape[0])
+        if groups.none.shape[0]:
+            cost += self._sums(u[:1], v[:1], groups.none)[0]
+        g_first = np.zeros(u.shape[0])
+        g_second = np.zeros(u.shape[0])
+        p_step, m_step = self._chunks(u.shape[0], active.shape[0])
+        for p0 in range(0, u.shape[0], p_step):
+            sl = slice(p0, p0 + p_step)
+            for m0 in range(0, active.shape[0], m_step):
+                c, g1, g2 = self._backward(u[sl], v[sl], active[m0 : m0 + m_step])
+                cost[sl] += c
+                g_first[sl] += g1
+                g_second[sl] += g2
+        cost /= self.n
+        g_first /= self.n
+        g_second /= self.n
+        if self.swapped:
+            return cost, g_second, g_first
+        return cost, g_first, g_second
+
+    def _backward(
+        self, u: np.ndarray, v: np.ndarray, idx: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cost sums and N * d(J/2)/d(first, second) over samples idx, per point.
+
+        acts[0] holds the varying rows of layer la's output, acts[i] the output of layer la+i.
+        """
+        la, f, s = self.first.layer, self.first, self.second
+        sq, acts = self._forward(u, v, idx, keep=True)
+        out = acts[-1]
+        y = self.y_rows[None, :, idx] if la == self.last else self.yt[None, :, idx]
+        delta = (out - y) * out * (1.0 - out)  # N * d(J/2)/dz of the top layer
+        g_second = np.zeros(u.shape[0])
+        for k in range(self.last, la + 1, -1):  # dense layers down to la+2
+            a_in = acts[k - 1 - la]
+            back = np.matmul(self.wt[k].T, delta)
+            if s.layer == k:
+                g_second = np.einsum("pm,pm->p", delta[:, s.row, :], a_in[:, s.col, :])
+                back[:, s.col, :] += v[:, None] * delta[:, s.row, :]
+            delta = back * a_in * (1.0 - a_in)
+        a_rows = acts[0]
+        if la == self.last:
+            delta_rows = delta
+        else:  # layer la+1 reads the varying rows and the frozen rest of layer la's output
+            back_rows = np.einsum("sr,psm->prm", self.w_rows, delta)
+            if s.layer == la + 1:
+                a_col = self._act_at_first_next(a_rows, s.col, idx)
+                g_second = np.einsum("pm,pm->p", delta[:, s.row, :], a_col)
+                if s.col in self.rows:
+                    back_rows[:, self.rows.index(s.col), :] += v[:, None] * delta[:, s.row, :]
+            delta_rows = back_rows * a_rows * (1.0 - a_rows)
+        g_first = delta_rows[:, 0, :] @ self.h[f.col, idx]
+        if s.layer == la:
+            g_second = delta_rows[:, self.rows.index(s.row), :] @ self.h[s.col, idx]
+        return sq.sum(axis=1), g_first, g_second
