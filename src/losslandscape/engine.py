@@ -9,7 +9,9 @@ All of it is exact: the same arithmetic as a full forward pass, up to summation 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -83,8 +85,9 @@ class PairSlice:
             self.frozen_next = frozen  # activations at la+1 (rows R replaced per point)
 
     # ------------------------------------------------------------------ dependencies
-    def sample_groups(self) -> SampleGroups:
-        """Split samples by whether the first/second weight can change their cost."""
+    @cached_property
+    def groups(self) -> SampleGroups:
+        """Samples split by whether the first/second weight can change their cost."""
         dep_a = self.h[self.first.col] != 0.0
         if self.second.layer == self.first.layer:
             dep_b = self.h[self.second.col] != 0.0
@@ -206,7 +209,7 @@ class PairSlice:
         la = self.first.layer
         if la == self.last and self.second.layer == la and self.second.row != self.first.row:
             return self._separable_grid(a_values, b_values).ravel()
-        groups = self.sample_groups()
+        groups = self.groups
         total = np.zeros((nb, na))
         total += self.cost_sums(a_values[:1], b_values[:1], groups.none)[0]
         total += self.cost_sums(a_values, np.full(na, b_values[0]), groups.only_a)[None, :]
@@ -246,7 +249,7 @@ class PairSlice:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """J and the gradient of J/2 with respect to (wa, wb) at points (u[p], v[p])."""
         u, v = self._ordered(u, v)
-        groups = self.sample_groups()
+        groups = self.groups
         active = np.sort(np.concatenate([groups.only_a, groups.only_b, groups.both]))
         cost = np.zeros(u.shape[0])
         if groups.none.shape[0]:
@@ -303,3 +306,55 @@ class PairSlice:
         if s.layer == la:
             g_second = delta_rows[:, self.rows.index(s.row), :] @ self.h[s.col, idx]
         return sq.sum(axis=1), g_first, g_second
+
+    def scalar_cost_and_grad(self) -> Callable[[float, float], tuple[float, float, float]]:
+        """A fast `f(u, v) -> (J, dJ/2/du, dJ/2/dv)` for one point, for tight training loops.
+
+        Output-layer pairs get a dedicated path of a dozen vector operations over the samples
+        that depend on the weights; other pairs use cost_and_grad on one point.
+        """
+        la = self.first.layer
+        if la != self.last or self.second.layer != la:
+
+            def general(u: float, v: float) -> tuple[float, float, float]:
+                c, ga, gb = self.cost_and_grad(np.array([u]), np.array([v]))
+                return float(c[0]), float(ga[0]), float(gb[0])
+
+            return general
+        g = self.groups
+        active = np.sort(np.concatenate([g.only_a, g.only_b, g.both]))
+        # unchanged outputs of active samples, plus whole inactive samples (constant cost)
+        const = float(np.sum(self.k_const[active]))
+        const += float(self._sums(np.zeros(1), np.zeros(1), g.none)[0])
+        m = active.shape[0]
+        nr = len(self.rows)
+        base = np.ascontiguousarray(self.zt_rows[:, active]).ravel()
+        basis = np.zeros((2, nr * m))
+        basis[0, :m] = self.h[self.first.col, active]
+        r = self.rows.index(self.second.row)
+        basis[1, r * m : (r + 1) * m] = self.h[self.second.col, active]
+        y = np.ascontiguousarray(self.y_rows[:, active]).ravel()
+        inv_n = 1.0 / self.n
+        swapped = self.swapped
+        z = np.empty_like(base)
+        w = np.empty(2)
+
+        def output_pair(u: float, v: float) -> tuple[float, float, float]:
+            if swapped:
+                u, v = v, u
+            w[0] = u
+            w[1] = v
+            np.dot(w, basis, out=z)
+            np.add(z, base, out=z)
+            a = sigmoid_(z)
+            err = a - y
+            cost = (const + float(np.dot(err, err))) * inv_n
+            err *= a
+            np.subtract(a, 1.0, out=a)
+            err *= a  # (a - y) * a * (a - 1) = -N * d(J/2)/dz
+            ga, gb = (basis @ err) * -inv_n
+            if swapped:
+                return cost, float(gb), float(ga)
+            return cost, float(ga), float(gb)
+
+        return output_pair

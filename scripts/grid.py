@@ -1,0 +1,28 @@
+"""Snakemake script of rule `grid`: one loss-landscape grid."""
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", str(snakemake.threads))  # noqa: F821
+os.environ.setdefault("OMP_NUM_THREADS", str(snakemake.threads))  # noqa: F821
+
+from losslandscape.jobs import grid_job, log, setup_logging  # noqa: E402
+
+sm = snakemake  # noqa: F821
+setup_logging(sm.log[0])
+try:
+    grid_job(
+        images=sm.input.images,
+        labels=sm.input.labels,
+        output=sm.output.grid,
+        seed=int(sm.wildcards.seed),
+        n=int(sm.wildcards.n),
+        pair=sm.wildcards.pair,
+        hidden=list(sm.params.hidden),
+        a=list(sm.params.a),
+        b=list(sm.params.b),
+        resolution=int(sm.params.resolution),
+        split=sm.params.split,
+    )
+except Exception:
+    log.exception("grid job failed")
+    raise

@@ -1,0 +1,28 @@
+"""Snakemake script of rule `trajectory`: one optimizer from one start point."""
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", str(snakemake.threads))  # noqa: F821
+
+from losslandscape.jobs import log, setup_logging, trajectory_job  # noqa: E402
+
+sm = snakemake  # noqa: F821
+setup_logging(sm.log[0])
+try:
+    trajectory_job(
+        images=sm.input.images,
+        labels=sm.input.labels,
+        output=sm.output.trajectory,
+        seed=int(sm.wildcards.seed),
+        n=int(sm.wildcards.n),
+        pair=sm.wildcards.pair,
+        hidden=list(sm.params.hidden),
+        split=sm.params.split,
+        optimizer=sm.wildcards.optimizer,
+        constants=dict(sm.params.constants),
+        start=list(sm.params.start),
+        epochs=int(sm.params.epochs),
+    )
+except Exception:
+    log.exception("trajectory job failed")
+    raise

@@ -1,0 +1,118 @@
+"""Config checks: the JSON schema with messages that name key and value, then what it can't say."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .mnist import SPLIT_SIZE
+from .names import check_pair, start_name
+from .optimizers import constants as optimizer_constants
+
+
+class ConfigError(ValueError):
+    """A config value that is not allowed; the message names the key, the value and the rule."""
+
+
+def _key(path: Any) -> str:
+    """Dotted key with list indices, e.g. landscapes.pairs[0]."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _show(value: Any) -> str:
+    """A short rendering of a config value for messages."""
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def load_schema(path: str | Path) -> dict[str, Any]:
+    """The config schema as a dict."""
+    with open(path) as fh:
+        return yaml.safe_load(fh)
+
+
+def schema_errors(config: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    """Every schema violation as 'config key K = V: reason'."""
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = []
+    for err in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.path))):
+        key = _key(err.absolute_path)
+        if err.validator == "additionalProperties":
+            allowed = sorted(err.schema.get("properties", {}))
+            errors.append(f"config key {key}: {err.message}; allowed keys: {', '.join(allowed)}")
+        elif err.validator == "enum":
+            errors.append(
+                f"config key {key} = {_show(err.instance)}: allowed values are "
+                f"{', '.join(map(str, err.validator_value))}"
+            )
+        else:
+            errors.append(f"config key {key} = {_show(err.instance)}: {err.message}")
+    return errors
+
+
+def semantic_errors(config: dict[str, Any]) -> list[str]:
+    """Checks a schema cannot express: weights inside the network, ranges, N within the split."""
+    errors: list[str] = []
+    hidden = config["network"]["hidden"]
+    split = config["mnist"]["split"]
+    for section in ("landscapes", "trajectories"):
+        sec = config[section]
+        for i, pair in enumerate(sec["pairs"]):
+            why = check_pair(pair, hidden)
+            if why:
+                errors.append(
+                    f"config key {section}.pairs[{i}] = {pair!r}: {why} "
+                    f"(network 784 -> {' -> '.join(map(str, hidden))} -> 10)"
+                )
+        for i, n in enumerate(sec["n"]):
+            if n > SPLIT_SIZE[split]:
+                errors.append(
+                    f"config key {section}.n[{i}] = {n}: larger than the {split} split's "
+                    f"{SPLIT_SIZE[split]} images"
+                )
+    grid = config["landscapes"]["grid"]
+    for axis in ("a", "b"):
+        low, high = grid[axis]
+        if not low < high:
+            errors.append(
+                f"config key landscapes.grid.{axis} = {_show(grid[axis])}: needs low < high"
+            )
+    traj = config["trajectories"]
+    names: dict[str, int] = {}
+    for i, (a, b) in enumerate(traj["starts"]):
+        name = start_name(a, b)
+        if name in names:
+            errors.append(
+                f"config key trajectories.starts[{i}] = {_show([a, b])}: same file name "
+                f"{name!r} as trajectories.starts[{names[name]}]"
+            )
+        names[name] = i
+    for name, given in traj["optimizers"].items():
+        try:
+            optimizer_constants(name, given)
+        except ValueError as exc:
+            errors.append(f"config key trajectories.optimizers.{name} = {_show(given)}: {exc}")
+    return errors
+
+
+def check_schema(config: dict[str, Any], schema: dict[str, Any]) -> None:
+    """Raise ConfigError listing every schema violation."""
+    raise_if(schema_errors(config, schema))
+
+
+def check_semantics(config: dict[str, Any]) -> None:
+    """Raise ConfigError listing every semantic problem (run on a schema-valid, defaulted config)."""
+    raise_if(semantic_errors(config))
+
+
+def raise_if(errors: list[str]) -> None:
+    """Raise one ConfigError that lists all errors, if any."""
+    if errors:
+        raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(errors))

@@ -1,0 +1,105 @@
+"""Update rules for the two trained weights: the seeds' five, plus adagrad and nadam.
+
+Every rule uses only arithmetic operators, so one definition serves Python floats (a single
+trajectory, fastest in a tight loop) and numpy arrays (many starts at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+#: Each optimizer's constants and their defaults (the seeds' values where the seeds have one).
+DEFAULTS: dict[str, dict[str, float]] = {
+    "sgd": {"lr": 10.0},
+    "momentum": {"lr": 10.0, "rho": 0.9},
+    "nesterov": {"lr": 10.0, "rho": 0.9},
+    "rmsprop": {"lr": 10.0, "rho": 0.9, "eps": 0.1},
+    "adam": {"lr": 10.0, "beta1": 0.9, "beta2": 0.999, "eps": 0.1},
+    "adagrad": {"lr": 10.0, "eps": 0.1},
+    "nadam": {"lr": 10.0, "beta1": 0.9, "beta2": 0.999, "eps": 0.1},
+}
+
+NAMES = tuple(DEFAULTS)
+
+Step = Callable[[Any, Any, int], Any]
+
+
+def constants(name: str, given: dict[str, float] | None) -> dict[str, float]:
+    """The optimizer's full constants: defaults overridden by `given`; unknown keys are errors."""
+    if name not in DEFAULTS:
+        raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(NAMES)}")
+    given = dict(given or {})
+    unknown = sorted(set(given) - set(DEFAULTS[name]))
+    if unknown:
+        raise ValueError(
+            f"optimizer {name!r} has no constant(s) {unknown}; allowed: {sorted(DEFAULTS[name])}"
+        )
+    return {**DEFAULTS[name], **{k: float(v) for k, v in given.items()}}
+
+
+def make_step(name: str, c: dict[str, float]) -> Step:
+    """A stateful update `step(w, g, t) -> new w` for one weight (t = 1, 2, ... counts updates).
+
+    Call one step function per trained weight; state starts at zero as in the seeds.
+    """
+    c = constants(name, c)
+    lr = c["lr"]
+    state: dict[str, Any] = {"v": 0.0, "s": 0.0, "m": 0.0}
+
+    if name == "sgd":
+
+        def step(w: Any, g: Any, t: int) -> Any:
+            return w - lr * g
+
+    elif name == "momentum":
+        rho = c["rho"]
+
+        def step(w: Any, g: Any, t: int) -> Any:
+            state["v"] = rho * state["v"] + g
+            return w - lr * state["v"]
+
+    elif name == "nesterov":
+        rho = c["rho"]
+
+        def step(w: Any, g: Any, t: int) -> Any:
+            old = state["v"]
+            state["v"] = rho * old - lr * g
+            return w + state["v"] + rho * (state["v"] - old)
+
+    elif name == "rmsprop":
+        rho, eps = c["rho"], c["eps"]
+
+        def step(w: Any, g: Any, t: int) -> Any:
+            state["s"] = rho * state["s"] + (1 - rho) * g * g
+            return w - lr * g / (state["s"] ** 0.5 + eps)
+
+    elif name == "adam":
+        b1, b2, eps = c["beta1"], c["beta2"], c["eps"]
+
+        def step(w: Any, g: Any, t: int) -> Any:
+            state["m"] = b1 * state["m"] + (1 - b1) * g
+            state["s"] = b2 * state["s"] + (1 - b2) * g * g
+            m_hat = state["m"] / (1 - b1**t)
+            s_hat = state["s"] / (1 - b2**t)
+            return w - lr * m_hat / (s_hat**0.5 + eps)
+
+    elif name == "adagrad":
+        eps = c["eps"]
+
+        def step(w: Any, g: Any, t: int) -> Any:
+            state["s"] = state["s"] + g * g
+            return w - lr * g / (state["s"] ** 0.5 + eps)
+
+    else:  # nadam
+        b1, b2, eps = c["beta1"], c["beta2"], c["eps"]
+
+        def step(w: Any, g: Any, t: int) -> Any:
+            state["m"] = b1 * state["m"] + (1 - b1) * g
+            state["s"] = b2 * state["s"] + (1 - b2) * g * g
+            m_hat = state["m"] / (1 - b1**t)
+            s_hat = state["s"] / (1 - b2**t)
+            look = b1 * m_hat + (1 - b1) * g / (1 - b1**t)
+            return w - lr * look / (s_hat**0.5 + eps)
+
+    return step

@@ -1,0 +1,147 @@
+"""Plain containers for what is rendered: a cost landscape and optimizer trajectories."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+_WEIGHT = re.compile(r"^w(\d+)-(\d+)-(\d+)$")
+_START = re.compile(r"^a(-?[0-9.eE+-]+|nan|inf|-inf)_b(-?[0-9.eE+-]+|nan|inf|-inf)$")
+
+
+def weight_label(name: str) -> str:
+    """Return the display label of a weight name, e.g. ``w2-5-250`` -> ``w2[5,250]``."""
+    match = _WEIGHT.match(name)
+    if match is None:
+        return name
+    layer, row, col = match.groups()
+    return f"w{layer}[{row},{col}]"
+
+
+def pair_labels(pair: str) -> tuple[str, str]:
+    """Return the display labels of a pair name such as ``w2-5-250_w2-5-251``."""
+    parts = pair.split("_")
+    if len(parts) != 2:
+        raise ValueError(f"pair {pair!r} is not of the form '<weight>_<weight>'")
+    return weight_label(parts[0]), weight_label(parts[1])
+
+
+def start_label(name: str) -> str:
+    """Return the display label of a start name, e.g. ``a-9_b15`` -> ``start (-9, 15)``."""
+    match = _START.match(name)
+    if match is None:
+        return name
+    return f"start ({match.group(1)}, {match.group(2)})"
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """A cost grid: ``z[i, j]`` is the cost at ``(a[j], b[i])`` (rows indexed by b)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    z: np.ndarray
+    label_a: str = "$w_a$"
+    label_b: str = "$w_b$"
+    seed: int | None = None
+    n: int | None = None
+
+    def __post_init__(self) -> None:
+        """Check the shapes."""
+        if self.z.shape != (len(self.b), len(self.a)):
+            raise ValueError(
+                f"cost grid shape {self.z.shape} does not match len(b), len(a) = "
+                f"{len(self.b)}, {len(self.a)}"
+            )
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        pair: str | None = None,
+        seed: int | None = None,
+        n: int | None = None,
+    ) -> Landscape:
+        """Build from a grid table (columns w_a, w_b, cost in meshgrid ravel order)."""
+        for column in ("w_a", "w_b", "cost"):
+            if column not in frame.columns:
+                raise ValueError(f"grid table lacks column {column!r}")
+        a = pd.unique(frame["w_a"].to_numpy(dtype=np.float64))
+        b = pd.unique(frame["w_b"].to_numpy(dtype=np.float64))
+        if len(a) * len(b) != len(frame):
+            raise ValueError(
+                f"grid table has {len(frame)} rows, expected len(unique w_a) * len(unique w_b)"
+                f" = {len(a)} * {len(b)}"
+            )
+        wa = frame["w_a"].to_numpy(dtype=np.float64).reshape(len(b), len(a))
+        if not np.array_equal(wa[0], a):
+            raise ValueError("grid table is not in numpy.meshgrid ravel order (w_a fastest)")
+        z = frame["cost"].to_numpy(dtype=np.float64).reshape(len(b), len(a))
+        labels = pair_labels(pair) if pair else ("$w_a$", "$w_b$")
+        return cls(np.asarray(a), np.asarray(b), z, labels[0], labels[1], seed, n)
+
+    @property
+    def mesh(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the meshgrid (A, B) matching ``z``."""
+        return np.meshgrid(self.a, self.b)
+
+    @property
+    def zrange(self) -> tuple[float, float]:
+        """Return the finite minimum and maximum cost of the grid."""
+        finite = self.z[np.isfinite(self.z)]
+        if finite.size == 0:
+            return 0.0, 1.0
+        lo, hi = float(finite.min()), float(finite.max())
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        return lo, hi
+
+
+@dataclass(frozen=True)
+class Track:
+    """One trajectory: row k holds the state after ``epoch[k]`` updates and its cost."""
+
+    epoch: np.ndarray
+    w_a: np.ndarray
+    w_b: np.ndarray
+    cost: np.ndarray
+    name: str = ""
+    label: str = ""
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, name: str = "", label: str | None = None) -> Track:
+        """Build from a trajectory table (columns epoch, w_a, w_b, cost)."""
+        for column in ("epoch", "w_a", "w_b", "cost"):
+            if column not in frame.columns:
+                raise ValueError(f"trajectory table lacks column {column!r}")
+        if len(frame) == 0:
+            raise ValueError("trajectory table is empty")
+        epoch = frame["epoch"].to_numpy(dtype=np.int64)
+        if np.any(np.diff(epoch) <= 0):
+            raise ValueError("trajectory epochs are not strictly increasing")
+        return cls(
+            epoch=epoch,
+            w_a=frame["w_a"].to_numpy(dtype=np.float64),
+            w_b=frame["w_b"].to_numpy(dtype=np.float64),
+            cost=frame["cost"].to_numpy(dtype=np.float64),
+            name=name,
+            label=name if label is None else label,
+        )
+
+    @property
+    def last_epoch(self) -> int:
+        """Return the epoch of the last stored row."""
+        return int(self.epoch[-1])
+
+    def upto(self, epoch: int) -> int:
+        """Return how many rows have ``epoch <= epoch`` (at least 1)."""
+        return max(1, int(np.searchsorted(self.epoch, epoch, side="right")))
+
+
+def last_epoch(tracks: Sequence[Track]) -> int:
+    """Return the largest last epoch among ``tracks``."""
+    return max(t.last_epoch for t in tracks)

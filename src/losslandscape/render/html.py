@@ -1,0 +1,376 @@
+"""Interactive plotly page (German notebook): animated 3D surface, contour with loss graph.
+
+The page is self-contained (plotly.js inline, no CDN) and deterministic: fixed div ids, no
+timestamps, provenance in ``<meta name="losslandscape-provenance">``.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from matplotlib import colormaps
+from plotly.subplots import make_subplots
+
+from .data import Landscape, Track, last_epoch
+from .figures import TrackStyle, track_styles
+from .options import resolve_options, select_frames
+from .output import write_text
+
+PathLike = str | os.PathLike[str]
+SURFACE_DIV = "losslandscape-surface"
+CONTOUR_DIV = "losslandscape-contour"
+_DASH = {"solid": "solid", "dashed": "dash", "dashdot": "dashdot", "dotted": "dot"}
+
+
+def colorscale(name: str | None) -> Any:
+    """Return a plotly colorscale: a plotly name, None, or sampled from 'mpl:<cmap>'."""
+    if name is None or not str(name).startswith("mpl:"):
+        return name
+    cmap = colormaps[str(name)[4:]]
+    steps = np.linspace(0.0, 1.0, 11)
+    scale = []
+    for pos in steps:
+        r, g, b, _ = cmap(float(pos))
+        scale.append([float(pos), f"rgb({round(r * 255)},{round(g * 255)},{round(b * 255)})"])
+    return scale
+
+
+def thin_indices(track: Track, max_points: int) -> np.ndarray:
+    """Return row indices that keep a path's shape with at most ~max_points points."""
+    n = len(track.epoch)
+    if n <= max_points:
+        return np.arange(n)
+    steps = []
+    for values in (track.w_a, track.w_b, track.cost, track.epoch.astype(np.float64)):
+        finite = values[np.isfinite(values)]
+        span = float(finite.max() - finite.min()) if finite.size else 0.0
+        diff = np.abs(np.diff(values))
+        steps.append(np.nan_to_num(diff / span if span > 0 else diff * 0.0))
+    arc = np.concatenate([[0.0], np.cumsum(np.sum(steps, axis=0))])
+    levels = np.linspace(0.0, arc[-1], max_points)
+    picked = np.searchsorted(arc, levels, side="left")
+    return np.unique(np.concatenate([[0], np.clip(picked, 0, n - 1), [n - 1]]))
+
+
+def _anim_controls(frames: Sequence[int], o: Mapping[str, Any]) -> tuple[list, list]:
+    """Return the notebook's Play/Pause buttons and epoch slider."""
+    duration = int(o["frame_duration"])
+    transition = int(o["transition_duration"])
+    buttons = [
+        {
+            "buttons": [
+                {
+                    "args": [
+                        None,
+                        {
+                            "frame": {"duration": duration, "redraw": True},
+                            "fromcurrent": True,
+                            "transition": {"duration": transition, "easing": "quadratic-in-out"},
+                        },
+                    ],
+                    "label": "Play",
+                    "method": "animate",
+                },
+                {
+                    "args": [
+                        [None],
+                        {
+                            "frame": {"duration": 0, "redraw": True},
+                            "mode": "immediate",
+                            "transition": {"duration": 0},
+                        },
+                    ],
+                    "label": "Pause",
+                    "method": "animate",
+                },
+            ],
+            "direction": "left",
+            "pad": {"r": 10, "t": 87},
+            "showactive": False,
+            "type": "buttons",
+            "x": 0.1,
+            "xanchor": "right",
+            "y": 0,
+            "yanchor": "top",
+        }
+    ]
+    steps = [
+        {
+            "args": [
+                [str(epoch)],
+                {
+                    "frame": {"duration": transition, "redraw": True},
+                    "mode": "immediate",
+                    "transition": {"duration": 1},
+                },
+            ],
+            "label": str(epoch),
+            "method": "animate",
+        }
+        for epoch in frames
+    ]
+    slider = {
+        "active": 0,
+        "yanchor": "top",
+        "xanchor": "left",
+        "currentvalue": {
+            "font": {"size": 20},
+            "prefix": "Epoch: ",
+            "visible": True,
+            "xanchor": "right",
+        },
+        "transition": {"duration": transition, "easing": "cubic-in-out"},
+        "pad": {"b": 10, "t": 50},
+        "len": 0.9,
+        "x": 0.1,
+        "y": 0,
+        "steps": steps,
+    }
+    return buttons, [slider]
+
+
+class _Paths:
+    """Per-track thinned rows, sliced per frame epoch (the current point is always exact)."""
+
+    def __init__(self, tracks: Sequence[Track], max_points: int) -> None:
+        """Precompute thinned row indices."""
+        self.tracks = list(tracks)
+        self.kept = [thin_indices(t, max_points) for t in tracks]
+
+    def rows(self, i: int, epoch: int) -> np.ndarray:
+        """Return the rows of track i drawn at ``epoch``."""
+        k = self.tracks[i].upto(epoch)
+        kept = self.kept[i]
+        rows = kept[kept < k - 1]
+        return np.concatenate([rows, [k - 1]])
+
+
+def _surface_figure(
+    land: Landscape,
+    tracks: Sequence[Track],
+    styles: Sequence[TrackStyle],
+    frames: Sequence[int],
+    paths: _Paths,
+    o: Mapping[str, Any],
+    title: str,
+) -> go.Figure:
+    """Return the animated 3D surface with paths and current-point markers."""
+    lift = float(o["z_lift"])
+    surface = go.Surface(
+        x=land.a,
+        y=land.b,
+        z=land.z,
+        colorscale=colorscale(o["surface_colorscale"]),
+        name="loss landscape",
+        showscale=False,
+    )
+    if o["project_contours"]:
+        surface.update(
+            contours_z={
+                "show": True,
+                "usecolormap": True,
+                "highlightcolor": "limegreen",
+                "project_z": True,
+            }
+        )
+
+    def traces(epoch: int) -> list[Any]:
+        out: list[Any] = []
+        for i, (track, st) in enumerate(zip(tracks, styles, strict=True)):
+            rows = paths.rows(i, epoch)
+            out.append(
+                go.Scatter3d(
+                    x=track.w_a[rows],
+                    y=track.w_b[rows],
+                    z=track.cost[rows] * lift,
+                    mode="lines",
+                    line={"color": st.color, "width": o["line_width"], "dash": _DASH[st.linestyle]},
+                    name=st.label,
+                    legendgroup=st.label,
+                )
+            )
+            last = rows[-1:]
+            out.append(
+                go.Scatter3d(
+                    x=track.w_a[last],
+                    y=track.w_b[last],
+                    z=track.cost[last] * lift,
+                    mode="markers",
+                    marker={"color": st.marker_color, "size": o["marker_size"]},
+                    name=f"{st.label} (current)",
+                    legendgroup=st.label,
+                    showlegend=False,
+                )
+            )
+        return out
+
+    fig = go.Figure(data=[surface, *traces(frames[0])])
+    indices = list(range(1, 1 + 2 * len(tracks)))
+    fig.frames = [go.Frame(data=traces(e), traces=indices, name=str(e)) for e in frames]
+    buttons, sliders = _anim_controls(frames, o)
+    zlo, zhi = land.zrange
+    eye = o["camera_eye"]
+    fig.update_layout(
+        title=title,
+        width=int(o["width"]),
+        height=int(o["height"]),
+        margin={"l": 15, "r": 20, "b": 15, "t": 60},
+        legend={"yanchor": "top", "y": 0.99, "xanchor": "left", "x": 0.01},
+        scene={
+            "camera": {"eye": {"x": eye[0], "y": eye[1], "z": eye[2]}},
+            "xaxis": {"title": {"text": land.label_a}, "range": [land.a.min(), land.a.max()]},
+            "yaxis": {"title": {"text": land.label_b}, "range": [land.b.min(), land.b.max()]},
+            "zaxis": {"title": {"text": "costs"}, "range": [zlo, zhi + (zhi - zlo) * 0.05]},
+        },
+        updatemenus=buttons,
+        sliders=sliders,
+    )
+    return fig
+
+
+def _contour_figure(
+    land: Landscape,
+    tracks: Sequence[Track],
+    styles: Sequence[TrackStyle],
+    frames: Sequence[int],
+    paths: _Paths,
+    o: Mapping[str, Any],
+) -> go.Figure:
+    """Return the animated contour plot (paths) above the loss graph."""
+    fig = make_subplots(rows=2, cols=1, subplot_titles=("Contour plot", "Loss graph"))
+    fig.add_trace(
+        go.Contour(
+            x=land.a,
+            y=land.b,
+            z=land.z,
+            connectgaps=True,
+            colorscale=colorscale(o["contour_colorscale"]),
+            showscale=False,
+            name="loss landscape",
+        ),
+        row=1,
+        col=1,
+    )
+
+    def traces(epoch: int) -> list[Any]:
+        out: list[Any] = []
+        for i, (track, st) in enumerate(zip(tracks, styles, strict=True)):
+            rows = paths.rows(i, epoch)
+            dash = _DASH[st.linestyle]
+            out.append(
+                go.Scatter(
+                    x=track.epoch[rows],
+                    y=track.cost[rows],
+                    mode="lines",
+                    line={"color": st.color, "dash": dash},
+                    name=st.label,
+                    legendgroup=st.label,
+                    showlegend=False,
+                    xaxis="x2",
+                    yaxis="y2",
+                )
+            )
+            out.append(
+                go.Scatter(
+                    x=track.w_a[rows],
+                    y=track.w_b[rows],
+                    mode="lines",
+                    line={"color": st.color, "width": o["line_width"], "dash": dash},
+                    name=st.label,
+                    legendgroup=st.label,
+                    xaxis="x",
+                    yaxis="y",
+                )
+            )
+            last = rows[-1:]
+            out.append(
+                go.Scatter(
+                    x=track.w_a[last],
+                    y=track.w_b[last],
+                    mode="markers",
+                    marker={"color": st.marker_color, "size": o["marker_size"]},
+                    name=f"{st.label} (current)",
+                    legendgroup=st.label,
+                    showlegend=False,
+                    xaxis="x",
+                    yaxis="y",
+                )
+            )
+        return out
+
+    fig.add_traces(traces(frames[0]))
+    indices = list(range(1, 1 + 3 * len(tracks)))
+    fig.frames = [go.Frame(data=traces(e), traces=indices, name=str(e)) for e in frames]
+    buttons, sliders = _anim_controls(frames, o)
+    costs = np.concatenate([t.cost[: t.upto(frames[-1])] for t in tracks])
+    costs = costs[np.isfinite(costs)]
+    lo, hi = (float(costs.min()), float(costs.max())) if costs.size else (0.0, 1.0)
+    pad = 0.05 * (hi - lo) if hi > lo else 0.5
+    fig.update_xaxes(title_text=land.label_a, range=[land.a.min(), land.a.max()], row=1, col=1)
+    fig.update_yaxes(title_text=land.label_b, range=[land.b.min(), land.b.max()], row=1, col=1)
+    fig.update_xaxes(title_text="Epochs", range=[0, max(frames[-1], 1)], row=2, col=1)
+    fig.update_yaxes(title_text="Costs", range=[lo - pad, hi + pad], row=2, col=1)
+    fig.update_layout(
+        height=int(o["contour_height"]),
+        width=int(o["width"]),
+        updatemenus=buttons,
+        sliders=sliders,
+    )
+    return fig
+
+
+def render_html(
+    landscape: Landscape,
+    tracks: Sequence[Track],
+    html_path: PathLike,
+    *,
+    style: str = "starts",
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+    title: str | None = None,
+) -> list[int]:
+    """Write a self-contained interactive page; return the frame epochs."""
+    if not tracks:
+        raise ValueError("render_html needs at least one trajectory")
+    opts = resolve_options(options)
+    o = opts["html"]
+    styles = track_styles(tracks, style, opts["styles"])
+    frames = select_frames(o["frames"], last_epoch(tracks))
+    paths = _Paths(tracks, int(o["max_path_points"]))
+    if title is None:
+        bits = [f"seed {landscape.seed}"] if landscape.seed is not None else []
+        if landscape.n is not None:
+            bits.append(f"N: {landscape.n:,}")
+        bits.append(f"{landscape.label_a}, {landscape.label_b}")
+        title = "Loss landscape and trajectories: " + ", ".join(bits)
+    surface = _surface_figure(landscape, tracks, styles, frames, paths, o, title)
+    contour = _contour_figure(landscape, tracks, styles, frames, paths, o)
+    config = {"displaylogo": False}
+    part1 = surface.to_html(
+        full_html=False,
+        include_plotlyjs=True,
+        div_id=SURFACE_DIV,
+        auto_play=False,
+        config=config,
+    )
+    part2 = contour.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=CONTOUR_DIV,
+        auto_play=False,
+        config=config,
+    )
+    esc = html_lib.escape
+    page = (
+        '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="losslandscape-provenance" content="{esc(provenance, quote=True)}">\n'
+        f"<title>{esc(title)}</title>\n</head>\n<body>\n"
+        f"{part1}\n{part2}\n</body>\n</html>\n"
+    )
+    write_text(html_path, page)
+    return frames

@@ -1,0 +1,248 @@
+"""Render options: the defaults that reproduce the seeds' look, merging and frame selection.
+
+Keys of ``DEFAULT_RENDER`` (every value is plain JSON; defaults = the seeds' look).
+
+surfaces  (article Fig. 3, one 3D panel per N side by side)
+    panel_size [w, h] inches per panel (seeds: 10 x 7.5 for two panels); dpi;
+    elev (30); azims: one azimuth per panel, cycled ([-20, -30]); cmap ("terrain");
+    alpha (0.75); label_fontsize (20); tick_labelsize (12); title_fontsize (15);
+    labelpad / tickpad: [x, y, z] paddings as the seeds'.
+contour  (static filled contour + dashed black contour lines + trajectories)
+    figsize; dpi; cmap; line_levels: number of dashed black contour lines (21);
+    fill_levels: number of filled levels (null = matplotlib's automatic choice, as the seeds);
+    fill_alpha (0.85); linewidth (2); marker_size of start markers in points (13);
+    label_fontsize; tick_labelsize; title_fontsize; legend_fontsize.
+descent_3d  (article Fig. 5: surface + growing paths, GIF + last-frame PNG)
+    figsize ([10, 10]); dpi (100); elev (30); azim (-10); zlim: [lo, hi] or null = the
+    surface's range; cmap; alpha; linewidth; marker_size of the current-point marker (15);
+    start_marker_size; legend_loc: legend position in axes coordinates ([0.25, 0.8]);
+    legend_fontsize (17); label_fontsize (27); tick_labelsize (17); labelpad; tickpad;
+    frames: list of [start, stop, step] ranges (Python range semantics; stop null = through
+    the last epoch) or single epochs, concatenated, de-duplicated and clipped to the longest
+    trajectory (article: [[0, 200, 20], [200, 9000, 100]] = 98 frames of 10,000 epochs);
+    fps: GIF frames per second (10: the seeds' interval=5 ms is below the GIF minimum, which
+    browsers play at 100 ms per frame); loop: GIF loop count (0 = forever).
+descent_2d  (article Fig. 6: contour with paths above, loss versus epoch below)
+    figsize; dpi; cmap; line_levels; fill_levels; fill_alpha; linewidth; marker_size;
+    label_fontsize (25); loss_label_fontsize (22); tick_labelsize (17); legend_fontsize;
+    legend_loc: matplotlib legend location of the "epochs: k" legend ("upper right");
+    frames (article: [[0, 9000, 100]]); fps; loop.
+compare_3d, compare_2d  (German notebook: every optimizer from one start, one colour each)
+    the keys of descent_3d / descent_2d; frames default to the notebook's range(0, 1000, 20).
+rotation  (article Fig. 7/8: the surface turning in azimuth)
+    figsize ([8, 8]); dpi (75); elev (30); azim_start (-60); degrees turned (360);
+    n_frames (72); cmap; alpha; fps; loop; title_fontsize; label_fontsize; tick_labelsize;
+    labelpad; tickpad.
+html  (plotly, German notebook: 3D surface + paths, then contour with loss graph below)
+    frames (notebook: [[0, 1000, 20]]); width, height (800) of the 3D figure; contour_height
+    (1000); camera_eye [x, y, z] ([2, -2, 2]); surface_colorscale (null = plotly's default,
+    as the notebook; a plotly name, or "mpl:<name>" to sample a matplotlib colormap);
+    contour_colorscale ("hsv", as the notebook); project_contours: z contours projected on
+    the surface (true); z_lift: paths drawn at cost * z_lift so they float above the surface
+    (notebook: 1.001); line_width (5); marker_size (10); frame_duration and
+    transition_duration in ms (500, 300); max_path_points: paths are thinned to at most this
+    many points per frame (keeps the file small; the current point is always exact).
+styles  (shared by every figure kind)
+    start_color ("black") and start_linestyles (["dashed", "dashdot", "dotted"], cycled):
+    the article's look for several starts; optimizer_colors: name -> [line colour, marker
+    colour] (notebook: SGD red, momentum green, Nesterov blue, RMSProp yellow, Adam pink;
+    ours: AdaGrad dark orange, NAdam purple); optimizer_labels: name -> legend text;
+    fallback_colors for unknown optimizer names.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+#: Frame list of the article's Figure 5: ``range(0, 200, 20) + range(200, 9000, 100)``.
+ARTICLE_3D_FRAMES: list[list[int]] = [[0, 200, 20], [200, 9000, 100]]
+#: Frame list of the article's Figure 6: ``range(0, 9000, 100)``.
+ARTICLE_2D_FRAMES: list[list[int]] = [[0, 9000, 100]]
+#: Frame list of the German notebook's optimizer comparison: ``range(0, epochs=1000, 20)``.
+NOTEBOOK_FRAMES: list[list[int]] = [[0, 1000, 20]]
+
+_AXES_3D: dict[str, Any] = {
+    "label_fontsize": 27,
+    "tick_labelsize": 17,
+    "labelpad": [17, 5, -35],
+    "tickpad": [12, 0, 8],
+}
+
+_ANIM_3D: dict[str, Any] = {
+    "figsize": [10.0, 10.0],
+    "dpi": 100,
+    "elev": 30.0,
+    "azim": -10.0,
+    "zlim": None,
+    "cmap": "terrain",
+    "alpha": 0.75,
+    "linewidth": 2.0,
+    "marker_size": 15.0,
+    "start_marker_size": 8.0,
+    "legend_loc": [0.25, 0.8],
+    "legend_fontsize": 17,
+    "fps": 10.0,
+    "loop": 0,
+    **_AXES_3D,
+}
+
+_ANIM_2D: dict[str, Any] = {
+    "figsize": [10.0, 10.0],
+    "dpi": 100,
+    "cmap": "terrain",
+    "line_levels": 21,
+    "fill_levels": None,
+    "fill_alpha": 0.85,
+    "linewidth": 2.0,
+    "marker_size": 13.0,
+    "label_fontsize": 25,
+    "loss_label_fontsize": 22,
+    "tick_labelsize": 17,
+    "legend_fontsize": 17,
+    "legend_loc": "upper right",
+    "fps": 10.0,
+    "loop": 0,
+}
+
+DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
+    {
+        "surfaces": {
+            "panel_size": [5.0, 7.5],
+            "dpi": 100,
+            "elev": 30.0,
+            "azims": [-20.0, -30.0],
+            "cmap": "terrain",
+            "alpha": 0.75,
+            "label_fontsize": 20,
+            "tick_labelsize": 12,
+            "title_fontsize": 15,
+            "labelpad": [9, -5, -30],
+            "tickpad": [5, -5, 5],
+        },
+        "contour": {
+            "figsize": [10.0, 8.0],
+            "dpi": 100,
+            "cmap": "terrain",
+            "line_levels": 21,
+            "fill_levels": None,
+            "fill_alpha": 0.85,
+            "linewidth": 2.0,
+            "marker_size": 13.0,
+            "label_fontsize": 25,
+            "tick_labelsize": 17,
+            "title_fontsize": 17,
+            "legend_fontsize": 13,
+        },
+        "descent_3d": {**_ANIM_3D, "frames": ARTICLE_3D_FRAMES},
+        "descent_2d": {**_ANIM_2D, "frames": ARTICLE_2D_FRAMES},
+        "compare_3d": {**_ANIM_3D, "frames": NOTEBOOK_FRAMES, "legend_loc": [0.05, 0.72]},
+        "compare_2d": {**_ANIM_2D, "frames": NOTEBOOK_FRAMES},
+        "rotation": {
+            "figsize": [8.0, 8.0],
+            "dpi": 75,
+            "elev": 30.0,
+            "azim_start": -60.0,
+            "degrees": 360.0,
+            "n_frames": 72,
+            "cmap": "terrain",
+            "alpha": 0.75,
+            "fps": 10.0,
+            "loop": 0,
+            "title_fontsize": 17,
+            "label_fontsize": 20,
+            "tick_labelsize": 12,
+            "labelpad": [12, 12, 8],
+            "tickpad": [4, 4, 6],
+        },
+        "html": {
+            "frames": NOTEBOOK_FRAMES,
+            "width": 800,
+            "height": 800,
+            "contour_height": 1000,
+            "camera_eye": [2.0, -2.0, 2.0],
+            "surface_colorscale": None,
+            "contour_colorscale": "hsv",
+            "project_contours": True,
+            "z_lift": 1.001,
+            "line_width": 5,
+            "marker_size": 10,
+            "frame_duration": 500,
+            "transition_duration": 300,
+            "max_path_points": 400,
+        },
+        "styles": {
+            "start_color": "black",
+            "start_linestyles": ["dashed", "dashdot", "dotted"],
+            "optimizer_colors": {
+                "sgd": ["red", "darkred"],
+                "momentum": ["green", "darkgreen"],
+                "nesterov": ["blue", "darkblue"],
+                "rmsprop": ["yellow", "yellow"],
+                "adam": ["pink", "pink"],
+                "adagrad": ["darkorange", "orangered"],
+                "nadam": ["purple", "indigo"],
+            },
+            "optimizer_labels": {
+                "sgd": "SGD",
+                "momentum": "SGD-Momentum",
+                "nesterov": "Nesterov-SGD",
+                "rmsprop": "RMSProp",
+                "adam": "Adam",
+                "adagrad": "AdaGrad",
+                "nadam": "NAdam",
+            },
+            "fallback_colors": ["cyan", "magenta", "olive", "brown", "gray"],
+        },
+    }
+)
+
+
+def _merge(base: Any, override: Any, where: str) -> Any:
+    """Deep-merge ``override`` onto ``base``; unknown keys raise ``ValueError``."""
+    if isinstance(base, dict) and isinstance(override, Mapping):
+        out = copy.deepcopy(base)
+        for key, value in override.items():
+            if key not in base:
+                allowed = ", ".join(sorted(base))
+                raise ValueError(f"unknown render option {where}{key!r} (allowed: {allowed})")
+            # Free-form maps: any optimizer name may be added.
+            if key in ("optimizer_colors", "optimizer_labels") and isinstance(value, Mapping):
+                merged = copy.deepcopy(base[key])
+                merged.update(copy.deepcopy(dict(value)))
+                out[key] = merged
+            else:
+                out[key] = _merge(base[key], value, f"{where}{key}.")
+        return out
+    return copy.deepcopy(override)
+
+
+def resolve_options(options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return DEFAULT_RENDER deep-merged with (partial) ``options``."""
+    return _merge(DEFAULT_RENDER, options or {}, "")
+
+
+def select_frames(spec: Sequence[Any], last_epoch: int) -> list[int]:
+    """Expand a frame spec (ranges [start, stop, step] or ints) clipped to ``last_epoch``."""
+    frames: list[int] = []
+    seen: set[int] = set()
+    for item in spec:
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            values: Sequence[int] = [int(item)]
+        elif isinstance(item, Sequence) and len(item) in (2, 3):
+            start = int(item[0])
+            stop = last_epoch + 1 if item[1] is None else int(item[1])
+            step = int(item[2]) if len(item) == 3 else 1
+            if step <= 0:
+                raise ValueError(f"frame range step must be positive, got {list(item)}")
+            values = range(start, stop, step)
+        else:
+            raise ValueError(f"bad frame spec item {item!r}: use [start, stop, step] or an int")
+        for value in values:
+            if 0 <= value <= last_epoch and value not in seen:
+                seen.add(value)
+                frames.append(value)
+    if not frames:
+        frames = [last_epoch]
+    return frames

@@ -1,0 +1,129 @@
+"""Deterministic, atomic file output: PNG (matplotlib or RGB array), GIF (PillowWriter), text."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.animation import PillowWriter
+from matplotlib.figure import Figure
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; move it onto ``path`` only on success."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write UTF-8 text atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def save_figure_png(fig: Figure, path: str | os.PathLike[str], provenance: str) -> None:
+    """Save a matplotlib figure as PNG without software/date metadata, with provenance."""
+    metadata = {"Software": None, "Description": provenance or None}
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=fig.dpi, metadata=metadata)
+
+
+def save_rgb_png(rgb: np.ndarray, path: str | os.PathLike[str], provenance: str) -> None:
+    """Save an RGB(A) array as PNG with only the provenance text chunk."""
+    info = PngInfo()
+    if provenance:
+        info.add_text("Description", provenance)
+    with atomic_path(path) as tmp:
+        Image.fromarray(np.ascontiguousarray(rgb)).save(tmp, format="PNG", pnginfo=info)
+
+
+def canvas_rgb(fig: Figure) -> np.ndarray:
+    """Return a copy of the figure canvas' current pixels as an RGB array."""
+    return np.asarray(fig.canvas.buffer_rgba())[:, :, :3].copy()  # type: ignore[attr-defined]
+
+
+class ProvenancePillowWriter(PillowWriter):
+    """PillowWriter that takes ready pixels, maps them to one shared palette, adds a comment."""
+
+    def __init__(
+        self,
+        fps: float = 10.0,
+        comment: str = "",
+        loop: int = 0,
+        palette: Image.Image | None = None,
+    ) -> None:
+        """Store the GIF comment, loop count and the shared palette image."""
+        super().__init__(fps=fps)
+        self._comment = comment
+        self._loop = int(loop)
+        self._palette = palette
+
+    def grab_rgb(self, rgb: np.ndarray) -> None:
+        """Append one frame given as an RGB array (no figure redraw)."""
+        image = Image.fromarray(rgb)
+        if self._palette is not None:
+            image = image.quantize(palette=self._palette, dither=Image.Dither.NONE)
+        self._frames.append(image)
+
+    def finish(self) -> None:
+        """Write all frames, with the provenance as GIF comment."""
+        extra = {"comment": self._comment.encode("utf-8")} if self._comment else {}
+        self._frames[0].save(
+            self.outfile,
+            format="GIF",
+            save_all=True,
+            append_images=self._frames[1:],
+            duration=int(round(1000 / self.fps)),
+            loop=self._loop,
+            **extra,
+        )
+
+
+def shared_palette(samples: Sequence[np.ndarray], colors: int = 256) -> Image.Image:
+    """Return a palette image (mode P) fitted to a few representative RGB frames."""
+    stacked = np.concatenate([np.asarray(s) for s in samples], axis=0)
+    return Image.fromarray(stacked).quantize(
+        colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    )
+
+
+def write_gif(
+    fig: Figure,
+    gif_path: str | os.PathLike[str],
+    png_path: str | os.PathLike[str] | None,
+    render_frame: Callable[[int], np.ndarray],
+    n_frames: int,
+    *,
+    fps: float,
+    loop: int,
+    provenance: str,
+) -> None:
+    """Write ``n_frames`` frames from ``render_frame(i) -> RGB`` as GIF, last one also as PNG."""
+    if n_frames < 1:
+        raise ValueError("an animation needs at least one frame")
+    picks = sorted({0, n_frames // 2, n_frames - 1})
+    samples = {i: render_frame(i) for i in picks}
+    palette = shared_palette([samples[i] for i in picks])
+    writer = ProvenancePillowWriter(fps=fps, comment=provenance, loop=loop, palette=palette)
+    last = samples[n_frames - 1]
+    with atomic_path(gif_path) as tmp, writer.saving(fig, str(tmp), dpi=fig.dpi):
+        for i in range(n_frames):
+            writer.grab_rgb(samples[i] if i in samples else render_frame(i))
+    if png_path is not None:
+        save_rgb_png(last, png_path, provenance)

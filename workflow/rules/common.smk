@@ -1,0 +1,95 @@
+# Config loading and validation, wildcard constraints, input functions and target lists.
+# Every def of the workflow lives here; stage files hold rules only.
+
+import losslandscape
+from losslandscape.config import check_schema, check_semantics, load_schema
+from losslandscape.mnist import SPLIT_FILES
+from losslandscape.names import PAIR_PATTERN, START_PATTERN, start_name
+from losslandscape.optimizers import NAMES as OPTIMIZER_NAMES
+from losslandscape.optimizers import constants as optimizer_constants
+from snakemake.utils import validate
+
+SCHEMA = "../schemas/config.schema.yaml"
+
+# Friendly messages first (key, value, rule), then Snakemake's validate fills the defaults,
+# then the checks a schema cannot express. All of it before any job runs.
+check_schema(config, load_schema(workflow.source_path(SCHEMA)))
+
+
+validate(config, SCHEMA, set_default=True)
+check_semantics(config)
+
+#: Bumped with the numerical package; in params so that a new engine reruns what it made.
+CODE_VERSION = losslandscape.__version__
+HIDDEN = [int(h) for h in config["network"]["hidden"]]
+SPLIT = config["mnist"]["split"]
+LANDSCAPES = config["landscapes"]
+TRAJECTORIES = config["trajectories"]
+
+
+wildcard_constraints:
+    seed=r"\d+",
+    n=r"\d+",
+    pair=PAIR_PATTERN,
+    optimizer="|".join(OPTIMIZER_NAMES),
+    start=START_PATTERN,
+
+
+def mnist_path(kind):
+    """Path of the configured split's images or labels file (kind: 0 images, 1 labels)."""
+    return f"resources/mnist/{SPLIT_FILES[SPLIT][kind]}"
+
+
+MNIST_INPUT = {"images": mnist_path(0), "labels": mnist_path(1)}
+
+#: What every grid job depends on besides its wildcards (plain values: see SNAKEMAKE.md).
+GRID_PARAMS = {
+    "hidden": HIDDEN,
+    "split": SPLIT,
+    "a": [float(x) for x in LANDSCAPES["grid"]["a"]],
+    "b": [float(x) for x in LANDSCAPES["grid"]["b"]],
+    "resolution": int(LANDSCAPES["grid"]["resolution"]),
+    "code_version": CODE_VERSION,
+}
+
+START_VALUES = {
+    start_name(a, b): [float(a), float(b)] for a, b in TRAJECTORIES["starts"]
+}
+
+
+def optimizer_params(wildcards):
+    """The full constants of the job's optimizer (defaults filled), with sorted keys."""
+    given = TRAJECTORIES["optimizers"].get(wildcards.optimizer, {})
+    full = optimizer_constants(wildcards.optimizer, given)
+    return {key: full[key] for key in sorted(full)}
+
+
+def start_params(wildcards):
+    """The start point [w_a, w_b] of the job: the configured values behind the file name."""
+    from losslandscape.names import parse_start
+
+    if wildcards.start in START_VALUES:
+        return START_VALUES[wildcards.start]
+    return list(parse_start(wildcards.start))
+
+
+def all_grids():
+    """Every grid of the landscapes cross product."""
+    return expand(
+        "results/grids/{seed}/{n}/{pair}.parquet",
+        seed=LANDSCAPES["seeds"],
+        n=LANDSCAPES["n"],
+        pair=LANDSCAPES["pairs"],
+    )
+
+
+def all_trajectories():
+    """Every trajectory of the trajectories cross product."""
+    return expand(
+        "results/trajectories/{seed}/{n}/{pair}/{optimizer}/{start}.parquet",
+        seed=TRAJECTORIES["seeds"],
+        n=TRAJECTORIES["n"],
+        pair=TRAJECTORIES["pairs"],
+        optimizer=list(TRAJECTORIES["optimizers"]),
+        start=list(START_VALUES),
+    )
