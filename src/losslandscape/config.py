@@ -108,7 +108,7 @@ def check_schema(config: dict[str, Any], schema: dict[str, Any]) -> None:
 
 
 def check_semantics(config: dict[str, Any]) -> None:
-    """Raise ConfigError listing every semantic problem (run on a schema-valid, defaulted config)."""
+    """Raise ConfigError listing every semantic problem (of a schema-valid, defaulted config)."""
     raise_if(semantic_errors(config))
 
 

@@ -8,7 +8,7 @@ from .names import Weight, layer_sizes
 
 
 def init_weights(seed: int, hidden: list[int] | tuple[int, ...]) -> list[np.ndarray]:
-    """Fresh weight matrices in the seeds' order: rng.randn(out, in) for each layer from the input."""
+    """Fresh weights in the seeds' order: rng.randn(out, in), layer by layer from the input."""
     rng = np.random.RandomState(int(seed))
     sizes = layer_sizes(hidden)
     return [rng.randn(sizes[k + 1], sizes[k]) for k in range(len(sizes) - 1)]

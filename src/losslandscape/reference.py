@@ -32,7 +32,7 @@ def naive_cost(
     u: float,
     v: float,
 ) -> float:
-    """The seeds' costs(): fresh init, set the two weights, full forward, mean summed squared error."""
+    """The seeds' costs(): fresh init, set the two weights, full forward, mean squared error sum."""
     weights = init_weights(seed, hidden)
     weights[wa.layer][wa.row, wa.col] = u
     weights[wb.layer][wb.row, wb.col] = v
@@ -52,9 +52,8 @@ def naive_grid(
 ) -> np.ndarray:
     """Cost at every meshgrid point, in numpy.meshgrid ravel order (w_a fastest)."""
     m1, m2 = np.meshgrid(a_values, b_values)
-    return np.array(
-        [naive_cost(seed, hidden, x, y, wa, wb, p, q) for p, q in zip(m1.ravel(), m2.ravel())]
-    )
+    points = zip(m1.ravel(), m2.ravel(), strict=True)
+    return np.array([naive_cost(seed, hidden, x, y, wa, wb, p, q) for p, q in points])
 
 
 def naive_gradients(
