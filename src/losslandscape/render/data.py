@@ -110,7 +110,7 @@ class Track:
     w_b: np.ndarray
     cost: np.ndarray
     name: str = ""
-    label: str = ""
+    label: str = ""  # empty: derived from name (start or optimizer label)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, name: str = "", label: str | None = None) -> Track:
@@ -129,7 +129,7 @@ class Track:
             w_b=frame["w_b"].to_numpy(dtype=np.float64),
             cost=frame["cost"].to_numpy(dtype=np.float64),
             name=name,
-            label=name if label is None else label,
+            label="" if label is None else label,
         )
 
     @property

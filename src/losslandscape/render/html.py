@@ -142,6 +142,11 @@ class _Paths:
         self.tracks = list(tracks)
         self.kept = [thin_indices(t, max_points) for t in tracks]
 
+    @staticmethod
+    def f32(values: np.ndarray) -> np.ndarray:
+        """Return path values as float32 (half the page size, ample for display)."""
+        return values.astype(np.float32)
+
     def rows(self, i: int, epoch: int) -> np.ndarray:
         """Return the rows of track i drawn at ``epoch``."""
         k = self.tracks[i].upto(epoch)
@@ -185,9 +190,9 @@ def _surface_figure(
             rows = paths.rows(i, epoch)
             out.append(
                 go.Scatter3d(
-                    x=track.w_a[rows],
-                    y=track.w_b[rows],
-                    z=track.cost[rows] * lift,
+                    x=_Paths.f32(track.w_a[rows]),
+                    y=_Paths.f32(track.w_b[rows]),
+                    z=_Paths.f32(track.cost[rows] * lift),
                     mode="lines",
                     line={"color": st.color, "width": o["line_width"], "dash": _DASH[st.linestyle]},
                     name=st.label,
@@ -197,9 +202,9 @@ def _surface_figure(
             last = rows[-1:]
             out.append(
                 go.Scatter3d(
-                    x=track.w_a[last],
-                    y=track.w_b[last],
-                    z=track.cost[last] * lift,
+                    x=_Paths.f32(track.w_a[last]),
+                    y=_Paths.f32(track.w_b[last]),
+                    z=_Paths.f32(track.cost[last] * lift),
                     mode="markers",
                     marker={"color": st.marker_color, "size": o["marker_size"]},
                     name=f"{st.label} (current)",
@@ -265,7 +270,7 @@ def _contour_figure(
             out.append(
                 go.Scatter(
                     x=track.epoch[rows],
-                    y=track.cost[rows],
+                    y=_Paths.f32(track.cost[rows]),
                     mode="lines",
                     line={"color": st.color, "dash": dash},
                     name=st.label,
@@ -277,8 +282,8 @@ def _contour_figure(
             )
             out.append(
                 go.Scatter(
-                    x=track.w_a[rows],
-                    y=track.w_b[rows],
+                    x=_Paths.f32(track.w_a[rows]),
+                    y=_Paths.f32(track.w_b[rows]),
                     mode="lines",
                     line={"color": st.color, "width": o["line_width"], "dash": dash},
                     name=st.label,
@@ -290,8 +295,8 @@ def _contour_figure(
             last = rows[-1:]
             out.append(
                 go.Scatter(
-                    x=track.w_a[last],
-                    y=track.w_b[last],
+                    x=_Paths.f32(track.w_a[last]),
+                    y=_Paths.f32(track.w_b[last]),
                     mode="markers",
                     marker={"color": st.marker_color, "size": o["marker_size"]},
                     name=f"{st.label} (current)",

@@ -6,7 +6,8 @@ surfaces  (article Fig. 3, one 3D panel per N side by side)
     panel_size [w, h] inches per panel (seeds: 10 x 7.5 for two panels); dpi;
     elev (30); azims: one azimuth per panel, cycled ([-20, -30]); cmap ("terrain");
     alpha (0.75); label_fontsize (20); tick_labelsize (12); title_fontsize (15);
-    labelpad / tickpad: [x, y, z] paddings as the seeds'.
+    labelpad / tickpad: [x, y, z] paddings (the seeds' z pad; x, y a little wider than
+    the seeds' since the real-weight labels such as w2[5,250] are longer than w_a).
 contour  (static filled contour + dashed black contour lines + trajectories)
     figsize; dpi; cmap; line_levels: number of dashed black contour lines (21);
     fill_levels: number of filled levels (null = matplotlib's automatic choice, as the seeds);
@@ -16,7 +17,8 @@ descent_3d  (article Fig. 5: surface + growing paths, GIF + last-frame PNG)
     figsize ([10, 10]); dpi (100); elev (30); azim (-10); zlim: [lo, hi] or null = the
     surface's range; cmap; alpha; linewidth; marker_size of the current-point marker (15);
     start_marker_size; legend_loc: legend position in axes coordinates ([0.25, 0.8]);
-    legend_fontsize (17); label_fontsize (27); tick_labelsize (17); labelpad; tickpad;
+    legend_fontsize (17); label_fontsize (27); tick_labelsize (17); labelpad, tickpad: [x, y, z]
+    (wider than the seeds' so the longer weight labels clear the tick labels);
     frames: list of [start, stop, step] ranges (Python range semantics; stop null = through
     the last epoch) or single epochs, concatenated, de-duplicated and clipped to the longest
     trajectory (article: [[0, 200, 20], [200, 9000, 100]] = 98 frames of 10,000 epochs);
@@ -66,8 +68,8 @@ NOTEBOOK_FRAMES: list[list[int]] = [[0, 1000, 20]]
 _AXES_3D: dict[str, Any] = {
     "label_fontsize": 27,
     "tick_labelsize": 17,
-    "labelpad": [17, 5, -35],
-    "tickpad": [12, 0, 8],
+    "labelpad": [30, 14, 22],
+    "tickpad": [12, 2, 8],
 }
 
 _ANIM_3D: dict[str, Any] = {
@@ -118,8 +120,8 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "label_fontsize": 20,
             "tick_labelsize": 12,
             "title_fontsize": 15,
-            "labelpad": [9, -5, -30],
-            "tickpad": [5, -5, 5],
+            "labelpad": [12, 6, -30],
+            "tickpad": [5, 0, 5],
         },
         "contour": {
             "figsize": [10.0, 8.0],
