@@ -2,8 +2,9 @@
 
 import os
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", str(snakemake.threads))  # noqa: F821
-os.environ.setdefault("OMP_NUM_THREADS", str(snakemake.threads))  # noqa: F821
+# The engine runs its own threads over sample blocks; one BLAS thread each avoids oversubscription.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from losslandscape.jobs import grid_job, log, setup_logging  # noqa: E402
 
@@ -22,6 +23,7 @@ try:
         b=list(sm.params.b),
         resolution=int(sm.params.resolution),
         split=sm.params.split,
+        threads=sm.threads,
     )
 except Exception:
     log.exception("grid job failed")

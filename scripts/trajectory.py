@@ -2,7 +2,8 @@
 
 import os
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", str(snakemake.threads))  # noqa: F821
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one thread per job; jobs run in parallel
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from losslandscape.jobs import log, setup_logging, trajectory_job  # noqa: E402
 

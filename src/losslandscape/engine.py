@@ -9,7 +9,8 @@ All of it is exact: the same arithmetic as a full forward pass, up to summation 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -18,8 +19,23 @@ import numpy as np
 from .names import Weight
 from .network import sigmoid_
 
-#: float64 elements one working array may hold; bounds memory whatever the grid and N.
-DEFAULT_CHUNK_ELEMENTS = 4_000_000
+#: float64 elements one working array may hold: cache-sized (512 KiB), so memory stays bounded
+#: whatever the grid and N, and each pass over the data runs from cache rather than RAM.
+DEFAULT_CHUNK_ELEMENTS = 65_536
+
+
+@dataclass
+class _Block:
+    """Frozen data of one block of samples, gathered contiguously once per block."""
+
+    m: int
+    h_first: np.ndarray
+    h_second: np.ndarray | None
+    zt_rows: np.ndarray
+    y: np.ndarray | None = None
+    k_const: np.ndarray | None = None
+    c_next: np.ndarray | None = None
+    frozen_col: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -36,7 +52,8 @@ class PairSlice:
     """J(u, v) of a frozen network where weight `wa` = u and weight `wb` = v.
 
     `weights` are the network's matrices (the values of the two chosen entries are ignored),
-    `x` is (N, 784) and `y` is (N, 10) one-hot.
+    `x` is (N, 784) and `y` is (N, 10) one-hot. `chunk_elements` bounds each working array;
+    `threads` spreads grid evaluation over that many threads.
     """
 
     def __init__(
@@ -47,6 +64,7 @@ class PairSlice:
         wa: Weight,
         wb: Weight,
         chunk_elements: int = DEFAULT_CHUNK_ELEMENTS,
+        threads: int = 1,
     ) -> None:
         if wa == wb:
             raise ValueError("the two weights of a pair must differ")
@@ -54,6 +72,7 @@ class PairSlice:
         self.first, self.second = (wb, wa) if self.swapped else (wa, wb)
         self.n = x.shape[0]
         self.chunk_elements = int(chunk_elements)
+        self.threads = max(1, int(threads))
         la = self.first.layer
         self.last = len(weights) - 1
         wt = [np.array(w, dtype=np.float64, copy=True) for w in weights]
@@ -110,46 +129,62 @@ class PairSlice:
             return max(len(self.rows), 1)
         return max(self.wt[k].shape[0] for k in range(la + 1, self.last + 1))
 
-    def _chunks(self, n_points: int, n_samples: int) -> tuple[int, int]:
-        """Points and samples per block so that a block stays within chunk_elements."""
+    def _blocks(self, n_points: int, idx: np.ndarray) -> Iterator[tuple[_Block, int]]:
+        """Sample blocks (data gathered once) and the points per pass that fit chunk_elements.
+
+        Blocks are sized so that one working array stays cache-sized and memory stays bounded
+        whatever the grid and N.
+        """
         width = self._width()
-        per_point = width * max(n_samples, 1)
-        if per_point <= self.chunk_elements:
-            return max(1, self.chunk_elements // per_point), n_samples
-        return 1, max(1, self.chunk_elements // width)
+        m_step = max(1, min(idx.shape[0], self.chunk_elements // width))
+        p_step = max(1, self.chunk_elements // (width * m_step))
+        for m0 in range(0, idx.shape[0], m_step):
+            yield self._block(idx[m0 : m0 + m_step]), min(p_step, max(n_points, 1))
+
+    def _block(self, idx: np.ndarray) -> _Block:
+        """Gather the frozen data of samples idx into contiguous arrays."""
+        f, s, la = self.first, self.second, self.first.layer
+        blk = _Block(
+            m=idx.shape[0],
+            h_first=self.h[f.col, idx],
+            h_second=self.h[s.col, idx] if s.layer == la else None,
+            zt_rows=self.zt_rows[:, idx],
+        )
+        if la == self.last:
+            blk.k_const = self.k_const[idx]
+            blk.y = self.y_rows[:, idx]
+        else:
+            blk.c_next = self.c_next[:, idx]
+            blk.y = self.yt[:, idx]
+            if s.layer == la + 1 and s.col not in self.rows:
+                blk.frozen_col = self.frozen_next[s.col, idx]
+        return blk
 
     # ------------------------------------------------------------------ forward
-    def _first_rows(self, u: np.ndarray, v: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """Activations of the varying rows at layer la+1: (P, |R|, M)."""
-        f, s = self.first, self.second
-        z = np.empty((u.shape[0], len(self.rows), idx.shape[0]))
-        z[:] = self.zt_rows[:, idx]
-        z[:, 0, :] += u[:, None] * self.h[f.col, idx]
-        if s.layer == f.layer:
-            r = self.rows.index(s.row)
-            z[:, r, :] += v[:, None] * self.h[s.col, idx]
-        return z
-
     def _forward(
-        self, u: np.ndarray, v: np.ndarray, idx: np.ndarray, keep: bool
+        self, u: np.ndarray, v: np.ndarray, blk: _Block, keep: bool
     ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Per-sample squared error summed over outputs, (P, M); with keep, the activations."""
+        """Per-sample squared error summed over outputs, (P, M); with keep, the activations.
+
+        acts[0] holds the varying rows of layer la's output, acts[i] the output of layer la+i.
+        """
         la, s = self.first.layer, self.second
-        z_rows = self._first_rows(u, v, idx)
+        z_rows = np.empty((u.shape[0], len(self.rows), blk.m))
+        z_rows[:] = blk.zt_rows
+        z_rows[:, 0, :] += np.multiply.outer(u, blk.h_first)
+        if blk.h_second is not None:
+            z_rows[:, self.rows.index(s.row), :] += np.multiply.outer(v, blk.h_second)
         a_rows = sigmoid_(z_rows)
         acts: list[np.ndarray] = [a_rows]
         if la == self.last:
-            err = self.y_rows[None, :, idx] - a_rows
-            sq = self.k_const[idx][None, :] + np.einsum("prm,prm->pm", err, err)
-            return sq, acts
-        # layer la+1: frozen part plus rank-one terms of the varying rows
-        z = np.empty((u.shape[0], self.c_next.shape[0], idx.shape[0]))
-        z[:] = self.c_next[:, idx]
-        for r in range(len(self.rows)):
-            z += self.w_rows[None, :, r, None] * a_rows[:, r, None, :]
-        k = la + 1
-        if s.layer == k:
-            z[:, s.row, :] += v[:, None] * self._act_at_first_next(a_rows, s.col, idx)
+            err = blk.y - a_rows
+            err *= err
+            return blk.k_const + err.sum(axis=1), acts
+        # layer la+1: frozen part plus one or two rank-one terms of the varying rows
+        z = np.matmul(self.w_rows, a_rows)
+        z += blk.c_next
+        if s.layer == la + 1:
+            z[:, s.row, :] += v[:, None] * self._act_col(a_rows, blk)
         a = sigmoid_(z)
         if keep:
             acts.append(a)
@@ -160,15 +195,16 @@ class PairSlice:
             a = sigmoid_(z)
             if keep:
                 acts.append(a)
-        err = self.yt[None, :, idx] - a
-        sq = np.einsum("pom,pom->pm", err, err)
-        return sq, acts
+        err = blk.y - a
+        err *= err
+        return err.sum(axis=1), acts
 
-    def _act_at_first_next(self, a_rows: np.ndarray, col: int, idx: np.ndarray) -> np.ndarray:
-        """Activation of unit `col` of layer la+1 per point: varying if it is a chosen row."""
+    def _act_col(self, a_rows: np.ndarray, blk: _Block) -> np.ndarray:
+        """Layer la+1's input unit that the second weight reads: varying if a chosen row."""
+        col = self.second.col
         if col in self.rows:
             return a_rows[:, self.rows.index(col), :]
-        return np.broadcast_to(self.frozen_next[col, idx], (a_rows.shape[0], idx.shape[0]))
+        return blk.frozen_col[None, :]
 
     def cost_sums(self, u: np.ndarray, v: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
         """Sum over samples `idx` of each sample's squared error, at points (u[p], v[p])."""
@@ -184,16 +220,29 @@ class PairSlice:
         return (v, u) if self.swapped else (u, v)
 
     def _sums(self, u: np.ndarray, v: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """cost_sums in internal order, in memory-bounded blocks."""
+        """cost_sums in internal order, block by block, blocks spread over `threads` threads.
+
+        numpy releases the GIL inside its loops, so threads share the work; partial sums are
+        added in block order, so the result does not depend on the number of threads.
+        """
+
+        def block_sums(item: tuple[_Block, int]) -> np.ndarray:
+            blk, p_step = item
+            part = np.empty(u.shape[0])
+            for p0 in range(0, u.shape[0], p_step):
+                sl = slice(p0, p0 + p_step)
+                part[sl] = self._forward(u[sl], v[sl], blk, keep=False)[0].sum(axis=1)
+            return part
+
         out = np.zeros(u.shape[0])
-        if idx.shape[0] == 0:
-            return out
-        p_step, m_step = self._chunks(u.shape[0], idx.shape[0])
-        for p0 in range(0, u.shape[0], p_step):
-            sl = slice(p0, p0 + p_step)
-            for m0 in range(0, idx.shape[0], m_step):
-                sq, _ = self._forward(u[sl], v[sl], idx[m0 : m0 + m_step], keep=False)
-                out[sl] += sq.sum(axis=1)
+        blocks = self._blocks(u.shape[0], idx)
+        if self.threads > 1:
+            with ThreadPoolExecutor(self.threads) as pool:
+                for part in pool.map(block_sums, blocks):
+                    out += part
+        else:
+            for item in blocks:
+                out += block_sums(item)
         return out
 
     def cost(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -256,11 +305,10 @@ class PairSlice:
             cost += self._sums(u[:1], v[:1], groups.none)[0]
         g_first = np.zeros(u.shape[0])
         g_second = np.zeros(u.shape[0])
-        p_step, m_step = self._chunks(u.shape[0], active.shape[0])
-        for p0 in range(0, u.shape[0], p_step):
-            sl = slice(p0, p0 + p_step)
-            for m0 in range(0, active.shape[0], m_step):
-                c, g1, g2 = self._backward(u[sl], v[sl], active[m0 : m0 + m_step])
+        for blk, p_step in self._blocks(u.shape[0], active):
+            for p0 in range(0, u.shape[0], p_step):
+                sl = slice(p0, p0 + p_step)
+                c, g1, g2 = self._backward(u[sl], v[sl], blk)
                 cost[sl] += c
                 g_first[sl] += g1
                 g_second[sl] += g2
@@ -272,17 +320,13 @@ class PairSlice:
         return cost, g_first, g_second
 
     def _backward(
-        self, u: np.ndarray, v: np.ndarray, idx: np.ndarray
+        self, u: np.ndarray, v: np.ndarray, blk: _Block
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Cost sums and N * d(J/2)/d(first, second) over samples idx, per point.
-
-        acts[0] holds the varying rows of layer la's output, acts[i] the output of layer la+i.
-        """
-        la, f, s = self.first.layer, self.first, self.second
-        sq, acts = self._forward(u, v, idx, keep=True)
+        """Cost sums and N * d(J/2)/d(first, second) over one sample block, per point."""
+        la, s = self.first.layer, self.second
+        sq, acts = self._forward(u, v, blk, keep=True)
         out = acts[-1]
-        y = self.y_rows[None, :, idx] if la == self.last else self.yt[None, :, idx]
-        delta = (out - y) * out * (1.0 - out)  # N * d(J/2)/dz of the top layer
+        delta = (out - blk.y) * out * (1.0 - out)  # N * d(J/2)/dz of the top layer
         g_second = np.zeros(u.shape[0])
         for k in range(self.last, la + 1, -1):  # dense layers down to la+2
             a_in = acts[k - 1 - la]
@@ -295,16 +339,16 @@ class PairSlice:
         if la == self.last:
             delta_rows = delta
         else:  # layer la+1 reads the varying rows and the frozen rest of layer la's output
-            back_rows = np.einsum("sr,psm->prm", self.w_rows, delta)
+            back_rows = np.matmul(self.w_rows.T, delta)
             if s.layer == la + 1:
-                a_col = self._act_at_first_next(a_rows, s.col, idx)
+                a_col = np.broadcast_to(self._act_col(a_rows, blk), delta[:, s.row, :].shape)
                 g_second = np.einsum("pm,pm->p", delta[:, s.row, :], a_col)
                 if s.col in self.rows:
                     back_rows[:, self.rows.index(s.col), :] += v[:, None] * delta[:, s.row, :]
             delta_rows = back_rows * a_rows * (1.0 - a_rows)
-        g_first = delta_rows[:, 0, :] @ self.h[f.col, idx]
-        if s.layer == la:
-            g_second = delta_rows[:, self.rows.index(s.row), :] @ self.h[s.col, idx]
+        g_first = delta_rows[:, 0, :] @ blk.h_first
+        if blk.h_second is not None:
+            g_second = delta_rows[:, self.rows.index(s.row), :] @ blk.h_second
         return sq.sum(axis=1), g_first, g_second
 
     def scalar_cost_and_grad(self) -> Callable[[float, float], tuple[float, float, float]]:

@@ -42,12 +42,12 @@ def provenance(images: str, labels: str, **params: Any) -> dict[str, Any]:
 
 
 def make_slice(
-    images: str, labels: str, seed: int, n: int, hidden: list[int], pair: str
+    images: str, labels: str, seed: int, n: int, hidden: list[int], pair: str, threads: int = 1
 ) -> PairSlice:
     """The frozen network and data of one (seed, n, pair)."""
     x, y = load_split(images, labels, n)
     wa, wb = parse_pair(pair)
-    return PairSlice(init_weights(seed, hidden), x, y, wa, wb)
+    return PairSlice(init_weights(seed, hidden), x, y, wa, wb, threads=threads)
 
 
 def grid_job(
@@ -62,10 +62,11 @@ def grid_job(
     b: list[float],
     resolution: int,
     split: str,
+    threads: int = 1,
 ) -> None:
     """Compute one grid and write results/grids/{seed}/{n}/{pair}.parquet."""
     t0 = time.perf_counter()
-    sl = make_slice(images, labels, seed, n, hidden, pair)
+    sl = make_slice(images, labels, seed, n, hidden, pair, threads)
     a_values = np.linspace(a[0], a[1], resolution)
     b_values = np.linspace(b[0], b[1], resolution)
     g = sl.groups
