@@ -1,11 +1,13 @@
 # Loss landscapes of a small MLP on MNIST and the paths optimizers take across them.
 # See README.md; the user-facing contract is ../shared/DESIGN.md.
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.27")
 
 
-configfile: "config.yaml"
+configfile: os.path.join(workflow.basedir, "config.yaml")
 
 
 include: "workflow/rules/common.smk"

@@ -1,4 +1,4 @@
-"""Shared fixtures: small synthetic data, and the real MNIST test split when it is beside the repo."""
+"""Shared fixtures: small synthetic data and the real MNIST test split (when beside the repo)."""
 
 from __future__ import annotations
 

@@ -44,7 +44,11 @@ def schema_errors(config: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     errors = []
     for err in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.path))):
         key = _key(err.absolute_path)
-        if err.validator == "additionalProperties":
+        if err.validator == "required":
+            missing = err.message.split("'")[1] if "'" in err.message else err.message
+            prefix = f"{key}." if err.absolute_path else ""
+            errors.append(f"config key {prefix}{missing}: required but missing")
+        elif err.validator == "additionalProperties":
             allowed = sorted(err.schema.get("properties", {}))
             errors.append(f"config key {key}: {err.message}; allowed keys: {', '.join(allowed)}")
         elif err.validator == "enum":

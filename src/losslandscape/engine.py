@@ -9,10 +9,11 @@ All of it is exact: the same arithmetic as a full forward pass, up to summation 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,7 @@ class PairSlice:
         for w in (self.first, self.second):
             wt[w.layer][w.row, w.col] = 0.0
         self.wt = wt
-        act = np.ascontiguousarray(x.T, dtype=np.float64)
+        act = np.asarray(x, dtype=np.float64).T  # a view: BLAS reads it transposed, no copy
         for k in range(la):
             act = sigmoid_(wt[k] @ act)
         self.h = act  # input of layer la, shape (s_la, N), independent of both weights
@@ -235,15 +236,17 @@ class PairSlice:
             return part
 
         out = np.zeros(u.shape[0])
-        blocks = self._blocks(u.shape[0], idx)
+        for part in self._map(block_sums, self._blocks(u.shape[0], idx)):
+            out += part
+        return out
+
+    def _map(self, fn: Callable[[Any], np.ndarray], items: Iterable[Any]) -> Iterator[np.ndarray]:
+        """fn over items on `threads` threads; results in item order, so sums are deterministic."""
         if self.threads > 1:
             with ThreadPoolExecutor(self.threads) as pool:
-                for part in pool.map(block_sums, blocks):
-                    out += part
+                yield from pool.map(fn, items)
         else:
-            for item in blocks:
-                out += block_sums(item)
-        return out
+            yield from map(fn, items)
 
     def cost(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """J at points (u[p], v[p]) over all N samples."""
@@ -255,9 +258,10 @@ class PairSlice:
         a_values = np.asarray(a_values, dtype=np.float64)
         b_values = np.asarray(b_values, dtype=np.float64)
         na, nb = a_values.shape[0], b_values.shape[0]
-        la = self.first.layer
-        if la == self.last and self.second.layer == la and self.second.row != self.first.row:
-            return self._separable_grid(a_values, b_values).ravel()
+        if self.first.layer == self.last:  # both weights in the output layer (never swapped)
+            if len(self.rows) == 2:
+                return self._separable_grid(a_values, b_values).ravel()
+            return self._output_row_grid(a_values, b_values).ravel()
         groups = self.groups
         total = np.zeros((nb, na))
         total += self.cost_sums(a_values[:1], b_values[:1], groups.none)[0]
@@ -267,6 +271,39 @@ class PairSlice:
             m1, m2 = np.meshgrid(a_values, b_values)
             total += self.cost_sums(m1.ravel(), m2.ravel(), groups.both).reshape(nb, na)
         return (total / self.n).ravel()
+
+    def _output_row_grid(self, a_values: np.ndarray, b_values: np.ndarray) -> np.ndarray:
+        """Two output weights in one row: only that output varies, z = zt + u*h1 + v*h2.
+
+        With s = +1 where the target is 0 and -1 where it is 1, (y - sigmoid(z))^2 equals
+        sigmoid(s*z)^2, so each grid value costs one exp, an add, a reciprocal and a dot.
+        """
+        na = a_values.shape[0]
+        sign = 1.0 - 2.0 * self.y_rows[0]  # +1 where the target is 0, -1 where it is 1
+        neg_h2 = -sign * self.h[self.second.col]
+        m_step = max(1, self.chunk_elements // na)
+
+        def block(m0: int) -> np.ndarray:
+            sl = slice(m0, m0 + m_step)
+            # -s * (zt + u * h1) for every u: exp(-s z) then only needs v's term added
+            base = np.multiply.outer(a_values, self.h[self.first.col, sl])
+            base += self.zt_rows[0, sl]
+            base *= -sign[sl]
+            part = np.empty((b_values.shape[0], na))
+            t = np.empty_like(base)
+            for j, b in enumerate(b_values):
+                np.add(base, b * neg_h2[sl], out=t)
+                with np.errstate(over="ignore"):
+                    np.exp(t, out=t)
+                t += 1.0
+                np.reciprocal(t, out=t)
+                part[j] = np.einsum("pm,pm->p", t, t)
+            return part
+
+        total = np.full((b_values.shape[0], na), float(np.sum(self.k_const)))
+        for part in self._map(block, range(0, self.n, m_step)):
+            total += part
+        return total / self.n
 
     def _separable_grid(self, a_values: np.ndarray, b_values: np.ndarray) -> np.ndarray:
         """Two output weights in different rows: J = const + f(u) + g(v), each on its axis."""

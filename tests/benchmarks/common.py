@@ -1,0 +1,50 @@
+"""Helpers of the benchmark scripts: locate MNIST, run the workflow in a scratch directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED_MNIST = REPO.parent / "shared" / "mnist"
+
+
+def mnist_dir() -> Path:
+    """A directory holding the MNIST test split: MNIST_MIRROR if set, else ../shared/mnist."""
+    path = Path(os.environ.get("MNIST_MIRROR", SHARED_MNIST))
+    if not (path / "t10k-images-idx3-ubyte.gz").exists():
+        sys.exit(f"no MNIST test split in {path}; set MNIST_MIRROR to a directory holding it")
+    return path
+
+
+def test_split_paths() -> tuple[str, str]:
+    """Images and labels files of the test split."""
+    d = mnist_dir()
+    return str(d / "t10k-images-idx3-ubyte.gz"), str(d / "t10k-labels-idx1-ubyte.gz")
+
+
+def run_workflow(config: dict, targets: list[str], workdir: Path | None = None) -> float:
+    """Run `snakemake -c2 targets` on `config` in a scratch directory; return the wall time."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="ll-bench-"))
+    cfg = workdir / "bench-config.yaml"
+    cfg.write_text(yaml.safe_dump(config))
+    cmd = [
+        sys.executable, "-m", "snakemake", *targets, "-s", str(REPO / "Snakefile"),
+        "--directory", str(workdir), "-c2", "--quiet", "all", "--configfile", str(cfg),
+    ]  # fmt: skip
+    env = {**os.environ, "MNIST_MIRROR": str(mnist_dir())}
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def max_rss_mb(benchmark_tsv: Path) -> float:
+    """Peak resident memory (MB) that Snakemake's benchmark file recorded for a job."""
+    header, values = benchmark_tsv.read_text().splitlines()[:2]
+    return float(dict(zip(header.split("\t"), values.split("\t"), strict=True))["max_rss"])
