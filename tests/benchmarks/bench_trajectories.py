@@ -1,0 +1,101 @@
+"""Trajectory engine and workflow against the seeds' training loop, in the same run (not a test).
+
+    python tests/benchmarks/bench_trajectories.py [--epochs 10000] [--n 100] [--seeds-epochs 1000]
+
+The yardstick is the seeds' default set: 3 starts x 5 optimizers x 10,000 epochs at N=100. The
+seeds' loop (a full forward pass and the output-layer gradient every epoch) is timed over
+--seeds-epochs epochs and scaled to the whole set. Printed: engine only (frozen network built
+per trajectory, as each job does), a whole `snakemake trajectories` run with MNIST already in
+place, and a cold run that also fetches MNIST from the local mirror.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from common import run_workflow, test_split_paths
+from scipy.special import expit
+
+from losslandscape.jobs import make_slice
+from losslandscape.mnist import load_split
+from losslandscape.names import start_name
+from losslandscape.network import init_weights
+from losslandscape.optimizers import DEFAULTS
+from losslandscape.trajectory import run_trajectory
+
+SEEDS_OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adam"]
+STARTS = [(-9.0, 15.0), (-10.1, 15.0), (-11.0, 15.0)]
+SEED, HIDDEN, PAIR = 135, [50, 500], "w2-5-250_w2-5-251"
+
+
+def seeds_loop_seconds_per_epoch(x: np.ndarray, y: np.ndarray, epochs: int) -> float:
+    """The seeds' NeuralNetwork.train: full forward, output-layer gradient, SGD on two weights."""
+    w = init_weights(SEED, HIDDEN)
+    w[2][5][250], w[2][5][251] = STARTS[0]
+    costs, wa, wb = [], [], []
+    t0 = time.perf_counter()
+    for _ in range(epochs):
+        a0 = expit(w[0] @ x.T)
+        a1 = expit(w[1] @ a0)
+        pred = expit(w[2] @ a1)
+        dw2 = (pred - y.T) * pred * (1 - pred) @ a1.T / len(x)
+        w[2][5][250] = w[2][5][250] - 10 * dw2[5][250]
+        w[2][5][251] = w[2][5][251] - 10 * dw2[5][251]
+        costs.append(np.mean(np.sum((y.T - pred) ** 2, axis=0)))
+        wa.append(w[2][5][250])
+        wb.append(w[2][5][251])
+    return (time.perf_counter() - t0) / epochs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=10_000)
+    ap.add_argument("--n", type=int, default=100)
+    ap.add_argument("--seeds-epochs", type=int, default=1000)
+    args = ap.parse_args()
+    images, labels = test_split_paths()
+    x, y = load_split(images, labels, args.n)
+    count = len(SEEDS_OPTIMIZERS) * len(STARTS)
+    per_epoch = seeds_loop_seconds_per_epoch(x, y, args.seeds_epochs)
+    t_seeds = per_epoch * args.epochs * count
+    print(
+        f"seeds' loop: {per_epoch * 1e3:.3f} ms/epoch -> {count} trajectories x {args.epochs} "
+        f"epochs = {t_seeds:.1f} s"
+    )
+    t0 = time.perf_counter()
+    for opt in SEEDS_OPTIMIZERS:
+        for start in STARTS:
+            sl = make_slice(images, labels, SEED, args.n, HIDDEN, PAIR)
+            run_trajectory(sl, opt, DEFAULTS[opt], start, args.epochs)
+    t_engine = time.perf_counter() - t0
+    print(f"engine only: {t_engine:.2f} s -> {t_seeds / t_engine:.0f}x")
+    config = {
+        "mnist": {"split": "test"},
+        "trajectories": {
+            "seeds": [SEED], "n": [args.n], "pairs": [PAIR], "epochs": args.epochs,
+            "starts": [list(s) for s in STARTS],
+            "optimizers": {k: DEFAULTS[k] for k in SEEDS_OPTIMIZERS},
+        },
+    }  # fmt: skip
+    workdir = Path(tempfile.mkdtemp(prefix="ll-bench-traj-"))
+    t_cold = run_workflow(config, ["trajectories"], workdir)
+    shutil.rmtree(workdir / "results")
+    t_warm = run_workflow(config, ["trajectories"], workdir)
+    files = list((workdir / "results" / "trajectories").rglob("*.parquet"))
+    assert len(files) == count, files
+    names = {p.stem for p in files}
+    assert names == {start_name(*s) for s in STARTS}
+    print(f"snakemake trajectories, MNIST in place: {t_warm:.2f} s -> {t_seeds / t_warm:.0f}x")
+    print(
+        f"snakemake trajectories, cold (MNIST fetched): {t_cold:.2f} s -> {t_seeds / t_cold:.0f}x"
+    )
+    shutil.rmtree(workdir)
+
+
+if __name__ == "__main__":
+    main()
