@@ -1,10 +1,14 @@
 # Loss landscapes of a small MLP on MNIST and the paths optimizers take across them.
 # See README.md; the user-facing contract is ../shared/DESIGN.md.
 import os
+import sys
 
 from snakemake.utils import min_version
 
 min_version("9.27")
+
+# The checkout's own numerical package (src/losslandscape), whether or not it is pip-installed.
+sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
 
 configfile: os.path.join(workflow.basedir, "config.yaml")

@@ -1,5 +1,12 @@
 """Snakemake script: fetch one canonical MNIST .gz file, checksum-verified, from the mirrors."""
 
+import sys  # noqa: E402, I001
+
+# The repository's own package first, so that the workflow runs this checkout's code (also in
+# a conda environment made from environment.yml, which does not install the package itself).
+sys.path.insert(0, f"{snakemake.scriptdir}/../src")  # noqa: F821
+
+
 import logging
 import os
 import sys

@@ -1,7 +1,11 @@
 """Snakemake script of rule `grid`: one loss-landscape grid."""
 
 import os
+import sys
 
+# The repository's own package first, so that the workflow runs this checkout's code (also in
+# a conda environment made from environment.yml, which does not install the package itself).
+sys.path.insert(0, f"{snakemake.scriptdir}/../src")  # noqa: F821
 # The engine runs its own threads over sample blocks; one BLAS thread each avoids oversubscription.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")

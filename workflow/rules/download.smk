@@ -13,5 +13,7 @@ rule mnist_download:
     benchmark:
         "benchmarks/mnist_download/{mnist_file}.tsv"
     localrule: True
+    conda:
+        "../../environment.yml"
     script:
         "../../scripts/download_mnist.py"

@@ -15,5 +15,7 @@ rule grid:
     threads: 2
     resources:
         mem_mb=1024,
+    conda:
+        "../../environment.yml"
     script:
         "../../scripts/grid.py"

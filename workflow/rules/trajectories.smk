@@ -20,5 +20,7 @@ rule trajectory:
     threads: 1
     resources:
         mem_mb=512,
+    conda:
+        "../../environment.yml"
     script:
         "../../scripts/trajectory.py"
