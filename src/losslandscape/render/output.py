@@ -14,6 +14,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+TWIN_INDEX = 255  # palette entry that repeats the corner colour of an animation
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
@@ -76,12 +78,24 @@ class ProvenancePillowWriter(PillowWriter):
         self._comment = comment
         self._loop = int(loop)
         self._palette = palette
+        self._twin_of = int(palette.info.get("twin_of", -1)) if palette is not None else -1
 
     def grab_rgb(self, rgb: np.ndarray) -> None:
         """Append one frame given as an RGB array (no figure redraw)."""
         image = Image.fromarray(rgb)
-        if self._palette is not None:
-            image = image.quantize(palette=self._palette, dither=Image.Dither.NONE)
+        if self._palette is None:
+            self._frames.append(image)
+            return
+        image = image.quantize(palette=self._palette, dither=Image.Dither.NONE)
+        if self._frames and image.tobytes() == self._frames[-1].tobytes():
+            # Pillow merges a frame identical to the previous one into it; flip the corner
+            # pixel to the palette's twin of the corner colour (same RGB, other index) so the
+            # GIF keeps one frame per selected epoch without any visible change.
+            corner = image.getpixel((0, 0))
+            if corner == TWIN_INDEX:
+                image.putpixel((0, 0), self._twin_of)
+            elif corner == self._twin_of:
+                image.putpixel((0, 0), TWIN_INDEX)
         self._frames.append(image)
 
     def finish(self) -> None:
@@ -94,16 +108,32 @@ class ProvenancePillowWriter(PillowWriter):
             append_images=self._frames[1:],
             duration=int(round(1000 / self.fps)),
             loop=self._loop,
+            optimize=False,  # keep the shared palette (per-frame remapping would merge frames)
             **extra,
         )
 
 
-def shared_palette(samples: Sequence[np.ndarray], colors: int = 256) -> Image.Image:
-    """Return a palette image (mode P) fitted to a few representative RGB frames."""
+def shared_palette(samples: Sequence[np.ndarray]) -> Image.Image:
+    """Return a palette image (mode P) fitted to a few representative RGB frames.
+
+    255 colours come from median-cut quantisation; entry 255 repeats the colour of the first
+    sample's top-left pixel (see ``ProvenancePillowWriter.grab_rgb``).
+    """
     stacked = np.concatenate([np.asarray(s) for s in samples], axis=0)
-    return Image.fromarray(stacked).quantize(
-        colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    fitted = Image.fromarray(stacked).quantize(
+        colors=TWIN_INDEX, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
     )
+    colours = list(fitted.getpalette() or [])[: 3 * TWIN_INDEX]
+    colours += [0] * (3 * TWIN_INDEX - len(colours))
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(colours + colours[:3])
+    corner_rgb = np.ascontiguousarray(np.asarray(samples[0])[:1, :1])
+    corner = Image.fromarray(corner_rgb).quantize(palette=palette, dither=Image.Dither.NONE)
+    twin_of = int(corner.getpixel((0, 0)))  # type: ignore[arg-type]
+    twin_of = 0 if twin_of == TWIN_INDEX else twin_of
+    palette.putpalette(colours + colours[3 * twin_of : 3 * twin_of + 3])
+    palette.info["twin_of"] = twin_of
+    return palette
 
 
 def write_gif(

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -74,3 +75,60 @@ def setup_logging(log_path: PathLike | None) -> logging.Logger:
     root.setLevel(logging.INFO)
     logging.captureWarnings(True)
     return logging.getLogger("losslandscape.render")
+
+
+_MISSING = object()
+
+
+def smk_value(smk: Any, name: str, default: Any = _MISSING) -> Any:
+    """Return ``snakemake.params.<name>``, else ``snakemake.wildcards.<name>``, else default."""
+    for section in (smk.params, smk.wildcards):
+        try:
+            return getattr(section, name)
+        except AttributeError:
+            continue
+    if default is _MISSING:
+        raise KeyError(f"the rule passes no params.{name} (and no wildcard {name!r})")
+    return default
+
+
+def names_from_paths(paths: Sequence[PathLike], style: str) -> list[str]:
+    """Derive trajectory names from DESIGN.md paths: the start (file stem) or optimizer (dir)."""
+    if style == "optimizers":
+        return [Path(p).parent.name for p in paths]
+    return [Path(p).stem for p in paths]
+
+
+def smk_tracks(smk: Any, style: str) -> list[Track]:
+    """Load ``input.trajectories`` with ``params.names`` (default: derived from the paths)."""
+    paths = list(smk.input.trajectories)
+    names = smk_value(smk, "names", None)
+    names = names_from_paths(paths, style) if names is None else [str(x) for x in names]
+    return load_tracks(paths, names, labels=[""] * len(paths))
+
+
+def smk_landscape(smk: Any, path: PathLike | None = None, n: int | None = None) -> Landscape:
+    """Load ``input.grid`` (or ``path``) labelled with params/wildcards seed, n, pair."""
+    seed = smk_value(smk, "seed", None)
+    n_value = smk_value(smk, "n", None) if n is None else n
+    return load_landscape(
+        smk.input.grid if path is None else path,
+        pair=smk_value(smk, "pair", None),
+        seed=None if seed is None else int(seed),
+        n=None if n_value is None else int(n_value),
+    )
+
+
+def smk_provenance(smk: Any, figure: str) -> str:
+    """Return ``params.provenance`` or a JSON record of the figure kind, inputs and params."""
+    given = smk_value(smk, "provenance", None)
+    if given is not None:
+        return str(given)
+    params = {k: v for k, v in smk.params.items() if k != "provenance"}
+    return provenance_json(figure, dict(smk.input.items()), params)
+
+
+def smk_options(smk: Any) -> dict[str, Any]:
+    """Return ``params.render`` (partial render options) or an empty dict."""
+    options = smk_value(smk, "render", None)
+    return {} if options is None else _plain(options)

@@ -1,0 +1,34 @@
+"""Snakemake script: 3D gradient-descent GIF: surface + growing paths (article Fig. 5).
+
+input.grid, input.trajectories -> output.gif, output.png (last frame);
+params: seed, n, pair, names (start or optimizer name of each trajectory; default: from
+the paths), style ("starts" | "optimizers"), render (optional), provenance (optional).
+"""
+
+from losslandscape.render import render_descent_3d
+from losslandscape.render.scripting import (
+    setup_logging,
+    smk_landscape,
+    smk_options,
+    smk_provenance,
+    smk_tracks,
+    smk_value,
+)
+
+sm = snakemake  # noqa: F821
+log = setup_logging(sm.log[0])
+try:
+    style = str(smk_value(sm, "style", "starts"))
+    frames = render_descent_3d(
+        smk_landscape(sm),
+        smk_tracks(sm, style),
+        sm.output.gif,
+        sm.output.png,
+        style=style,
+        options=smk_options(sm),
+        provenance=smk_provenance(sm, "descent_3d"),
+    )
+    log.info("wrote %s (%d frames) and %s", sm.output.gif, len(frames), sm.output.png)
+except Exception:
+    log.exception("render_descent_3d failed")
+    raise

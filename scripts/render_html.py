@@ -1,0 +1,34 @@
+"""Snakemake script: interactive, self-contained plotly page (German notebook).
+
+input.grid, input.trajectories -> output.html; params: seed, n, pair, names (default: from the
+paths), style ("starts" | "optimizers"), title (optional), render (optional),
+provenance (optional).
+"""
+
+from losslandscape.render import render_html
+from losslandscape.render.scripting import (
+    setup_logging,
+    smk_landscape,
+    smk_options,
+    smk_provenance,
+    smk_tracks,
+    smk_value,
+)
+
+sm = snakemake  # noqa: F821
+log = setup_logging(sm.log[0])
+try:
+    style = str(smk_value(sm, "style", "starts"))
+    frames = render_html(
+        smk_landscape(sm),
+        smk_tracks(sm, style),
+        sm.output.html,
+        style=style,
+        options=smk_options(sm),
+        provenance=smk_provenance(sm, "html"),
+        title=smk_value(sm, "title", None),
+    )
+    log.info("wrote %s (%d frames)", sm.output.html, len(frames))
+except Exception:
+    log.exception("render_html failed")
+    raise

@@ -1,0 +1,409 @@
+"""Tests of losslandscape.render and the render scripts on small synthetic data."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import runpy
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+if str(SRC) not in sys.path:
+    sys.path.insert(0, str(SRC))
+
+from losslandscape import render as R  # noqa: E402
+
+PAIR = "w2-5-250_w2-5-251"
+STARTS = ["a-9_b15", "a-10.1_b15", "a-11_b15"]
+OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adagrad", "nadam"]
+EPOCHS = 300
+CHROMIUM = Path("/usr/bin/chromium")
+
+# Small figures keep the suite fast; frame lists stay the defaults (clipped to 300 epochs).
+SMALL = {
+    "surfaces": {"panel_size": [3.0, 3.0], "dpi": 40},
+    "contour": {"figsize": [4.0, 3.0], "dpi": 40},
+    "descent_3d": {"figsize": [4.0, 4.0], "dpi": 40},
+    "descent_2d": {"figsize": [4.0, 4.0], "dpi": 40},
+    "compare_3d": {"figsize": [4.0, 4.0], "dpi": 40},
+    "compare_2d": {"figsize": [4.0, 4.0], "dpi": 40},
+    "rotation": {"figsize": [3.0, 3.0], "dpi": 40, "n_frames": 8},
+    "html": {"max_path_points": 60},
+}
+
+
+def _cost(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A bumpy synthetic landscape near the seeds' cost level."""
+    return 4.76 + 0.02 * np.sin(a / 4) * np.cos(b / 5) + 1e-4 * (a**2 + b**2)
+
+
+def _grid(res: int = 12) -> pd.DataFrame:
+    """A grid table in numpy.meshgrid ravel order (w_a fastest)."""
+    mesh_a, mesh_b = np.meshgrid(np.linspace(-15, 17, res), np.linspace(-15, 18, res))
+    return pd.DataFrame(
+        {"w_a": mesh_a.ravel(), "w_b": mesh_b.ravel(), "cost": _cost(mesh_a, mesh_b).ravel()}
+    )
+
+
+def _trajectory(a0: float, b0: float, epochs: int = EPOCHS) -> pd.DataFrame:
+    """A smooth synthetic path from (a0, b0) with costs on the landscape."""
+    t = np.arange(epochs + 1)
+    s = 1 - np.exp(-t / (epochs / 5))
+    wa = a0 + (2 - a0) * s + 0.3 * np.sin(t / 20)
+    wb = b0 + (-3 - b0) * s
+    return pd.DataFrame({"epoch": t.astype(np.int64), "w_a": wa, "w_b": wb, "cost": _cost(wa, wb)})
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Write the grid and trajectory Parquet files the render scripts read."""
+    root = tmp_path_factory.mktemp("data")
+    grid = root / "grid.parquet"
+    _grid().to_parquet(grid)
+    starts = []
+    for name, a0 in zip(STARTS, (-9.0, -10.1, -11.0), strict=True):
+        path = root / "sgd" / f"{name}.parquet"
+        path.parent.mkdir(exist_ok=True)
+        _trajectory(a0, 15.0).to_parquet(path)
+        starts.append(path)
+    optimizers = []
+    for i, name in enumerate(OPTIMIZERS):
+        path = root / name / "a-9_b15.parquet"
+        path.parent.mkdir(exist_ok=True)
+        frame = _trajectory(-9.0 + i, 15.0)
+        if name == "nadam":  # diverged: fewer rows, the last one non-finite (as trajectory.py)
+            frame = frame.iloc[:120].copy()
+            frame.loc[frame.index[-1], ["w_a", "cost"]] = [np.inf, np.nan]
+        frame.to_parquet(path)
+        optimizers.append(path)
+    return {"grid": grid, "starts": starts, "optimizers": optimizers}
+
+
+RENDER_ALL = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from losslandscape import render as R
+spec = json.loads(sys.argv[2])
+out = Path(sys.argv[3])
+opts = spec["options"]
+land = R.load_landscape(spec["grid"], pair=spec["pair"], seed=135, n=100)
+land2 = R.load_landscape(spec["grid"], pair=spec["pair"], seed=135, n=10000)
+starts = R.load_tracks(spec["starts"], spec["start_names"])
+opt = R.load_tracks(spec["optimizers"], spec["optimizer_names"], labels=[""] * 7)
+prov = lambda kind: R.provenance_json(kind, {"grid": spec["grid"]}, {"kind": kind})
+R.render_surfaces([land, land2], out / "surfaces.png", options=opts, provenance=prov("surfaces"))
+R.render_contour(land, starts, out / "contour.png", options=opts, provenance=prov("contour"))
+R.render_descent_3d(land, starts, out / "d3.gif", out / "d3.png", options=opts,
+                    provenance=prov("descent_3d"))
+R.render_descent_2d(land, starts, out / "d2.gif", out / "d2.png", options=opts,
+                    provenance=prov("descent_2d"))
+R.render_compare_3d(land, opt, out / "c3.gif", out / "c3.png", options=opts,
+                    provenance=prov("compare_3d"))
+R.render_compare_2d(land, opt, out / "c2.gif", out / "c2.png", options=opts,
+                    provenance=prov("compare_2d"))
+R.render_rotation(land, out / "rot.gif", out / "rot.png", options=opts, provenance=prov("rotation"))
+R.render_html(land, starts, out / "page.html", options=opts, provenance=prov("html"))
+R.render_html(land, opt, out / "compare.html", style="optimizers", options=opts,
+              provenance=prov("html"))
+"""
+
+EXPECTED = [
+    "surfaces.png",
+    "contour.png",
+    "d3.gif",
+    "d3.png",
+    "d2.gif",
+    "d2.png",
+    "c3.gif",
+    "c3.png",
+    "c2.gif",
+    "c2.png",
+    "rot.gif",
+    "rot.png",
+    "page.html",
+    "compare.html",
+]
+
+
+@pytest.fixture(scope="module")
+def rendered(data: dict, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Render every kind twice, in two fresh processes with different hash seeds, in parallel."""
+    spec = {
+        "grid": str(data["grid"]),
+        "pair": PAIR,
+        "starts": [str(p) for p in data["starts"]],
+        "start_names": STARTS,
+        "optimizers": [str(p) for p in data["optimizers"]],
+        "optimizer_names": OPTIMIZERS,
+        "options": SMALL,
+    }
+    outs = [tmp_path_factory.mktemp("run_a"), tmp_path_factory.mktemp("run_b")]
+    procs = []
+    for seed, out in zip(("1", "2"), outs, strict=True):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "MPLBACKEND": "Agg"}
+        args = [sys.executable, "-c", RENDER_ALL, str(SRC), json.dumps(spec), str(out)]
+        procs.append(subprocess.Popen(args, env=env, stderr=subprocess.PIPE, text=True))
+    for proc in procs:
+        _, err = proc.communicate(timeout=240)
+        assert proc.returncode == 0, err
+    return outs[0], outs[1]
+
+
+def test_every_kind_writes_its_files(rendered: tuple[Path, Path]) -> None:
+    """Every figure kind writes its files, and nothing else is left (no temp files)."""
+    out, _ = rendered
+    assert sorted(p.name for p in out.iterdir()) == sorted(EXPECTED)
+    for name in EXPECTED:
+        assert (out / name).stat().st_size > 0
+
+
+def test_rerender_is_byte_identical(rendered: tuple[Path, Path]) -> None:
+    """Two runs in separate processes give byte-identical PNG, GIF and HTML."""
+    first, second = rendered
+    for name in EXPECTED:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def _frame_count(path: Path) -> int:
+    """Number of frames of a GIF."""
+    with Image.open(path) as im:
+        return int(im.n_frames)
+
+
+def test_gif_frame_counts_match_the_selection(rendered: tuple[Path, Path]) -> None:
+    """GIF frame counts equal the (default) frame selections clipped to the trajectories."""
+    out, _ = rendered
+    opts = R.resolve_options(SMALL)
+    article_3d = R.select_frames(opts["descent_3d"]["frames"], EPOCHS)
+    assert article_3d == [*range(0, 200, 20), 200, 300]
+    assert _frame_count(out / "d3.gif") == len(article_3d)
+    assert _frame_count(out / "d2.gif") == len(R.select_frames([[0, 9000, 100]], EPOCHS)) == 4
+    notebook = R.select_frames(opts["compare_3d"]["frames"], EPOCHS)
+    assert notebook == list(range(0, 301, 20))
+    assert _frame_count(out / "c3.gif") == len(notebook)
+    assert _frame_count(out / "c2.gif") == len(notebook)
+    assert _frame_count(out / "rot.gif") == 8 == len(R.rotation_azimuths(SMALL))
+
+
+def test_png_and_gif_carry_provenance_and_no_software_or_date(
+    rendered: tuple[Path, Path],
+) -> None:
+    """Provenance is in the PNG Description chunk and the GIF comment; no Software/date."""
+    out, _ = rendered
+    for name in ("surfaces.png", "contour.png", "d3.png", "rot.png"):
+        with Image.open(out / name) as im:
+            text = dict(im.text)  # type: ignore[attr-defined]
+        assert set(text) == {"Description"}, name
+        assert (
+            json.loads(text["Description"])["figure"] in name.replace("d3", "descent_3d")
+            or (json.loads(text["Description"])["params"]["kind"])
+        )
+        raw = (out / name).read_bytes()
+        assert b"tIME" not in raw and b"Software" not in raw and b"matplotlib" not in raw
+    with Image.open(out / "d3.gif") as im:
+        comment = im.info["comment"]
+    assert json.loads(comment)["figure"] == "descent_3d"
+
+
+def test_still_png_is_the_last_gif_frame(rendered: tuple[Path, Path]) -> None:
+    """The PNG written next to a GIF has the GIF's size and shows its last frame."""
+    out, _ = rendered
+    with Image.open(out / "d3.gif") as gif, Image.open(out / "d3.png") as png:
+        assert gif.size == png.size == (160, 160)
+        gif.seek(gif.n_frames - 1)
+        last = np.asarray(gif.convert("RGB"), dtype=np.int16)
+        still = np.asarray(png.convert("RGB"), dtype=np.int16)
+    assert np.mean(np.abs(last - still)) < 6  # only the 256-colour palette differs
+
+
+def test_html_is_offline_and_has_provenance(rendered: tuple[Path, Path]) -> None:
+    """The page embeds plotly.js (no script src, no CDN) and holds the provenance meta."""
+    out, _ = rendered
+    page = (out / "page.html").read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]*\bsrc\s*=", page, flags=re.IGNORECASE)
+    assert 'src="https://cdn.plot.ly' not in page
+    match = re.search(r'<meta name="losslandscape-provenance" content="([^"]*)">', page)
+    assert match is not None
+    assert json.loads(match.group(1).replace("&quot;", '"'))["figure"] == "html"
+    assert 'id="losslandscape-surface"' in page and 'id="losslandscape-contour"' in page
+    assert page.count('"label":"Play"') == 2 and '"prefix":"Epoch: "' in page
+    assert len(page) > 3_000_000  # plotly.js is inline
+    compare = (out / "compare.html").read_text(encoding="utf-8")
+    for label in ("SGD", "SGD-Momentum", "Nesterov-SGD", "RMSProp", "Adam", "AdaGrad", "NAdam"):
+        assert f'"name":"{label}"' in compare
+
+
+def test_default_article_frames_at_full_size(data: dict, tmp_path: Path) -> None:
+    """Fig. 5 with the seeds' frames: 98 frames of 1000x1000 for 10,000 epochs."""
+    land = R.Landscape.from_frame(_grid(), pair=PAIR)
+    tracks = [R.Track.from_frame(_trajectory(-9.0, 15.0, 10_000), name="a-9_b15")]
+    frames = R.render_descent_3d(land, tracks, tmp_path / "f.gif", tmp_path / "f.png")
+    assert len(frames) == 98 and frames[:3] == [0, 20, 40] and frames[-1] == 8900
+    with Image.open(tmp_path / "f.gif") as gif:
+        assert gif.n_frames == 98 and gif.size == (1000, 1000)
+
+
+def test_options_and_names() -> None:
+    """Option merging rejects unknown keys; names become the seeds' labels."""
+    with pytest.raises(ValueError, match="unknown render option descent_3d.'fpz'"):
+        R.resolve_options({"descent_3d": {"fpz": 3}})
+    merged = R.resolve_options({"styles": {"optimizer_colors": {"lion": ["gold", "gold"]}}})
+    assert merged["styles"]["optimizer_colors"]["sgd"] == ["red", "darkred"]
+    assert merged["styles"]["optimizer_colors"]["lion"] == ["gold", "gold"]
+    assert json.loads(json.dumps(R.DEFAULT_RENDER)) == R.DEFAULT_RENDER
+    assert R.weight_label("w2-5-250") == "w2[5,250]"
+    assert R.pair_labels("w1-200-30_w1-200-31") == ("w1[200,30]", "w1[200,31]")
+    assert R.start_label("a-10.1_b15") == "start (-10.1, 15)"
+    assert R.select_frames([[0, None, 100]], 250) == [0, 100, 200]
+    assert R.select_frames([5, [0, 10, 5]], 7) == [5, 0]
+    assert R.select_frames([[500, 900, 100]], 50) == [50]
+
+
+def test_grid_order_is_checked() -> None:
+    """A grid table not in meshgrid ravel order (w_a fastest) is refused."""
+    grid = _grid(5)
+    land = R.Landscape.from_frame(grid, pair=PAIR)
+    assert land.z.shape == (5, 5) and land.label_a == "w2[5,250]"
+    assert land.z[0, 1] == grid["cost"][1]  # row = b index, column = a index
+    swapped = grid.rename(columns={"w_a": "w_b", "w_b": "w_a"})
+    with pytest.raises(ValueError, match="ravel order"):
+        R.Landscape.from_frame(swapped)
+
+
+def _snakemake(inputs: dict, outputs: dict, params: dict, log: Path) -> SimpleNamespace:
+    """A stand-in for the `snakemake` object of a script, built from Snakemake's containers."""
+    io = pytest.importorskip("snakemake.iocontainers")
+    return SimpleNamespace(
+        input=io.InputFiles(fromdict=inputs),
+        output=io.OutputFiles(fromdict=outputs),
+        params=io.Params(fromdict=params),
+        wildcards=io.Wildcards(fromdict={}),
+        log=io.Log(fromdict={"log": str(log)}),
+        threads=1,
+        config={},
+    )
+
+
+def test_scripts_run_with_named_inputs(data: dict, tmp_path: Path) -> None:
+    """Each scripts/render_*.py reads named inputs/outputs/params and writes its outputs."""
+    grid = str(data["grid"])
+    starts = [str(p) for p in data["starts"]]
+    optim = [str(p) for p in data["optimizers"]]
+    base = {"seed": 135, "n": 100, "pair": PAIR}
+    tiny = {k: v for k, v in SMALL.items()}
+    tiny["descent_3d"] = {**SMALL["descent_3d"], "frames": [[0, 300, 150]]}
+    tiny["descent_2d"] = {**SMALL["descent_2d"], "frames": [[0, 300, 150]]}
+    tiny["compare_3d"] = {**SMALL["compare_3d"], "frames": [[0, 300, 150]]}
+    tiny["compare_2d"] = {**SMALL["compare_2d"], "frames": [[0, 300, 150]]}
+    tiny["rotation"] = {**SMALL["rotation"], "n_frames": 2}
+    tiny["html"] = {"frames": [[0, 300, 150]]}
+    o = tmp_path
+    cases = {
+        "render_surfaces": (
+            {"grids": [grid, grid]},
+            {"png": o / "s.png"},
+            {"seed": 135, "pair": PAIR, "ns": [100, 10000]},
+        ),
+        "render_contour": ({"grid": grid, "trajectories": starts}, {"png": o / "c.png"}, base),
+        "render_descent_3d": (
+            {"grid": grid, "trajectories": starts},
+            {"gif": o / "d3.gif", "png": o / "d3.png"},
+            {**base, "names": STARTS, "style": "starts"},
+        ),
+        "render_descent_2d": (
+            {"grid": grid, "trajectories": starts},
+            {"gif": o / "d2.gif", "png": o / "d2.png"},
+            base,
+        ),
+        "render_compare_3d": (
+            {"grid": grid, "trajectories": optim},
+            {"gif": o / "c3.gif", "png": o / "c3.png"},
+            {**base, "names": OPTIMIZERS},
+        ),
+        "render_compare_2d": (
+            {"grid": grid, "trajectories": optim},
+            {"gif": o / "c2.gif", "png": o / "c2.png"},
+            base,
+        ),
+        "render_rotation": ({"grid": grid}, {"gif": o / "r.gif", "png": o / "r.png"}, base),
+        "render_html": (
+            {"grid": grid, "trajectories": optim},
+            {"html": o / "p.html"},
+            {**base, "style": "optimizers"},
+        ),
+    }
+    for script, (inputs, outputs, params) in cases.items():
+        outs = {k: str(v) for k, v in outputs.items()}
+        log = o / f"{script}.log"
+        smk = _snakemake(inputs, outs, {**params, "render": tiny}, log)
+        runpy.run_path(str(ROOT / "scripts" / f"{script}.py"), init_globals={"snakemake": smk})
+        for path in outputs.values():
+            assert path.stat().st_size > 0, (script, path)
+        assert "wrote" in log.read_text(), script
+    with Image.open(o / "d3.png") as im:
+        prov = json.loads(im.text["Description"])  # type: ignore[attr-defined]
+    assert prov["figure"] == "descent_3d" and prov["params"]["names"] == STARTS
+    assert prov["inputs"]["trajectories"] == starts
+    page = (o / "p.html").read_text(encoding="utf-8")
+    assert '"name":"NAdam"' in page  # optimizer names derived from the paths
+
+
+def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
+    """Run headless Chromium offline with a throwaway profile."""
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        # WebGL (plotly's 3D) in software; Chromium no longer falls back to it silently.
+        "--enable-unsafe-swiftshader",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--window-size=900,1900",
+        "--virtual-time-budget=15000",
+        *args,
+    ]
+    return subprocess.run(
+        [str(CHROMIUM), *flags], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium missing (apt-get install -y chromium)"
+)
+def test_html_renders_in_headless_chromium(rendered: tuple[Path, Path], tmp_path: Path) -> None:
+    """The page renders offline in headless Chromium: plots drawn, no console errors."""
+    out, _ = rendered
+    page = shutil.copy(out / "page.html", tmp_path / "page.html")
+    url = Path(page).resolve().as_uri()
+    dom = _chromium(["--dump-dom", url], tmp_path / "profile1")
+    console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
+    errors = [line for line in console if re.search(r"Uncaught|\w*Error\b|ERROR:CONSOLE", line)]
+    assert not errors, "\n".join(errors)
+    for div in ("losslandscape-surface", "losslandscape-contour"):
+        assert re.search(rf'id="{div}"[^>]*class="[^"]*js-plotly-plot', dom.stdout), div
+    assert dom.stdout.count('class="main-svg"') >= 4
+    assert "gl-container" in dom.stdout  # the 3D scene got a WebGL canvas
+    shot = tmp_path / "shot.png"
+    run = _chromium([f"--screenshot={shot}", url], tmp_path / "profile2")
+    assert shot.exists(), run.stderr[-2000:]
+    with Image.open(shot) as im:
+        colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
+    assert colours is None or len(colours) > 50  # not blank
