@@ -5,8 +5,13 @@ params: seed, n, pair, names (start or optimizer name of each trajectory; defaul
 the paths), style ("starts" | "optimizers"), render (optional), provenance (optional).
 """
 
-from losslandscape.render import render_descent_3d
-from losslandscape.render.scripting import (
+import sys
+
+# This checkout's package first (as the other scripts: works without installing it).
+sys.path.insert(0, f"{snakemake.scriptdir}/../src")  # noqa: F821
+
+from losslandscape.render import render_descent_3d  # noqa: E402
+from losslandscape.render.scripting import (  # noqa: E402
     setup_logging,
     smk_landscape,
     smk_options,

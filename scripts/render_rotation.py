@@ -4,8 +4,13 @@ input.grid -> output.gif, output.png (last frame); params: seed, n, pair, title 
 render (optional), provenance (optional).
 """
 
-from losslandscape.render import render_rotation
-from losslandscape.render.scripting import (
+import sys
+
+# This checkout's package first (as the other scripts: works without installing it).
+sys.path.insert(0, f"{snakemake.scriptdir}/../src")  # noqa: F821
+
+from losslandscape.render import render_rotation  # noqa: E402
+from losslandscape.render.scripting import (  # noqa: E402
     setup_logging,
     smk_landscape,
     smk_options,

@@ -4,8 +4,13 @@ input.grids (one grid per N) -> output.png; params: seed, pair, ns (N of each gr
 render (partial render options, optional), provenance (optional JSON string).
 """
 
-from losslandscape.render import render_surfaces
-from losslandscape.render.scripting import (
+import sys
+
+# This checkout's package first (as the other scripts: works without installing it).
+sys.path.insert(0, f"{snakemake.scriptdir}/../src")  # noqa: F821
+
+from losslandscape.render import render_surfaces  # noqa: E402
+from losslandscape.render.scripting import (  # noqa: E402
     setup_logging,
     smk_landscape,
     smk_options,

@@ -58,7 +58,14 @@ def _plain(value: Any) -> Any:
 
 def provenance_json(figure: str, inputs: Any, params: Mapping[str, Any]) -> str:
     """Return a compact, key-sorted JSON string describing how a figure was made."""
-    record = {"figure": figure, "inputs": _plain(inputs), "params": _plain(params)}
+    from .. import __version__
+
+    record = {
+        "figure": figure,
+        "inputs": _plain(inputs),
+        "params": _plain(params),
+        "losslandscape": __version__,
+    }
     return json.dumps(record, sort_keys=True, separators=(",", ":"))
 
 
