@@ -11,7 +11,13 @@ min_version("9.27")
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
 
-configfile: os.path.join(workflow.basedir, "config.yaml")
+# config.yaml of the working directory (e.g. `--directory tests/<case>`), else the repository's.
+CONFIG_FILE = "config.yaml"
+if not os.path.exists(CONFIG_FILE):
+    CONFIG_FILE = os.path.join(workflow.basedir, "config.yaml")
+
+
+configfile: CONFIG_FILE
 
 
 include: "workflow/rules/common.smk"

@@ -219,13 +219,6 @@ def test_smaller_network_makes_default_pair_invalid() -> None:
     assert "layer 2 does not exist" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: seeds/n given as integral floats (20.0) pass the schema (JSON Schema counts "
-    "20.0 as an integer) and then name paths results/grids/1/20.0/..., which the wildcard "
-    "constraint n=\\d+ rejects: `snakemake` stops with a 'Missing input files for rule all' "
-    "error instead of a ConfigError naming the key",
-)
 @pytest.mark.parametrize("key", ["landscapes.n", "trajectories.seeds"])
 def test_integral_float_counts_are_rejected(key: str) -> None:
     message = error_of(changed(_set(key, [20.0])))

@@ -68,6 +68,13 @@ def semantic_errors(config: dict[str, Any]) -> list[str]:
     split = config["mnist"]["split"]
     for section in ("landscapes", "trajectories"):
         sec = config[section]
+        for key in ("seeds", "n"):
+            for i, x in enumerate(sec[key]):
+                if not isinstance(x, int) or isinstance(x, bool):
+                    errors.append(
+                        f"config key {section}.{key}[{i}] = {_show(x)}: must be a whole number "
+                        "written without a decimal point (it becomes part of file names)"
+                    )
         for i, pair in enumerate(sec["pairs"]):
             why = check_pair(pair, hidden)
             if why:
@@ -98,7 +105,13 @@ def semantic_errors(config: dict[str, Any]) -> list[str]:
                 f"{name!r} as trajectories.starts[{names[name]}]"
             )
         names[name] = i
+    if not any(given is not None for given in traj["optimizers"].values()):
+        errors.append(
+            "config key trajectories.optimizers: every optimizer is null; keep at least one"
+        )
     for name, given in traj["optimizers"].items():
+        if given is None:  # switched off in an override file
+            continue
         try:
             optimizer_constants(name, given)
         except ValueError as exc:

@@ -52,6 +52,8 @@ GRID_PARAMS = {
     "code_version": CODE_VERSION,
 }
 
+#: Optimizers to run, in config order (null switches one off).
+OPTIMIZERS = [name for name, c in TRAJECTORIES["optimizers"].items() if c is not None]
 START_VALUES = {
     start_name(a, b): [float(a), float(b)] for a, b in TRAJECTORIES["starts"]
 }
@@ -59,7 +61,7 @@ START_VALUES = {
 
 def optimizer_params(wildcards):
     """The full constants of the job's optimizer (defaults filled), with sorted keys."""
-    given = TRAJECTORIES["optimizers"].get(wildcards.optimizer, {})
+    given = TRAJECTORIES["optimizers"].get(wildcards.optimizer) or {}
     full = optimizer_constants(wildcards.optimizer, given)
     return {key: full[key] for key in sorted(full)}
 
@@ -90,6 +92,6 @@ def all_trajectories():
         seed=TRAJECTORIES["seeds"],
         n=TRAJECTORIES["n"],
         pair=TRAJECTORIES["pairs"],
-        optimizer=list(TRAJECTORIES["optimizers"]),
+        optimizer=OPTIMIZERS,
         start=list(START_VALUES),
     )
