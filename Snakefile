@@ -24,6 +24,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/download.smk"
 include: "workflow/rules/grids.smk"
 include: "workflow/rules/trajectories.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule grids:
@@ -36,8 +37,14 @@ rule trajectories:
         all_trajectories(),
 
 
+rule figures:
+    input:
+        all_figures(),
+
+
 rule all:
     default_target: True
     input:
         rules.grids.input,
         rules.trajectories.input,
+        rules.figures.input,

@@ -95,3 +95,110 @@ def all_trajectories():
         optimizer=OPTIMIZERS,
         start=list(START_VALUES),
     )
+
+
+# ---- figures ----
+
+from losslandscape.render.options import resolve_options
+
+#: Render options: DEFAULT_RENDER (the seeds' look) overridden by the config's `render` section.
+RENDER = resolve_options(config.get("render") or {})
+TRAJ_STARTS = list(START_VALUES)
+
+
+def render_params(*sections):
+    """Only the render sections a figure uses, fully resolved (so params hold what it needs)."""
+    return {name: RENDER[name] for name in (*sections, "styles") if name in RENDER}
+
+
+def figure_params(figure, *sections):
+    """Everything a figure job depends on besides its inputs: its render options and versions."""
+    return {
+        "render": render_params(*sections),
+        "code_version": CODE_VERSION,
+        "figure": figure,
+    }
+
+
+def grid_of(wildcards):
+    """The grid a trajectory figure is drawn on: same (seed, n, pair)."""
+    return f"results/grids/{wildcards.seed}/{wildcards.n}/{wildcards.pair}.parquet"
+
+
+def trajectories_of_optimizer(wildcards):
+    """Every configured start of one optimizer (the article's several-starts figures)."""
+    return expand(
+        "results/trajectories/{seed}/{n}/{pair}/{optimizer}/{start}.parquet",
+        seed=wildcards.seed,
+        n=wildcards.n,
+        pair=wildcards.pair,
+        optimizer=wildcards.optimizer,
+        start=TRAJ_STARTS,
+    )
+
+
+def trajectories_of_start(wildcards):
+    """Every configured optimizer from one start (the German notebook's comparison)."""
+    return expand(
+        "results/trajectories/{seed}/{n}/{pair}/{optimizer}/{start}.parquet",
+        seed=wildcards.seed,
+        n=wildcards.n,
+        pair=wildcards.pair,
+        optimizer=OPTIMIZERS,
+        start=wildcards.start,
+    )
+
+
+def surfaces_grids(wildcards):
+    """One grid per configured N for the side-by-side surfaces (article Fig. 3)."""
+    return expand(
+        "results/grids/{seed}/{n}/{pair}.parquet",
+        seed=wildcards.seed,
+        n=LANDSCAPES["n"],
+        pair=wildcards.pair,
+    )
+
+
+def all_figures():
+    """Every figure of the config: per landscape, per optimizer and per start."""
+    fig = "results/figures"
+    out = expand(
+        f"{fig}/{{seed}}/{{pair}}/surfaces.png",
+        seed=LANDSCAPES["seeds"],
+        pair=LANDSCAPES["pairs"],
+    )
+    out += expand(
+        f"{fig}/{{seed}}/{{n}}/{{pair}}/rotation.{{ext}}",
+        seed=LANDSCAPES["seeds"],
+        n=LANDSCAPES["n"],
+        pair=LANDSCAPES["pairs"],
+        ext=["gif", "png"],
+    )
+    sets = dict(
+        seed=TRAJECTORIES["seeds"], n=TRAJECTORIES["n"], pair=TRAJECTORIES["pairs"]
+    )
+    out += expand(
+        f"{fig}/{{seed}}/{{n}}/{{pair}}/contour_{{optimizer}}.png",
+        optimizer=OPTIMIZERS,
+        **sets,
+    )
+    out += expand(
+        f"{fig}/{{seed}}/{{n}}/{{pair}}/{{kind}}_{{optimizer}}.{{ext}}",
+        kind=["descent3d", "descent2d"],
+        optimizer=OPTIMIZERS,
+        ext=["gif", "png"],
+        **sets,
+    )
+    out += expand(
+        f"{fig}/{{seed}}/{{n}}/{{pair}}/{{kind}}_{{start}}.{{ext}}",
+        kind=["compare3d", "compare2d"],
+        start=TRAJ_STARTS,
+        ext=["gif", "png"],
+        **sets,
+    )
+    out += expand(
+        f"{fig}/{{seed}}/{{n}}/{{pair}}/interactive_{{start}}.html",
+        start=TRAJ_STARTS,
+        **sets,
+    )
+    return out

@@ -1,0 +1,154 @@
+# Figures: surfaces, contours, animated descents, optimizer comparisons, rotations, HTML.
+# Names: results/figures/{seed}/{pair}/surfaces.png and results/figures/{seed}/{n}/{pair}/...
+
+
+rule surfaces:
+    input:
+        grids=surfaces_grids,
+    output:
+        png="results/figures/{seed}/{pair}/surfaces.png",
+    params:
+        **figure_params("surfaces", "surfaces"),
+        ns=LANDSCAPES["n"],
+    log:
+        "logs/figures/{seed}/{pair}/surfaces.log",
+    benchmark:
+        "benchmarks/figures/{seed}/{pair}/surfaces.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/render_surfaces.py"
+
+
+rule rotation:
+    input:
+        grid=grid_of,
+    output:
+        gif="results/figures/{seed}/{n}/{pair}/rotation.gif",
+        png="results/figures/{seed}/{n}/{pair}/rotation.png",
+    params:
+        **figure_params("rotation", "rotation"),
+    log:
+        "logs/figures/{seed}/{n}/{pair}/rotation.log",
+    benchmark:
+        "benchmarks/figures/{seed}/{n}/{pair}/rotation.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/render_rotation.py"
+
+
+rule contour:
+    input:
+        grid=grid_of,
+        trajectories=trajectories_of_optimizer,
+    output:
+        png="results/figures/{seed}/{n}/{pair}/contour_{optimizer}.png",
+    params:
+        **figure_params("contour", "contour"),
+        style="starts",
+    log:
+        "logs/figures/{seed}/{n}/{pair}/contour_{optimizer}.log",
+    benchmark:
+        "benchmarks/figures/{seed}/{n}/{pair}/contour_{optimizer}.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/render_contour.py"
+
+
+rule descent3d:
+    input:
+        grid=grid_of,
+        trajectories=trajectories_of_optimizer,
+    output:
+        gif="results/figures/{seed}/{n}/{pair}/descent3d_{optimizer}.gif",
+        png="results/figures/{seed}/{n}/{pair}/descent3d_{optimizer}.png",
+    params:
+        **figure_params("descent_3d", "descent_3d"),
+        style="starts",
+    log:
+        "logs/figures/{seed}/{n}/{pair}/descent3d_{optimizer}.log",
+    benchmark:
+        "benchmarks/figures/{seed}/{n}/{pair}/descent3d_{optimizer}.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/render_descent_3d.py"
+
+
+rule descent2d:
+    input:
+        grid=grid_of,
+        trajectories=trajectories_of_optimizer,
+    output:
+        gif="results/figures/{seed}/{n}/{pair}/descent2d_{optimizer}.gif",
+        png="results/figures/{seed}/{n}/{pair}/descent2d_{optimizer}.png",
+    params:
+        **figure_params("descent_2d", "descent_2d"),
+        style="starts",
+    log:
+        "logs/figures/{seed}/{n}/{pair}/descent2d_{optimizer}.log",
+    benchmark:
+        "benchmarks/figures/{seed}/{n}/{pair}/descent2d_{optimizer}.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/render_descent_2d.py"
+
+
+rule compare3d:
+    input:
+        grid=grid_of,
+        trajectories=trajectories_of_start,
+    output:
+        gif="results/figures/{seed}/{n}/{pair}/compare3d_{start}.gif",
+        png="results/figures/{seed}/{n}/{pair}/compare3d_{start}.png",
+    params:
+        **figure_params("compare_3d", "compare_3d"),
+    log:
+        "logs/figures/{seed}/{n}/{pair}/compare3d_{start}.log",
+    benchmark:
+        "benchmarks/figures/{seed}/{n}/{pair}/compare3d_{start}.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/render_compare_3d.py"
+
+
+rule compare2d:
+    input:
+        grid=grid_of,
+        trajectories=trajectories_of_start,
+    output:
+        gif="results/figures/{seed}/{n}/{pair}/compare2d_{start}.gif",
+        png="results/figures/{seed}/{n}/{pair}/compare2d_{start}.png",
+    params:
+        **figure_params("compare_2d", "compare_2d"),
+    log:
+        "logs/figures/{seed}/{n}/{pair}/compare2d_{start}.log",
+    benchmark:
+        "benchmarks/figures/{seed}/{n}/{pair}/compare2d_{start}.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/render_compare_2d.py"
+
+
+rule interactive:
+    input:
+        grid=grid_of,
+        trajectories=trajectories_of_start,
+    output:
+        html="results/figures/{seed}/{n}/{pair}/interactive_{start}.html",
+    params:
+        **figure_params("html", "html"),
+        style="optimizers",
+    log:
+        "logs/figures/{seed}/{n}/{pair}/interactive_{start}.log",
+    benchmark:
+        "benchmarks/figures/{seed}/{n}/{pair}/interactive_{start}.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/render_html.py"
