@@ -250,3 +250,20 @@ def test_snakemake_dry_run_with_bad_configfile_fails_before_any_job(tmp_path: Pa
     assert "minimum of 2" in out, out  # what is allowed
     assert "Building DAG" not in out and "Job stats" not in out, out
     assert not (tmp_path / "results").exists() and not (tmp_path / "resources").exists()
+
+
+def test_render_options_are_checked() -> None:
+    from losslandscape.config import render_errors
+    from losslandscape.render.options import DEFAULT_RENDER
+
+    assert render_errors({}, DEFAULT_RENDER) == []
+    assert (
+        render_errors({"styles": {"optimizer_colors": {"mine": ["red", "red"]}}}, DEFAULT_RENDER)
+        == []
+    )
+    errors = render_errors(
+        {"descent_3d": {"dpi": "high", "framez": []}, "nosuch": {}}, DEFAULT_RENDER
+    )
+    assert 'config key render.descent_3d.dpi = "high": must be a number' in errors
+    assert any(e.startswith("config key render.descent_3d.framez: unknown") for e in errors)
+    assert any(e.startswith("config key render.nosuch: unknown") for e in errors)

@@ -95,6 +95,9 @@ def semantic_errors(config: dict[str, Any]) -> list[str]:
             errors.append(
                 f"config key landscapes.grid.{axis} = {_show(grid[axis])}: needs low < high"
             )
+    from .render.options import DEFAULT_RENDER
+
+    errors.extend(render_errors(config.get("render") or {}, DEFAULT_RENDER))
     traj = config["trajectories"]
     names: dict[str, int] = {}
     for i, (a, b) in enumerate(traj["starts"]):
@@ -116,6 +119,42 @@ def semantic_errors(config: dict[str, Any]) -> list[str]:
             optimizer_constants(name, given)
         except ValueError as exc:
             errors.append(f"config key trajectories.optimizers.{name} = {_show(given)}: {exc}")
+    return errors
+
+
+def _kind(value: Any) -> str:
+    """A coarse JSON type name for comparing a render option with its default."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "null"
+
+
+def render_errors(given: Any, default: Any, key: str = "render") -> list[str]:
+    """Unknown render options, and values whose type differs from the default's."""
+    if not isinstance(given, dict):
+        return [f"config key {key} = {_show(given)}: must be a mapping"]
+    errors = []
+    free_form = key.endswith(("optimizer_colors", "optimizer_labels"))
+    for name, value in given.items():
+        sub = f"{key}.{name}"
+        if name not in default:
+            if not free_form:
+                allowed = ", ".join(sorted(default))
+                errors.append(f"config key {sub}: unknown render option; allowed: {allowed}")
+            continue
+        base = default[name]
+        if isinstance(base, dict):
+            errors.extend(render_errors(value, base, sub))
+        elif base is not None and value is not None and _kind(value) != _kind(base):
+            errors.append(f"config key {sub} = {_show(value)}: must be {_kind(base)}")
     return errors
 
 
