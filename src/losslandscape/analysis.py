@@ -449,7 +449,11 @@ class _OutputKernel:
         width = max(c_all.shape[1], 1)
         self.m_step = max(256, min(width, chunk_elements // 64))
         self.chunks = [
-            (np.ascontiguousarray(c_all[:, k : k + self.m_step]), g_all[k : k + self.m_step])
+            (
+                np.ascontiguousarray(c_all[:, k : k + self.m_step]),
+                np.ascontiguousarray(g_all[k : k + self.m_step]),
+                np.ones(min(self.m_step, c_all.shape[1] - k)),
+            )
             for k in range(0, c_all.shape[1], self.m_step)
         ]
         self.p_block = max(1, chunk_elements // self.m_step)
@@ -464,17 +468,22 @@ class _OutputKernel:
     def __call__(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """J and the gradient of J/2 in (w_a, w_b) at points (u[p], v[p])."""
         p, q = (v, u) if self.swapped else (u, v)
+        n_p = p.shape[0]
         w = np.column_stack([p, q, np.ones_like(p)])
-        cost = np.zeros(p.shape[0])
-        grad = np.zeros((p.shape[0], 2))
+        cost = np.zeros(n_p)
+        grad = np.zeros((n_p, 2))
+        buf_t = np.empty(n_p * self.m_step)
+        buf_sq = np.empty(n_p * self.m_step)
         with np.errstate(over="ignore"):
-            for c, gmat in self.chunks:
-                t = w @ c  # -s*z
+            for c, gmat, ones in self.chunks:
+                t = buf_t[: n_p * c.shape[1]].reshape(n_p, c.shape[1])
+                sq = buf_sq[: n_p * c.shape[1]].reshape(n_p, c.shape[1])
+                np.matmul(w, c, out=t)  # -s*z
                 np.exp(t, out=t)
                 t += 1.0
-                np.reciprocal(t, out=t)  # c = sigmoid(s*z)
-                sq = t * t
-                cost += sq.sum(axis=1)
+                np.divide(1.0, t, out=t)  # c = sigmoid(s*z)
+                np.multiply(t, t, out=sq)
+                cost += sq @ ones
                 t *= sq
                 np.subtract(sq, t, out=t)  # c^2 (1 - c)
                 grad += t @ gmat
