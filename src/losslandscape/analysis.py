@@ -254,6 +254,7 @@ def critical_points(
     *,
     derivatives: GridDerivatives | None = None,
     eig_rtol: float = 1e-6,
+    step_tol: float | None = None,
     merge_dist: float | None = None,
     max_iter: int = 100,
 ) -> pd.DataFrame:
@@ -262,13 +263,17 @@ def critical_points(
     Seeds: grid cells where both gradient components change sign among the corners, and grid
     points that are local minima or maxima of J or local minima of |grad J|. Each seed is
     refined by Levenberg-Marquardt on grad J = 0 (damped Newton: the damping falls to zero near
-    a root, so convergence is quadratic), clipped to the grid's box. A refined point is kept
-    when |grad J| < tol and the Hessian is not numerically zero (there the landscape is flat to
-    float64 precision: a plateau, reported by plateau_mask, not a point). An eigenvalue counts
-    as zero below eig_rtol times the largest Hessian eigenvalue magnitude seen on the grid;
-    a point with a zero eigenvalue is `degenerate` (e.g. a valley floor or a line of minima).
-    Points closer than merge_dist (default 1e-4 of the larger grid span) are merged. Rows are
-    sorted by cost, then w_a, then w_b; the index numbers them from 0.
+    a root, so convergence is quadratic), clipped to the grid's box.
+
+    An eigenvalue counts as zero below eig_rtol times the largest Hessian eigenvalue magnitude
+    seen on the grid. A refined point is kept when |grad J| < tol, its Newton step (over the
+    nonzero eigenvalues) is shorter than step_tol (default 1e-3 of the smaller grid step) and
+    the Hessian is not all zero. The last two reject points of plateaus, where the gradient is
+    tiny without vanishing (the Newton step is long: the root lies far away or nowhere) or
+    the landscape is flat to float64 precision; plateau_mask reports those regions. A point with
+    a zero eigenvalue is `degenerate` (e.g. on a line of minima). Points closer than
+    merge_dist (default 1e-4 of the larger grid span) are merged. Rows are sorted by cost,
+    then w_a, then w_b; the index numbers them from 0.
     """
     a_values = np.asarray(a_values, dtype=np.float64)
     b_values = np.asarray(b_values, dtype=np.float64)
@@ -279,17 +284,25 @@ def critical_points(
     hi = np.array([a_values.max(), b_values.max()])
     span = float(max(np.max(hi - lo), np.finfo(float).tiny))
     merge = 1e-4 * span if merge_dist is None else float(merge_dist)
+    if step_tol is None:
+        steps = [np.min(np.diff(np.unique(x))) for x in (a_values, b_values) if np.ptp(x) > 0]
+        step_tol = 1e-3 * float(min(steps)) if steps else 1e-3 * span
     seeds = _seeds(a_values, b_values, cost.reshape(nb, na), d.grad.reshape(nb, na, 2))
     grid_scale = float(np.max(np.abs(np.linalg.eigvalsh(d.hess)), initial=0.0))
     if seeds.shape[0] == 0:
         return _critical_frame(np.empty((0, 2)), *[np.empty(0)] * 4, np.empty(0, dtype=object))
     x, j, g, h = _refine(slice_, seeds, lo, hi, tol, max_iter)
-    eig = np.linalg.eigvalsh(h)  # ascending
+    finite = np.all(np.isfinite(h), axis=(1, 2)) & np.all(np.isfinite(g), axis=1)
+    h = np.where(finite[:, None, None], h, 0.0)
+    eig, vec = np.linalg.eigh(h)  # ascending eigenvalues
     gn = np.hypot(g[:, 0], g[:, 1])
     scale = max(grid_scale, float(np.max(np.abs(eig), initial=0.0)))
     thr = eig_rtol * scale
     big = np.max(np.abs(eig), axis=1)
-    keep = (gn < tol) & (big > thr) & np.all(np.isfinite(eig), axis=1)
+    along = np.einsum("kji,kj->ki", vec, np.where(finite[:, None], g, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        newton = np.where(np.abs(eig) > thr, along / eig, 0.0)
+    keep = finite & (gn < tol) & (big > thr) & (np.hypot(newton[:, 0], newton[:, 1]) < step_tol)
     order = np.lexsort((x[:, 1], x[:, 0], gn))  # best-converged representative first
     chosen: list[int] = []
     for k in order:
@@ -456,7 +469,7 @@ class _OutputKernel:
             )
             for k in range(0, c_all.shape[1], self.m_step)
         ]
-        self.p_block = max(1, chunk_elements // self.m_step)
+        self.p_block = max(1, chunk_elements // min(self.m_step, width))
 
     @staticmethod
     def applies(sl: PairSlice) -> bool:
