@@ -398,7 +398,10 @@ def _refine(
 
     Step d solves (H^2 + lam I) d = -H g with lam = mu * |H|_F^2: mu -> 0 is Newton's step,
     large mu a short step down |g|^2. A trial is accepted when |g| decreases (mu / 10), else
-    mu * 10. A seed stops once |g| < tol / 1000 (polished), or mu > 1e8 (no progress).
+    mu * 10. A seed stops once |g| < tol / 1000 (polished), mu > 1e8 (no progress), or when,
+    still above tol, |g| has not halved over the last `check` iterations (it sits in a local
+    minimum of |g| that is not a root, or crawls along a plateau: near a root, convergence is
+    quadratic).
     """
     x = np.clip(np.array(x0, dtype=np.float64), lo, hi)
     j, g, h = cost_grad_hess(slice_, x[:, 0], x[:, 1])
@@ -407,7 +410,9 @@ def _refine(
     polish = tol * 1e-3
     active = (gn >= polish) & np.isfinite(gn)
     eye = np.eye(2)
-    for _ in range(max_iter):
+    check = 10
+    before = gn.copy()
+    for it in range(1, max_iter + 1):
         idx = np.flatnonzero(active)
         if idx.shape[0] == 0:
             break
@@ -426,6 +431,9 @@ def _refine(
         mu[acc] = np.maximum(mu[acc] / 10.0, 1e-15)
         mu[idx[~better]] *= 10.0
         active[idx] = (gn[idx] >= polish) & (mu[idx] <= 1e8)
+        if it % check == 0:
+            active &= ~((gn >= tol) & (gn > 0.5 * before))
+            before = gn.copy()
     return x, j, g, h
 
 
