@@ -23,6 +23,7 @@ from .engine import PairSlice, _Block
 from .network import sigmoid_
 from .optimizers import make_step
 
+#: the values of critical_points' `kind` column
 KINDS = ("minimum", "maximum", "saddle", "degenerate")
 CRITICAL_COLUMNS = ["w_a", "w_b", "cost", "grad_norm", "eig_min", "eig_max", "kind"]
 BASIN_COLUMNS = ["start_a", "start_b", "end_a", "end_b", "final_cost", "diverged", "minimum"]
@@ -65,7 +66,7 @@ def _derivative_sums(
     if idx is None:
         g = slice_.groups
         active = np.sort(np.concatenate([g.only_a, g.only_b, g.both]))
-        if g.none.shape[0]:
+        if g.none.shape[0] and p.shape[0]:
             out[0] += slice_._sums(p[:1], q[:1], g.none)[0]
     else:
         active = np.asarray(idx)
@@ -81,6 +82,9 @@ def _derivative_sums(
 
 def _block_sums(sl: PairSlice, p: np.ndarray, q: np.ndarray, blk: _Block) -> np.ndarray:
     """Forward-mode pass over one sample block: (6, P) sums in internal order.
+
+    Each jet component is at most one PairSlice working array, so memory stays bounded by
+    about a dozen times chunk_elements float64 values whatever the grid and N.
 
     Mirrors PairSlice._forward: the varying rows of the lower layer, then layer la+1 from its
     frozen part, then the dense layers; the second weight adds q * (its input unit) to its row.
@@ -155,7 +159,9 @@ def _sigmoid_jet(z: _Jet) -> _Jet:
     s2 = s1 * (1.0 - 2.0 * a)
     _, zp, zq, zpp, zpq, zqq = z
 
-    def second(x: np.ndarray | None, y: np.ndarray | None, zxy: np.ndarray | None):
+    def second(
+        x: np.ndarray | None, y: np.ndarray | None, zxy: np.ndarray | None
+    ) -> np.ndarray | None:
         out = None if x is None or y is None else s2 * x * y
         if zxy is not None:
             out = s1 * zxy if out is None else out + s1 * zxy
@@ -288,7 +294,8 @@ def critical_points(
         steps = [np.min(np.diff(np.unique(x))) for x in (a_values, b_values) if np.ptp(x) > 0]
         step_tol = 1e-3 * float(min(steps)) if steps else 1e-3 * span
     seeds = _seeds(a_values, b_values, cost.reshape(nb, na), d.grad.reshape(nb, na, 2))
-    grid_scale = float(np.max(np.abs(np.linalg.eigvalsh(d.hess)), initial=0.0))
+    ok = np.all(np.isfinite(d.hess), axis=(1, 2))
+    grid_scale = float(np.max(np.abs(np.linalg.eigvalsh(d.hess[ok])), initial=0.0))
     if seeds.shape[0] == 0:
         return _critical_frame(np.empty((0, 2)), *[np.empty(0)] * 4, np.empty(0, dtype=object))
     x, j, g, h = _refine(slice_, seeds, lo, hi, tol, max_iter)
