@@ -20,6 +20,9 @@ if not os.path.exists(CONFIG_FILE):
 configfile: CONFIG_FILE
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/download.smk"
 include: "workflow/rules/grids.smk"

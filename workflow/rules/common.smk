@@ -3,7 +3,7 @@
 
 import losslandscape
 from losslandscape.config import check_schema, check_semantics, load_schema
-from losslandscape.mnist import SPLIT_FILES
+from losslandscape.mnist import CANONICAL_MD5, SPLIT_FILES
 from losslandscape.names import PAIR_PATTERN, START_PATTERN, start_name
 from losslandscape.optimizers import NAMES as OPTIMIZER_NAMES
 from losslandscape.optimizers import constants as optimizer_constants
@@ -41,6 +41,8 @@ def mnist_path(kind):
 
 
 MNIST_INPUT = {"images": mnist_path(0), "labels": mnist_path(1)}
+#: Canonical checksums of the files every result derives from (recorded in figure metadata).
+MNIST_MD5 = {name: CANONICAL_MD5[name] for name in SPLIT_FILES[SPLIT]}
 
 #: What every grid job depends on besides its wildcards (plain values: see SNAKEMAKE.md).
 GRID_PARAMS = {
@@ -117,6 +119,7 @@ def figure_params(figure, *sections):
         "render": render_params(*sections),
         "code_version": CODE_VERSION,
         "figure": figure,
+        "mnist_md5": MNIST_MD5,
     }
 
 

@@ -6,7 +6,12 @@ rule surfaces:
     input:
         grids=surfaces_grids,
     output:
-        png="results/figures/{seed}/{pair}/surfaces.png",
+        png=report(
+            "results/figures/{seed}/{pair}/surfaces.png",
+            caption="../report/surfaces.rst",
+            category="Landscapes",
+            labels={"figure": "surfaces", "seed": "{seed}", "pair": "{pair}"},
+        ),
     params:
         **figure_params("surfaces", "surfaces"),
         ns=LANDSCAPES["n"],
@@ -25,7 +30,17 @@ rule rotation:
         grid=grid_of,
     output:
         gif="results/figures/{seed}/{n}/{pair}/rotation.gif",
-        png="results/figures/{seed}/{n}/{pair}/rotation.png",
+        png=report(
+            "results/figures/{seed}/{n}/{pair}/rotation.png",
+            caption="../report/rotation.rst",
+            category="Landscapes",
+            labels={
+                "figure": "rotation",
+                "seed": "{seed}",
+                "N": "{n}",
+                "pair": "{pair}",
+            },
+        ),
     params:
         **figure_params("rotation", "rotation"),
     log:
@@ -43,7 +58,18 @@ rule contour:
         grid=grid_of,
         trajectories=trajectories_of_optimizer,
     output:
-        png="results/figures/{seed}/{n}/{pair}/contour_{optimizer}.png",
+        png=report(
+            "results/figures/{seed}/{n}/{pair}/contour_{optimizer}.png",
+            caption="../report/contour.rst",
+            category="Trajectories",
+            labels={
+                "figure": "contour",
+                "seed": "{seed}",
+                "N": "{n}",
+                "pair": "{pair}",
+                "optimizer": "{optimizer}",
+            },
+        ),
     params:
         **figure_params("contour", "contour"),
         style="starts",
@@ -63,7 +89,18 @@ rule descent3d:
         trajectories=trajectories_of_optimizer,
     output:
         gif="results/figures/{seed}/{n}/{pair}/descent3d_{optimizer}.gif",
-        png="results/figures/{seed}/{n}/{pair}/descent3d_{optimizer}.png",
+        png=report(
+            "results/figures/{seed}/{n}/{pair}/descent3d_{optimizer}.png",
+            caption="../report/descent3d.rst",
+            category="Trajectories",
+            labels={
+                "figure": "descent 3D",
+                "seed": "{seed}",
+                "N": "{n}",
+                "pair": "{pair}",
+                "optimizer": "{optimizer}",
+            },
+        ),
     params:
         **figure_params("descent_3d", "descent_3d"),
         style="starts",
@@ -83,7 +120,18 @@ rule descent2d:
         trajectories=trajectories_of_optimizer,
     output:
         gif="results/figures/{seed}/{n}/{pair}/descent2d_{optimizer}.gif",
-        png="results/figures/{seed}/{n}/{pair}/descent2d_{optimizer}.png",
+        png=report(
+            "results/figures/{seed}/{n}/{pair}/descent2d_{optimizer}.png",
+            caption="../report/descent2d.rst",
+            category="Trajectories",
+            labels={
+                "figure": "descent 2D",
+                "seed": "{seed}",
+                "N": "{n}",
+                "pair": "{pair}",
+                "optimizer": "{optimizer}",
+            },
+        ),
     params:
         **figure_params("descent_2d", "descent_2d"),
         style="starts",
@@ -103,7 +151,18 @@ rule compare3d:
         trajectories=trajectories_of_start,
     output:
         gif="results/figures/{seed}/{n}/{pair}/compare3d_{start}.gif",
-        png="results/figures/{seed}/{n}/{pair}/compare3d_{start}.png",
+        png=report(
+            "results/figures/{seed}/{n}/{pair}/compare3d_{start}.png",
+            caption="../report/compare3d.rst",
+            category="Optimizer comparison",
+            labels={
+                "figure": "compare 3D",
+                "seed": "{seed}",
+                "N": "{n}",
+                "pair": "{pair}",
+                "start": "{start}",
+            },
+        ),
     params:
         **figure_params("compare_3d", "compare_3d"),
     log:
@@ -122,7 +181,18 @@ rule compare2d:
         trajectories=trajectories_of_start,
     output:
         gif="results/figures/{seed}/{n}/{pair}/compare2d_{start}.gif",
-        png="results/figures/{seed}/{n}/{pair}/compare2d_{start}.png",
+        png=report(
+            "results/figures/{seed}/{n}/{pair}/compare2d_{start}.png",
+            caption="../report/compare2d.rst",
+            category="Optimizer comparison",
+            labels={
+                "figure": "compare 2D",
+                "seed": "{seed}",
+                "N": "{n}",
+                "pair": "{pair}",
+                "start": "{start}",
+            },
+        ),
     params:
         **figure_params("compare_2d", "compare_2d"),
     log:
@@ -140,7 +210,18 @@ rule interactive:
         grid=grid_of,
         trajectories=trajectories_of_start,
     output:
-        html="results/figures/{seed}/{n}/{pair}/interactive_{start}.html",
+        html=report(
+            "results/figures/{seed}/{n}/{pair}/interactive_{start}.html",
+            caption="../report/interactive.rst",
+            category="Optimizer comparison",
+            labels={
+                "figure": "interactive",
+                "seed": "{seed}",
+                "N": "{n}",
+                "pair": "{pair}",
+                "start": "{start}",
+            },
+        ),
     params:
         **figure_params("html", "html"),
         style="optimizers",
