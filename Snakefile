@@ -45,6 +45,16 @@ rule figures:
         all_figures(),
 
 
+rule gallery:
+    input:
+        all_gallery(),
+
+
+rule paper:
+    input:
+        paper_figures(),
+
+
 rule all:
     default_target: True
     input:

@@ -88,6 +88,19 @@ def semantic_errors(config: dict[str, Any]) -> list[str]:
                     f"config key {section}.n[{i}] = {n}: larger than the {split} split's "
                     f"{SPLIT_SIZE[split]} images"
                 )
+    gallery = config.get("gallery") or {}
+    for i, pair in enumerate(gallery.get("pairs", [])):
+        why = check_pair(pair, hidden)
+        if why:
+            errors.append(f"config key gallery.pairs[{i}] = {pair!r}: {why}")
+    for i, n in enumerate(gallery.get("n", [])):
+        if n > SPLIT_SIZE[split]:
+            errors.append(
+                f"config key gallery.n[{i}] = {n}: larger than the {split} split's "
+                f"{SPLIT_SIZE[split]} images"
+            )
+    if "seeds" in gallery and gallery["seeds"][0] > gallery["seeds"][1]:
+        errors.append(f"config key gallery.seeds = {_show(gallery['seeds'])}: needs first <= last")
     grid = config["landscapes"]["grid"]
     for axis in ("a", "b"):
         low, high = grid[axis]

@@ -205,3 +205,49 @@ def all_figures():
         **sets,
     )
     return out
+
+
+# ---- gallery and the paper's figures ----
+
+GALLERY = config["gallery"]
+GALLERY_SEEDS = list(range(GALLERY["seeds"][0], GALLERY["seeds"][1] + 1))
+
+
+def gallery_grids(wildcards):
+    """One grid per gallery seed for a contact sheet."""
+    return expand(
+        "results/grids/{seed}/{n}/{pair}.parquet",
+        seed=GALLERY_SEEDS,
+        n=wildcards.n,
+        pair=wildcards.pair,
+    )
+
+
+def all_gallery():
+    """Contact sheets and rotating GIFs of every gallery (pair, n) and seed."""
+    out = expand(
+        "results/figures/gallery/{n}/{pair}.png", n=GALLERY["n"], pair=GALLERY["pairs"]
+    )
+    out += expand(
+        "results/figures/{seed}/{n}/{pair}/rotation.gif",
+        seed=GALLERY_SEEDS,
+        n=GALLERY["n"],
+        pair=GALLERY["pairs"],
+    )
+    return out
+
+
+def paper_figures():
+    """Exactly the figures of the two source documents, from the default config's values."""
+    fig = "results/figures"
+    seed, pair, start = 135, "w2-5-250_w2-5-251", "a-9_b15"
+    return [
+        f"{fig}/{seed}/{pair}/surfaces.png",  # article Fig. 3 (N = 100 and 10,000)
+        f"{fig}/{seed}/100/{pair}/descent3d_sgd.gif",  # article Fig. 5
+        f"{fig}/{seed}/100/{pair}/descent2d_sgd.gif",  # article Fig. 6
+        f"{fig}/{seed}/500/w1-200-30_w1-200-31/rotation.gif",  # article Fig. 7
+        f"{fig}/{seed}/1000/w1-5-5_w1-5-6/rotation.gif",  # article Fig. 8
+        f"{fig}/{seed}/100/{pair}/interactive_{start}.html",  # notebook, plotly views
+        f"{fig}/{seed}/100/{pair}/compare3d_{start}.gif",  # notebook comparison, 3D
+        f"{fig}/{seed}/100/{pair}/compare2d_{start}.gif",  # notebook comparison, 2D
+    ]

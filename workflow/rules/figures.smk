@@ -233,3 +233,26 @@ rule interactive:
         "../../environment.yml"
     script:
         "../../scripts/render_html.py"
+
+
+rule gallery_sheet:
+    input:
+        grids=gallery_grids,
+    output:
+        png=report(
+            "results/figures/gallery/{n}/{pair}.png",
+            caption="../report/gallery.rst",
+            category="Gallery",
+            labels={"figure": "gallery", "N": "{n}", "pair": "{pair}"},
+        ),
+    params:
+        **figure_params("gallery", "gallery"),
+        seeds=GALLERY_SEEDS,
+    log:
+        "logs/figures/gallery/{n}/{pair}.log",
+    benchmark:
+        "benchmarks/figures/gallery/{n}/{pair}.tsv"
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/render_gallery.py"

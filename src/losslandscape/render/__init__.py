@@ -11,6 +11,7 @@ from .data import Landscape, Track, last_epoch, pair_labels, start_label, weight
 from .figures import (
     render_compare_2d,
     render_compare_3d,
+    render_contact_sheet,
     render_contour,
     render_descent_2d,
     render_descent_3d,
@@ -34,6 +35,7 @@ __all__ = [
     "provenance_json",
     "render_compare_2d",
     "render_compare_3d",
+    "render_contact_sheet",
     "render_contour",
     "render_descent_2d",
     "render_descent_3d",

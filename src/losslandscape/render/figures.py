@@ -141,6 +141,34 @@ def render_surfaces(
     save_figure_png(fig, png_path, provenance)
 
 
+def render_contact_sheet(
+    landscapes: Sequence[Landscape],
+    png_path: PathLike,
+    *,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+    title: str = "",
+) -> None:
+    """Write a contact sheet of small surfaces, one per landscape (the article's seed sweep)."""
+    if not landscapes:
+        raise ValueError("render_contact_sheet needs at least one landscape")
+    o = resolve_options(options)["gallery"]
+    cols = max(1, min(int(o["columns"]), len(landscapes)))
+    rows = -(-len(landscapes) // cols)
+    width, height = o["panel_size"]
+    fig = new_figure((width * cols, height * rows + 0.6), o["dpi"])
+    for i, land in enumerate(landscapes):
+        ax = fig.add_subplot(rows, cols, i + 1, projection="3d")
+        ax.view_init(elev=o["elev"], azim=o["azim"])
+        ax.tick_params(labelsize=o["tick_labelsize"], pad=0)
+        ax.set_title(_title(land), fontsize=o["title_fontsize"], y=0.95)
+        _surface(ax, land, o)
+    if title:
+        fig.suptitle(title, fontsize=o["suptitle_fontsize"])
+    fig.tight_layout()
+    save_figure_png(fig, png_path, provenance)
+
+
 def _contour_background(ax: Any, land: Landscape, o: Mapping[str, Any]) -> None:
     """Draw dashed black contour lines and filled contours as the seeds do."""
     mesh_a, mesh_b = land.mesh

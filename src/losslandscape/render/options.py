@@ -35,6 +35,9 @@ rotation  (article Fig. 7/8: the surface turning in azimuth)
     figsize ([8, 8]); dpi (75); elev (30); azim_start (-60); degrees turned (360);
     n_frames (72); cmap; alpha; fps; loop; title_fontsize; label_fontsize; tick_labelsize;
     labelpad; tickpad.
+gallery  (contact sheet of small surfaces, one per seed, as the article's seed sweep)
+    columns (4); panel_size [w, h] inches per panel; dpi (80); elev (30); azim (-60); cmap;
+    alpha; title_fontsize; tick_labelsize; suptitle_fontsize.
 html  (plotly, German notebook: 3D surface + paths, then contour with loss graph below)
     frames (notebook: [[0, 1000, 20]]); width, height (800) of the 3D figure; contour_height
     (1000); camera_eye [x, y, z] ([2, -2, 2]); surface_colorscale (null = plotly's default,
@@ -157,6 +160,18 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "tick_labelsize": 12,
             "labelpad": [12, 12, 8],
             "tickpad": [4, 4, 6],
+        },
+        "gallery": {
+            "columns": 4,
+            "panel_size": [3.2, 3.2],
+            "dpi": 80,
+            "elev": 30.0,
+            "azim": -60.0,
+            "cmap": "terrain",
+            "alpha": 0.75,
+            "title_fontsize": 10,
+            "tick_labelsize": 6,
+            "suptitle_fontsize": 13,
         },
         "html": {
             "frames": NOTEBOOK_FRAMES,
