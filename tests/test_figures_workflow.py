@@ -1,0 +1,171 @@
+"""Figures through the real workflow: precise reruns, byte-identical files, the report, lint."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, SHARED_MNIST
+
+FIGS = REPO / "tests" / "configs" / "figures.yaml"
+FIGURE_RULES = {
+    "surfaces", "rotation", "contour", "descent3d", "descent2d", "compare3d", "compare2d",
+    "interactive",
+}  # fmt: skip
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file(),
+        reason=f"offline MNIST test split not found at {SHARED_MNIST}",
+    ),
+]
+
+
+def smk(workdir: Path, *args: str, config: Path = FIGS, check: bool = True) -> str:
+    """Run the workflow in `workdir` on exactly `config`; return its output."""
+    env = {**os.environ, "MNIST_MIRROR": str(SHARED_MNIST)}
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+    cmd += ["--directory", str(workdir), *args, "--replace-workflow-config"]
+    cmd += ["--configfile", str(config)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    out = proc.stdout + proc.stderr
+    if check:
+        assert proc.returncode == 0, out
+    return out
+
+
+def stats(workdir: Path, config: Path = FIGS) -> Counter:
+    """Jobs per rule that a dry run of the figures target would execute."""
+    out = smk(workdir, "figures", "-n", config=config)
+    if "Nothing to be done" in out:
+        return Counter()
+    table = out[out.index("Job stats") :].split("\n\n")[0]
+    rows = re.findall(r"^(\w+)\s+(\d+)$", table, re.M)
+    return Counter({rule: int(k) for rule, k in rows if rule not in ("total", "figures")})
+
+
+def variant(tmp_path: Path, edit) -> Path:
+    """figures.yaml with `edit` applied."""
+    cfg = yaml.safe_load(FIGS.read_text())
+    edit(cfg)
+    path = tmp_path / "variant.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def complete_run(tmp_path_factory) -> Path:
+    """One complete run of the figures target (and the report)."""
+    workdir = tmp_path_factory.mktemp("figures-run")
+    smk(workdir, "figures", "-c2")
+    return workdir
+
+
+@pytest.fixture
+def run_copy(complete_run: Path, tmp_path: Path) -> Path:
+    """A copy of the complete run that a test may modify."""
+    dest = tmp_path / "run"
+    shutil.copytree(complete_run, dest, symlinks=True)
+    return dest
+
+
+def figure_files(workdir: Path) -> dict[str, bytes]:
+    """Every figure of a run, relative path -> bytes."""
+    root = workdir / "results" / "figures"
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.*"))}
+
+
+def test_every_figure_is_made(complete_run: Path) -> None:
+    names = set(figure_files(complete_run))
+    base = "1/20/w2-5-250_w2-5-251"
+    want = {"1/w2-5-250_w2-5-251/surfaces.png"}
+    want |= {f"1/{n}/w2-5-250_w2-5-251/rotation.{e}" for n in (20, 30) for e in ("gif", "png")}
+    for opt in ("sgd", "adam"):
+        want.add(f"{base}/contour_{opt}.png")
+        want |= {
+            f"{base}/{k}_{opt}.{e}" for k in ("descent3d", "descent2d") for e in ("gif", "png")
+        }
+    for start in ("a-9_b15", "a-10.1_b15"):
+        want |= {
+            f"{base}/{k}_{start}.{e}" for k in ("compare3d", "compare2d") for e in ("gif", "png")
+        }
+        want.add(f"{base}/interactive_{start}.html")
+    assert want <= names, want - names
+
+
+def test_nothing_to_do_after_a_complete_run(run_copy: Path) -> None:
+    assert stats(run_copy) == Counter()
+
+
+def test_render_option_reruns_only_that_figure_kind(run_copy: Path, tmp_path: Path) -> None:
+    cfg = variant(tmp_path, lambda c: c["render"]["descent_3d"].update(dpi=41))
+    assert stats(run_copy, cfg) == Counter({"descent3d": 2})
+
+
+def test_learning_rate_reruns_its_trajectories_and_their_figures(run_copy, tmp_path) -> None:
+    cfg = variant(tmp_path, lambda c: c["trajectories"]["optimizers"]["sgd"].update(lr=5))
+    got = stats(run_copy, cfg)
+    # sgd's two trajectories, sgd's figures, and the comparisons (which show every optimizer)
+    assert got == Counter(
+        {"trajectory": 2, "contour": 1, "descent3d": 1, "descent2d": 1, "compare3d": 2,
+         "compare2d": 2, "interactive": 2}
+    )  # fmt: skip
+
+
+def test_grid_change_reruns_grids_and_figures_not_trajectories(run_copy, tmp_path) -> None:
+    cfg = variant(tmp_path, lambda c: c["landscapes"]["grid"].update(resolution=7))
+    got = stats(run_copy, cfg)
+    assert "trajectory" not in got and "mnist_download" not in got
+    assert got["grid"] == 2
+    assert set(got) - {"grid"} == FIGURE_RULES
+
+
+def test_mirror_change_reruns_nothing(run_copy: Path, tmp_path: Path) -> None:
+    cfg = variant(tmp_path, lambda c: c["mnist"].update(mirrors=["https://example.invalid/"]))
+    assert stats(run_copy, cfg) == Counter()
+
+
+def test_clean_reruns_are_byte_identical(complete_run: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    smk(again, "figures", "-c2")
+    first, second = figure_files(complete_run), figure_files(again)
+    assert first.keys() == second.keys()
+    differ = [name for name in first if first[name] != second[name]]
+    assert not differ
+
+
+def test_report_holds_every_figure_with_captions(run_copy: Path) -> None:
+    smk(run_copy, "figures", "--report", "report.html")
+    html = (run_copy / "report.html").read_text(errors="replace")
+    for caption in ("article's Figure 3", "article Figure 5", "German notebook"):
+        assert caption in html
+
+
+def test_gallery_target(run_copy: Path) -> None:
+    smk(run_copy, "gallery", "-c2")
+    figs = run_copy / "results" / "figures"
+    assert (figs / "gallery" / "20" / "w1-5-5_w1-5-6.png").stat().st_size > 0
+    for seed in (0, 1):
+        assert (figs / str(seed) / "20" / "w1-5-5_w1-5-6" / "rotation.gif").is_file()
+
+
+def test_workflow_is_lint_clean_and_snakefmt_formatted() -> None:
+    env = {**os.environ, "MNIST_MIRROR": str(SHARED_MNIST)}
+    lint = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint"], cwd=REPO, env=env,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert lint.returncode == 0 and "Lints for" not in lint.stdout + lint.stderr, lint.stdout
+    fmt = subprocess.run(
+        ["snakefmt", "--check", "Snakefile", "workflow/rules/"], cwd=REPO,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
