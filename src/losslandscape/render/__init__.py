@@ -7,22 +7,44 @@ GIF comment, HTML ``<meta name="losslandscape-provenance">``. Files are written 
 byte-identically on re-runs. No Snakemake import.
 """
 
-from .data import Landscape, Track, last_epoch, pair_labels, start_label, weight_label
-from .figures import (
-    render_compare_2d,
-    render_compare_3d,
-    render_contact_sheet,
-    render_contour,
-    render_descent_2d,
-    render_descent_3d,
-    render_rotation,
-    render_surfaces,
-    rotation_azimuths,
-    track_styles,
-)
-from .html import render_html
-from .options import DEFAULT_RENDER, resolve_options, select_frames
-from .scripting import load_landscape, load_tracks, provenance_json
+import importlib
+from typing import Any
+
+#: Public name -> submodule. Imported lazily (PEP 562): the workflow and the config checks read
+#: only the options, and should not pay for importing matplotlib and plotly.
+_WHERE = {
+    "DEFAULT_RENDER": "options",
+    "Landscape": "data",
+    "Track": "data",
+    "last_epoch": "data",
+    "load_landscape": "scripting",
+    "load_tracks": "scripting",
+    "pair_labels": "data",
+    "provenance_json": "scripting",
+    "render_compare_2d": "figures",
+    "render_compare_3d": "figures",
+    "render_contact_sheet": "figures",
+    "render_contour": "figures",
+    "render_descent_2d": "figures",
+    "render_descent_3d": "figures",
+    "render_html": "html",
+    "render_rotation": "figures",
+    "render_surfaces": "figures",
+    "resolve_options": "options",
+    "rotation_azimuths": "figures",
+    "select_frames": "options",
+    "start_label": "data",
+    "track_styles": "figures",
+    "weight_label": "data",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the submodule that defines `name` on first use."""
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+
 
 __all__ = [
     "DEFAULT_RENDER",
