@@ -464,3 +464,14 @@ def test_download_rule_end_to_end(tmp_path: Path) -> None:
     log_text = (tmp_path / "logs" / "mnist_download" / f"{missing}.log").read_text()
     assert f"file not found: {SHARED_MNIST / missing}" in log_text
     assert sorted(os.listdir(out.parent)) == [name]
+
+
+@needs_shared
+def test_prefix_read_equals_whole_read() -> None:
+    """Loading the first N items (trailer-checked prefix) gives the same as the whole file."""
+    images = SHARED_MNIST / SPLIT_FILES["test"][0]
+    labels = SHARED_MNIST / SPLIT_FILES["test"][1]
+    x_small, y_small = load_split(images, labels, 37)
+    x_all, y_all = load_split(images, labels, 10000)
+    np.testing.assert_array_equal(x_small, x_all[:37])
+    np.testing.assert_array_equal(y_small, y_all[:37])

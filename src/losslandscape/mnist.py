@@ -353,8 +353,43 @@ class _Idx:
     offset: int
 
 
-def _read_idx(path: str | os.PathLike[str], magic: int) -> _Idx:
-    """Read a (gzip or plain) IDX file, check magic, dimensions and that the payload is whole."""
+def _read_idx(path: str | os.PathLike[str], magic: int, n: int | None = None) -> _Idx:
+    """Read an IDX file, decompressing only the first n items when the file is provably whole.
+
+    A gzip file's trailer holds its uncompressed size: when it equals what the header announces,
+    the payload is whole and only the first n items need decompressing (the first 100 images of
+    the train split take milliseconds instead of a 47 MB decompression). Otherwise, or when
+    anything about the prefix is off, the whole file is read so that the error is precise.
+    """
+    path = Path(path)
+    header_len = 16 if magic == _IMAGES_MAGIC else 8
+    if n is None or isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        return _read_idx_whole(path, magic)
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(2) != b"\x1f\x8b":
+                return _read_idx_whole(path, magic)
+            fh.seek(-4, os.SEEK_END)
+            isize = int.from_bytes(fh.read(4), "little")
+        with gzip.open(path, "rb") as gz:
+            head = gz.read(header_len)
+            if len(head) < header_len:
+                return _read_idx_whole(path, magic)
+            fields = np.frombuffer(head, dtype=">u4")
+            count = int(fields[1])
+            item_shape = (int(fields[2]), int(fields[3])) if magic == _IMAGES_MAGIC else ()
+            item_size = int(np.prod(item_shape, dtype=np.int64)) if item_shape else 1
+            whole = (header_len + count * item_size) % 2**32 == isize
+            if int(fields[0]) != magic or item_shape not in ((), IMAGE_SHAPE) or not whole:
+                return _read_idx_whole(path, magic)
+            data = head + gz.read(min(int(n), count) * item_size)
+    except (OSError, EOFError, zlib.error):
+        return _read_idx_whole(path, magic)
+    return _Idx(path=path, count=count, item_shape=item_shape, data=data, offset=header_len)
+
+
+def _read_idx_whole(path: str | os.PathLike[str], magic: int) -> _Idx:
+    """Read a whole (gzip or plain) IDX file; check magic, dimensions, that the payload is whole."""
     path = Path(path)
     kind = "images" if magic == _IMAGES_MAGIC else "labels"
     try:
@@ -444,12 +479,12 @@ def _labels(idx: _Idx, n: int) -> np.ndarray:
 
 def load_images(path: str | os.PathLike[str], n: int) -> np.ndarray:
     """Load the first n images of an IDX images file as float64 (n, 784) = pixel / 255.0."""
-    return _images(_read_idx(path, _IMAGES_MAGIC), n)
+    return _images(_read_idx(path, _IMAGES_MAGIC, n), n)
 
 
 def load_labels(path: str | os.PathLike[str], n: int) -> np.ndarray:
     """Load the first n labels of an IDX labels file as int64 (n,)."""
-    return _labels(_read_idx(path, _LABELS_MAGIC), n)
+    return _labels(_read_idx(path, _LABELS_MAGIC, n), n)
 
 
 def one_hot(labels: np.ndarray) -> np.ndarray:
@@ -472,8 +507,8 @@ def load_split(
     images_path: str | os.PathLike[str], labels_path: str | os.PathLike[str], n: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Load the first n samples as (X float64 (n, 784), Y one-hot float64 (n, 10)), the inputs."""
-    images = _read_idx(images_path, _IMAGES_MAGIC)
-    labels = _read_idx(labels_path, _LABELS_MAGIC)
+    images = _read_idx(images_path, _IMAGES_MAGIC, n)
+    labels = _read_idx(labels_path, _LABELS_MAGIC, n)
     if images.count != labels.count:
         raise MnistFormatError(
             f"{images.path} holds {images.count} images but {labels.path} holds {labels.count} "

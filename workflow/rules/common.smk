@@ -251,3 +251,98 @@ def paper_figures():
         f"{fig}/{seed}/100/{pair}/compare3d_{start}.gif",  # notebook comparison, 3D
         f"{fig}/{seed}/100/{pair}/compare2d_{start}.gif",  # notebook comparison, 2D
     ]
+
+
+# ---- analysis ----
+# Critical points, plateaus, basin maps and their summary (issue 7; workflow/rules/analysis.smk).
+
+ANALYSIS = config["analysis"]
+BASINS = ANALYSIS["basins"]
+#: Optimizers of the basin maps, in config order (config.py checks each is configured).
+BASIN_OPTIMIZERS = [str(name) for name in BASINS["optimizers"]]
+#: A plateau map depends on the grid's parameters and the threshold (critical points do not).
+PLATEAU_PARAMS = {**GRID_PARAMS, "threshold": float(ANALYSIS["plateau_threshold"])}
+#: What a basin map depends on besides its wildcards, the optimizer's constants and its input.
+BASIN_PARAMS = {
+    "hidden": HIDDEN,
+    "split": SPLIT,
+    "a": GRID_PARAMS["a"],
+    "b": GRID_PARAMS["b"],
+    "resolution": int(BASINS["resolution"]),
+    "epochs": int(BASINS["epochs"]),
+    "code_version": CODE_VERSION,
+}
+
+
+def _combos(section):
+    """(seed, n, pair) of a config section's cross product."""
+    return {
+        (int(seed), int(n), str(pair))
+        for seed in section["seeds"]
+        for n in section["n"]
+        for pair in section["pairs"]
+    }
+
+
+#: Every landscape the default run computes a grid of, sorted: both cross products.
+ANALYSIS_COMBOS = sorted(_combos(LANDSCAPES) | _combos(TRAJECTORIES))
+ANALYSIS_DIR = "results/analysis/{seed}/{n}/{pair}"
+
+
+def _per_combo(pattern, combos=ANALYSIS_COMBOS, **more):
+    """`pattern` (with {seed}, {n}, {pair}) for every combo, in combo order."""
+    return [
+        path
+        for seed, n, pair in combos
+        for path in expand(pattern, seed=seed, n=n, pair=pair, **more)
+    ]
+
+
+def critical_of(wildcards):
+    """The critical points of a figure's landscape: same (seed, n, pair)."""
+    return f"results/analysis/{wildcards.seed}/{wildcards.n}/{wildcards.pair}/critical_points.parquet"
+
+
+def all_critical_points():
+    """Critical points of every grid."""
+    return _per_combo(f"{ANALYSIS_DIR}/critical_points.parquet")
+
+
+def all_plateaus():
+    """Plateau maps of every grid."""
+    return _per_combo(f"{ANALYSIS_DIR}/plateaus.parquet")
+
+
+def all_basins():
+    """Basin maps of every (seed, n, pair) of the trajectories cross product."""
+    return _per_combo(
+        f"{ANALYSIS_DIR}/basins_{{optimizer}}.parquet",
+        sorted(_combos(TRAJECTORIES)),
+        optimizer=BASIN_OPTIMIZERS,
+    )
+
+
+def all_basin_figures():
+    """One basin-map PNG per basin map."""
+    return _per_combo(
+        "results/figures/{seed}/{n}/{pair}/basins_{optimizer}.png",
+        sorted(_combos(TRAJECTORIES)),
+        optimizer=BASIN_OPTIMIZERS,
+    )
+
+
+def summary_grids():
+    """The grid of every analysed landscape (the summary's cost range)."""
+    return _per_combo("results/grids/{seed}/{n}/{pair}.parquet")
+
+
+def all_analysis():
+    """Everything of the analysis target: per-landscape files, the summary, basin figures."""
+    return [
+        *all_critical_points(),
+        *all_plateaus(),
+        *all_basins(),
+        "results/analysis/summary.parquet",
+        "results/analysis/summary.csv",
+        *all_basin_figures(),
+    ]
