@@ -28,6 +28,7 @@ include: "workflow/rules/download.smk"
 include: "workflow/rules/grids.smk"
 include: "workflow/rules/trajectories.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/analysis.smk"
 
 
 rule grids:
@@ -43,6 +44,11 @@ rule trajectories:
 rule figures:
     input:
         all_figures(),
+
+
+rule analysis:
+    input:
+        all_analysis(),
 
 
 rule gallery:
@@ -61,3 +67,4 @@ rule all:
         rules.grids.input,
         rules.trajectories.input,
         rules.figures.input,
+        rules.analysis.input,

@@ -1,8 +1,9 @@
 """Snakemake script: filled contour + dashed contour lines with full trajectories.
 
-input.grid, input.trajectories -> output.png; params: seed, n, pair, names (start or optimizer
-name of each trajectory; default: from the paths), style ("starts" | "optimizers"),
-render (optional), provenance (optional).
+input.grid, input.trajectories, input.critical (optional: critical points marked by kind)
+-> output.png; params: seed, n, pair, names (start or optimizer name of each trajectory;
+default: from the paths), style ("starts" | "optimizers"), render (optional),
+provenance (optional).
 """
 
 import sys
@@ -13,6 +14,7 @@ sys.path.insert(0, f"{snakemake.scriptdir}/../src")  # noqa: F821
 from losslandscape.render import render_contour  # noqa: E402
 from losslandscape.render.scripting import (  # noqa: E402
     setup_logging,
+    smk_critical,
     smk_landscape,
     smk_options,
     smk_provenance,
@@ -30,6 +32,7 @@ try:
         sm.output.png,
         style=style,
         options=smk_options(sm),
+        critical=smk_critical(sm),
         provenance=smk_provenance(sm, "contour"),
     )
     log.info("wrote %s", sm.output.png)

@@ -1,8 +1,8 @@
 """Snakemake script: interactive, self-contained plotly page (German notebook).
 
-input.grid, input.trajectories -> output.html; params: seed, n, pair, names (default: from the
-paths), style ("starts" | "optimizers"), title (optional), render (optional),
-provenance (optional).
+input.grid, input.trajectories, input.critical (optional: critical points marked by kind)
+-> output.html; params: seed, n, pair, names (default: from the paths), style ("starts" |
+"optimizers"), title (optional), render (optional), provenance (optional).
 """
 
 import sys
@@ -13,6 +13,7 @@ sys.path.insert(0, f"{snakemake.scriptdir}/../src")  # noqa: F821
 from losslandscape.render import render_html  # noqa: E402
 from losslandscape.render.scripting import (  # noqa: E402
     setup_logging,
+    smk_critical,
     smk_landscape,
     smk_options,
     smk_provenance,
@@ -30,6 +31,7 @@ try:
         sm.output.html,
         style=style,
         options=smk_options(sm),
+        critical=smk_critical(sm),
         provenance=smk_provenance(sm, "html"),
         title=smk_value(sm, "title", None),
     )

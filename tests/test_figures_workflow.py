@@ -125,7 +125,9 @@ def test_grid_change_reruns_grids_and_figures_not_trajectories(run_copy, tmp_pat
     got = stats(run_copy, cfg)
     assert "trajectory" not in got and "mnist_download" not in got
     assert got["grid"] == 2
-    assert set(got) - {"grid"} == FIGURE_RULES
+    # the contour and interactive figures mark the critical points of their (seed, n, pair)
+    assert got["critical_points"] == 1
+    assert set(got) - {"grid", "critical_points"} == FIGURE_RULES
 
 
 def test_mirror_change_reruns_nothing(run_copy: Path, tmp_path: Path) -> None:

@@ -132,6 +132,24 @@ def semantic_errors(config: dict[str, Any]) -> list[str]:
             optimizer_constants(name, given)
         except ValueError as exc:
             errors.append(f"config key trajectories.optimizers.{name} = {_show(given)}: {exc}")
+    errors.extend(analysis_errors(config))
+    return errors
+
+
+def analysis_errors(config: dict[str, Any]) -> list[str]:
+    """Basin maps run optimizers configured in trajectories.optimizers (their constants)."""
+    basins = (config.get("analysis") or {}).get("basins") or {}
+    configured = [
+        name for name, given in config["trajectories"]["optimizers"].items() if given is not None
+    ]
+    errors = []
+    for i, name in enumerate(basins.get("optimizers", [])):
+        if name not in configured:
+            errors.append(
+                f"config key analysis.basins.optimizers[{i}] = {name!r}: not configured in "
+                f"trajectories.optimizers (its constants come from there); configured: "
+                f"{', '.join(configured) or 'none'}"
+            )
     return errors
 
 

@@ -57,6 +57,7 @@ rule contour:
     input:
         grid=grid_of,
         trajectories=trajectories_of_optimizer,
+        critical=critical_of,
     output:
         png=report(
             "results/figures/{seed}/{n}/{pair}/contour_{optimizer}.png",
@@ -71,7 +72,7 @@ rule contour:
             },
         ),
     params:
-        **figure_params("contour", "contour"),
+        **figure_params("contour", "contour", "critical"),
         style="starts",
     log:
         "logs/figures/{seed}/{n}/{pair}/contour_{optimizer}.log",
@@ -209,6 +210,7 @@ rule interactive:
     input:
         grid=grid_of,
         trajectories=trajectories_of_start,
+        critical=critical_of,
     output:
         html=report(
             "results/figures/{seed}/{n}/{pair}/interactive_{start}.html",
@@ -223,7 +225,7 @@ rule interactive:
             },
         ),
     params:
-        **figure_params("html", "html"),
+        **figure_params("html", "html", "critical"),
         style="optimizers",
     log:
         "logs/figures/{seed}/{n}/{pair}/interactive_{start}.log",

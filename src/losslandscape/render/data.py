@@ -145,3 +145,83 @@ class Track:
 def last_epoch(tracks: Sequence[Track]) -> int:
     """Return the largest last epoch among ``tracks``."""
     return max(t.last_epoch for t in tracks)
+
+
+#: Kinds of critical points, in the order figures list them (losslandscape.analysis.KINDS).
+CRITICAL_KINDS = ("minimum", "maximum", "saddle", "degenerate")
+
+
+@dataclass(frozen=True)
+class CriticalPoints:
+    """Stationary points of a landscape: row k of critical_points.parquet is point k."""
+
+    w_a: np.ndarray
+    w_b: np.ndarray
+    cost: np.ndarray
+    kind: tuple[str, ...]
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> CriticalPoints:
+        """Build from a critical-points table (columns w_a, w_b, cost, kind), rows in order."""
+        for column in ("w_a", "w_b", "cost", "kind"):
+            if column not in frame.columns:
+                raise ValueError(f"critical-points table lacks column {column!r}")
+        return cls(
+            w_a=frame["w_a"].to_numpy(dtype=np.float64),
+            w_b=frame["w_b"].to_numpy(dtype=np.float64),
+            cost=frame["cost"].to_numpy(dtype=np.float64),
+            kind=tuple(str(k) for k in frame["kind"]),
+        )
+
+    @classmethod
+    def coerce(cls, value: CriticalPoints | pd.DataFrame | None) -> CriticalPoints | None:
+        """Accept CriticalPoints, a critical-points table, or None."""
+        if value is None or isinstance(value, CriticalPoints):
+            return value
+        return cls.from_frame(value)
+
+    def __len__(self) -> int:
+        """Number of points."""
+        return len(self.kind)
+
+    def indices(self, kind: str) -> np.ndarray:
+        """Row numbers of the points of `kind` (unknown kinds count as degenerate)."""
+        known = [k if k in CRITICAL_KINDS else "degenerate" for k in self.kind]
+        return np.array([i for i, k in enumerate(known) if k == kind], dtype=np.intp)
+
+
+@dataclass(frozen=True)
+class BasinMap:
+    """Where one optimizer took every start of a grid: ``minimum[i, j]`` for (a[j], b[i]).
+
+    ``minimum`` holds the row of the critical-points table of the minimum reached, -1 for
+    none; ``diverged`` marks starts whose run stopped on a non-finite value.
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    minimum: np.ndarray
+    diverged: np.ndarray
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> BasinMap:
+        """Build from a basins table (start_a, start_b, minimum, diverged; w_a fastest)."""
+        for column in ("start_a", "start_b", "minimum", "diverged"):
+            if column not in frame.columns:
+                raise ValueError(f"basins table lacks column {column!r}")
+        a = pd.unique(frame["start_a"].to_numpy(dtype=np.float64))
+        b = pd.unique(frame["start_b"].to_numpy(dtype=np.float64))
+        if len(a) * len(b) != len(frame):
+            raise ValueError(
+                f"basins table has {len(frame)} rows, expected {len(a)} * {len(b)} starts"
+            )
+        sa = frame["start_a"].to_numpy(dtype=np.float64).reshape(len(b), len(a))
+        if not np.array_equal(sa[0], a):
+            raise ValueError("basins table is not in numpy.meshgrid ravel order (w_a fastest)")
+        shape = (len(b), len(a))
+        return cls(
+            a=np.asarray(a),
+            b=np.asarray(b),
+            minimum=frame["minimum"].to_numpy(dtype=np.int64).reshape(shape),
+            diverged=frame["diverged"].to_numpy(dtype=bool).reshape(shape),
+        )

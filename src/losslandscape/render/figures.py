@@ -19,7 +19,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .data import Landscape, Track, last_epoch, start_label
+from .data import (
+    CRITICAL_KINDS,
+    BasinMap,
+    CriticalPoints,
+    Landscape,
+    Track,
+    last_epoch,
+    start_label,
+)
 from .options import resolve_options, select_frames
 from .output import canvas_rgb, save_figure_png, write_gif
 
@@ -187,6 +195,34 @@ def _contour_background(ax: Any, land: Landscape, o: Mapping[str, Any]) -> None:
     ax.set_ylim(float(land.b.min()), float(land.b.max()))
 
 
+def _draw_critical(
+    ax: Any, critical: CriticalPoints | None, o: Mapping[str, Any], zorder: float = 5
+) -> list[Any]:
+    """Mark the critical points by kind (options section `critical`); return legend handles."""
+    handles: list[Any] = []
+    if critical is None or not o["show"]:
+        return handles
+    for kind in CRITICAL_KINDS:
+        idx = critical.indices(kind)
+        if idx.size == 0:
+            continue
+        st = o["kinds"][kind]
+        (handle,) = ax.plot(
+            critical.w_a[idx],
+            critical.w_b[idx],
+            linestyle="none",
+            marker=st["marker"],
+            markersize=float(o["marker_size"]),
+            markerfacecolor=st["color"],
+            markeredgecolor=o["edge_color"],
+            markeredgewidth=float(o["edge_width"]),
+            zorder=zorder,
+            label=str(st["label"]),
+        )
+        handles.append(handle)
+    return handles
+
+
 def render_contour(
     landscape: Landscape,
     tracks: Sequence[Track],
@@ -196,8 +232,13 @@ def render_contour(
     options: Mapping[str, Any] | None = None,
     provenance: str = "",
     title: str | None = None,
+    critical: CriticalPoints | Any | None = None,
 ) -> None:
-    """Write a filled contour plot with dashed contour lines and the full trajectories."""
+    """Write a filled contour plot with dashed contour lines and the full trajectories.
+
+    `critical` (CriticalPoints or a critical-points table) adds markers by kind, in the legend.
+    """
+    critical = CriticalPoints.coerce(critical)
     opts = resolve_options(options)
     o = opts["contour"]
     fig = new_figure(o["figsize"], o["dpi"])
@@ -223,11 +264,152 @@ def render_contour(
             color=st.marker_color,
             linestyle="none",
         )
-    if tracks:
+    marks = _draw_critical(ax, critical, opts["critical"])
+    if tracks or marks:
         ax.legend(fontsize=o["legend_fontsize"], loc="upper right")
     ax.set_title(_title(landscape) if title is None else title, fontsize=o["title_fontsize"])
     fig.tight_layout()
     save_figure_png(fig, png_path, provenance)
+
+
+def basin_colors(
+    critical: CriticalPoints | None, o: Mapping[str, Any]
+) -> dict[int, tuple[float, float, float]]:
+    """RGB of every minimum (row number -> colour, row order through the colormap), -1 none."""
+    from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap, to_rgb
+
+    out: dict[int, tuple[float, float, float]] = {-1: to_rgb(o["none_color"])}
+    if critical is None:
+        return out
+    cmap = colormaps[str(o["minimum_cmap"])]
+    rows = critical.indices("minimum")
+    for rank, row in enumerate(rows):
+        if isinstance(cmap, ListedColormap):
+            rgba = cmap(rank % cmap.N)
+        else:
+            rgba = cmap(rank / max(len(rows) - 1, 1))
+        out[int(row)] = tuple(float(c) for c in rgba[:3])  # type: ignore[assignment]
+    return out
+
+
+def render_basins(
+    basin: BasinMap,
+    png_path: PathLike,
+    *,
+    landscape: Landscape | None = None,
+    critical: CriticalPoints | Any | None = None,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+    title: str | None = None,
+    what: str = "basins of attraction",
+) -> dict[str, float]:
+    """Write the basin map: each start coloured by the minimum it reached.
+
+    The title is `title`, else 'seed S, N: n, <what>' (`what` alone without a landscape).
+
+    Starts that reached no minimum take `none_color`, diverged ones `diverged_color`; the
+    landscape's dashed contour lines and the critical points (by kind, minima numbered by
+    their row in the critical-points table) are drawn on top. Returns the share of starts of
+    each legend entry ("minimum k", "none", "diverged").
+    """
+    from matplotlib.colors import to_rgb
+    from matplotlib.patches import Patch
+
+    critical = CriticalPoints.coerce(critical)
+    opts = resolve_options(options)
+    o = opts["basins"]
+    colors = basin_colors(critical, o)
+    code = np.where(basin.diverged, -2, basin.minimum)
+    rgb = np.empty((*code.shape, 3))
+    rgb[:] = colors[-1]  # a minimum label the table does not have counts as none
+    for label, color in colors.items():
+        rgb[code == label] = color
+    rgb[code == -2] = to_rgb(o["diverged_color"])
+    fig = new_figure(o["figsize"], o["dpi"])
+    ax = fig.add_subplot(1, 1, 1)
+
+    def edges(x: np.ndarray) -> tuple[float, float]:
+        half = (x[1] - x[0]) / 2 if x.shape[0] > 1 else 0.5
+        return float(x[0] - half), float(x[-1] + half)
+
+    ea, eb = edges(basin.a), edges(basin.b)
+    ax.imshow(
+        rgb,
+        origin="lower",
+        extent=(ea[0], ea[1], eb[0], eb[1]),
+        aspect="auto",
+        interpolation="nearest",
+    )
+    if landscape is not None and int(o["line_levels"]) > 0:
+        mesh_a, mesh_b = landscape.mesh
+        ax.contour(
+            mesh_a,
+            mesh_b,
+            landscape.z,
+            int(o["line_levels"]),
+            colors="black",
+            linestyles="dashed",
+            linewidths=0.8,
+            alpha=float(o["line_alpha"]),
+        )
+    marks = _draw_critical(ax, critical, opts["critical"])
+    total = max(code.size, 1)
+    shares: dict[str, float] = {}
+    handles: list[Any] = []
+    if critical is not None:
+        for row in critical.indices("minimum"):
+            share = float(np.sum(code == row)) / total
+            shares[f"minimum {row}"] = share
+            label = f"minimum {row}: J = {critical.cost[row]:.6g}, {share:.1%} of starts"
+            handles.append(Patch(facecolor=colors[int(row)], edgecolor="black", label=label))
+            if o["annotate_minima"] and opts["critical"]["show"]:
+                ax.annotate(
+                    str(row),
+                    (critical.w_a[row], critical.w_b[row]),
+                    xytext=(7, 7),
+                    textcoords="offset points",
+                    fontsize=o["legend_fontsize"],
+                    fontweight="bold",
+                )
+    known = set(colors) - {-1}
+    shares["none"] = float(np.sum((code >= -1) & ~np.isin(code, list(known)))) / total
+    shares["diverged"] = float(np.sum(code == -2)) / total
+    handles.append(
+        Patch(
+            facecolor=colors[-1],
+            edgecolor="black",
+            label=f"no minimum reached: {shares['none']:.1%}",
+        )
+    )
+    if shares["diverged"] > 0:
+        handles.append(
+            Patch(
+                facecolor=to_rgb(o["diverged_color"]),
+                edgecolor="black",
+                label=f"diverged: {shares['diverged']:.1%}",
+            )
+        )
+    ax.legend(
+        handles=handles + marks,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        borderaxespad=0.0,
+        fontsize=o["legend_fontsize"],
+    )
+    ax.set_xlim(*ea)
+    ax.set_ylim(*eb)
+    label_a = landscape.label_a if landscape is not None else "$w_a$"
+    label_b = landscape.label_b if landscape is not None else "$w_b$"
+    ax.set_xlabel(label_a, fontsize=o["label_fontsize"])
+    ax.set_ylabel(label_b, fontsize=o["label_fontsize"])
+    ax.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
+    if title is None:
+        title = what if landscape is None else _title(landscape, what)
+    ax.set_title(title, fontsize=o["title_fontsize"])
+    fig.tight_layout()
+    save_figure_png(fig, png_path, provenance)
+    return shares
 
 
 class _Blitter:

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from matplotlib import colormaps
 from plotly.subplots import make_subplots
 
-from .data import Landscape, Track, last_epoch
+from .data import CRITICAL_KINDS, CriticalPoints, Landscape, Track, last_epoch
 from .figures import TrackStyle, track_styles
 from .options import resolve_options, select_frames
 from .output import write_text
@@ -55,6 +55,55 @@ def thin_indices(track: Track, max_points: int) -> np.ndarray:
     levels = np.linspace(0.0, arc[-1], max_points)
     picked = np.searchsorted(arc, levels, side="left")
     return np.unique(np.concatenate([[0], np.clip(picked, 0, n - 1), [n - 1]]))
+
+
+def critical_traces(
+    critical: CriticalPoints | None,
+    o: Mapping[str, Any] | None,
+    *,
+    three_d: bool,
+    lift: float = 1.0,
+) -> list[Any]:
+    """Static marker traces of the critical points, one per kind present (legend: the kind)."""
+    if critical is None or o is None or not o["show"]:
+        return []
+    out: list[Any] = []
+    size = float(o["html_marker_size"])
+    for kind in CRITICAL_KINDS:
+        idx = critical.indices(kind)
+        if idx.size == 0:
+            continue
+        st = o["kinds"][kind]
+        text = [
+            f"{st['label']} {i}: w_a={critical.w_a[i]:.6g}, w_b={critical.w_b[i]:.6g}, "
+            f"J={critical.cost[i]:.8g}"
+            for i in idx
+        ]
+        marker = {
+            "color": st["color"],
+            "symbol": st["symbol_3d" if three_d else "symbol"],
+            "size": size * 0.6 if three_d else size,
+            "line": {"color": o["edge_color"], "width": float(o["edge_width"])},
+        }
+        common = {
+            "mode": "markers",
+            "marker": marker,
+            "name": str(st["label"]),
+            "legendgroup": f"critical {kind}",
+            "text": text,
+            "hoverinfo": "text",
+        }
+        if three_d:
+            out.append(
+                go.Scatter3d(
+                    x=critical.w_a[idx], y=critical.w_b[idx], z=critical.cost[idx] * lift, **common
+                )
+            )
+        else:
+            out.append(
+                go.Scatter(x=critical.w_a[idx], y=critical.w_b[idx], xaxis="x", yaxis="y", **common)
+            )
+    return out
 
 
 def _anim_controls(frames: Sequence[int], o: Mapping[str, Any]) -> tuple[list, list]:
@@ -163,8 +212,10 @@ def _surface_figure(
     paths: _Paths,
     o: Mapping[str, Any],
     title: str,
+    critical: CriticalPoints | None = None,
+    crit: Mapping[str, Any] | None = None,
 ) -> go.Figure:
-    """Return the animated 3D surface with paths and current-point markers."""
+    """Return the animated 3D surface with paths, current-point and critical-point markers."""
     lift = float(o["z_lift"])
     surface = go.Surface(
         x=land.a,
@@ -214,7 +265,9 @@ def _surface_figure(
             )
         return out
 
-    fig = go.Figure(data=[surface, *traces(frames[0])])
+    # critical points after the animated traces: the frames address traces 1..2*len(tracks)
+    marks = critical_traces(critical, crit, three_d=True, lift=lift)
+    fig = go.Figure(data=[surface, *traces(frames[0]), *marks])
     indices = list(range(1, 1 + 2 * len(tracks)))
     fig.frames = [go.Frame(data=traces(e), traces=indices, name=str(e)) for e in frames]
     buttons, sliders = _anim_controls(frames, o)
@@ -245,8 +298,10 @@ def _contour_figure(
     frames: Sequence[int],
     paths: _Paths,
     o: Mapping[str, Any],
+    critical: CriticalPoints | None = None,
+    crit: Mapping[str, Any] | None = None,
 ) -> go.Figure:
-    """Return the animated contour plot (paths) above the loss graph."""
+    """Return the animated contour plot (paths, critical points) above the loss graph."""
     fig = make_subplots(rows=2, cols=1, subplot_titles=("Contour plot", "Loss graph"))
     fig.add_trace(
         go.Contour(
@@ -309,6 +364,8 @@ def _contour_figure(
         return out
 
     fig.add_traces(traces(frames[0]))
+    # critical points after the animated traces: the frames address traces 1..3*len(tracks)
+    fig.add_traces(critical_traces(critical, crit, three_d=False))
     indices = list(range(1, 1 + 3 * len(tracks)))
     fig.frames = [go.Frame(data=traces(e), traces=indices, name=str(e)) for e in frames]
     buttons, sliders = _anim_controls(frames, o)
@@ -338,8 +395,14 @@ def render_html(
     options: Mapping[str, Any] | None = None,
     provenance: str = "",
     title: str | None = None,
+    critical: CriticalPoints | Any | None = None,
 ) -> list[int]:
-    """Write a self-contained interactive page; return the frame epochs."""
+    """Write a self-contained interactive page; return the frame epochs.
+
+    `critical` (CriticalPoints or a critical-points table) adds markers by kind to the surface
+    and the contour plot (hover: kind, row number, w_a, w_b, J).
+    """
+    critical = CriticalPoints.coerce(critical)
     if not tracks:
         raise ValueError("render_html needs at least one trajectory")
     opts = resolve_options(options)
@@ -353,8 +416,9 @@ def render_html(
             bits.append(f"N: {landscape.n:,}")
         bits.append(f"{landscape.label_a}, {landscape.label_b}")
         title = "Loss landscape and trajectories: " + ", ".join(bits)
-    surface = _surface_figure(landscape, tracks, styles, frames, paths, o, title)
-    contour = _contour_figure(landscape, tracks, styles, frames, paths, o)
+    crit = opts["critical"]
+    surface = _surface_figure(landscape, tracks, styles, frames, paths, o, title, critical, crit)
+    contour = _contour_figure(landscape, tracks, styles, frames, paths, o, critical, crit)
     config = {"displaylogo": False}
     part1 = surface.to_html(
         full_html=False,

@@ -47,6 +47,17 @@ html  (plotly, German notebook: 3D surface + paths, then contour with loss graph
     (notebook: 1.001); line_width (5); marker_size (10); frame_duration and
     transition_duration in ms (500, 300); max_path_points: paths are thinned to at most this
     many points per frame (keeps the file small; the current point is always exact).
+critical  (critical points drawn on contour, interactive and basin figures)
+    kinds: per kind (minimum, maximum, saddle, degenerate) its marker (matplotlib), symbol
+    (plotly 2D), symbol_3d (plotly 3D: circle, cross, diamond, square, x or -open variants),
+    color (face) and legend label; edge_color, edge_width; marker_size (points, matplotlib);
+    html_marker_size (plotly 2D; 3D markers are drawn at 0.6 of it); show (false: no markers).
+basins  (basin map: every start coloured by the minimum it reached)
+    figsize ([12, 8]: the legend sits right of the map); dpi; minimum_cmap: colormap of the
+    minima in critical-points row order ("tab10", cycled); none_color ("lightgray": ended at
+    no minimum), diverged_color ("dimgray"); line_levels: dashed contour lines of the landscape
+    over the map (21; 0 = none); line_alpha; label_fontsize; tick_labelsize; title_fontsize;
+    legend_fontsize; annotate_minima: write each minimum's row number next to its marker.
 styles  (shared by every figure kind)
     start_color ("black") and start_linestyles (["dashed", "dashdot", "dotted"], cycled):
     the article's look for several starts; optimizer_colors: name -> [line colour, marker
@@ -188,6 +199,57 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "frame_duration": 500,
             "transition_duration": 300,
             "max_path_points": 400,
+        },
+        "critical": {
+            "kinds": {
+                "minimum": {
+                    "marker": "o",
+                    "symbol": "circle",
+                    "symbol_3d": "circle",
+                    "color": "white",
+                    "label": "minimum",
+                },
+                "maximum": {
+                    "marker": "^",
+                    "symbol": "triangle-up",
+                    "symbol_3d": "diamond",
+                    "color": "black",
+                    "label": "maximum",
+                },
+                "saddle": {
+                    "marker": "X",
+                    "symbol": "x",
+                    "symbol_3d": "x",
+                    "color": "red",
+                    "label": "saddle",
+                },
+                "degenerate": {
+                    "marker": "D",
+                    "symbol": "diamond",
+                    "symbol_3d": "square",
+                    "color": "magenta",
+                    "label": "degenerate",
+                },
+            },
+            "edge_color": "black",
+            "edge_width": 1.5,
+            "marker_size": 12.0,
+            "html_marker_size": 12,
+            "show": True,
+        },
+        "basins": {
+            "figsize": [12.0, 8.0],
+            "dpi": 100,
+            "minimum_cmap": "tab10",
+            "none_color": "lightgray",
+            "diverged_color": "dimgray",
+            "line_levels": 21,
+            "line_alpha": 0.5,
+            "label_fontsize": 25,
+            "tick_labelsize": 17,
+            "title_fontsize": 17,
+            "legend_fontsize": 12,
+            "annotate_minima": True,
         },
         "styles": {
             "start_color": "black",

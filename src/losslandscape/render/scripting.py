@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from .data import Landscape, Track, start_label
+from .data import BasinMap, CriticalPoints, Landscape, Track, start_label
 
 PathLike = str | os.PathLike[str]
 
@@ -22,6 +22,23 @@ def load_landscape(
     """Read a grid Parquet file into a Landscape."""
     frame = pd.read_parquet(path, columns=["w_a", "w_b", "cost"])
     return Landscape.from_frame(frame, pair=pair, seed=seed, n=n)
+
+
+def load_critical(path: PathLike) -> CriticalPoints:
+    """Read a critical_points.parquet file (row k = point k)."""
+    return CriticalPoints.from_frame(pd.read_parquet(path, columns=["w_a", "w_b", "cost", "kind"]))
+
+
+def load_basins(path: PathLike) -> BasinMap:
+    """Read a basins_{optimizer}.parquet file."""
+    columns = ["start_a", "start_b", "minimum", "diverged"]
+    return BasinMap.from_frame(pd.read_parquet(path, columns=columns))
+
+
+def smk_critical(smk: Any) -> CriticalPoints | None:
+    """Load ``input.critical`` when the rule has one (figures drawn without it otherwise)."""
+    path = getattr(smk.input, "critical", None)
+    return None if path is None else load_critical(path)
 
 
 def load_tracks(
