@@ -253,6 +253,85 @@ def paper_figures():
     ]
 
 
+# ---- resources (cluster sizing) ----
+# What a grid or trajectory job asks a scheduler for (SLURM: --mem and --time, see
+# workflow/profiles/slurm). Fitted to measured job sizes (the benchmarks Snakemake writes,
+# benchmarks/{rule}/...tsv, and the summed RSS of SLURM jobs) on a 2-core machine with the MNIST
+# test split and the 784-50-500-10 network; README "Running on a cluster" lists them. The
+# estimates are about twice the measurements, and every retry (`attempt`, see `retries` in the
+# profile) doubles them, so a job killed for memory or time comes back with twice as much.
+import math
+
+from losslandscape.names import layer_sizes, parse_pair
+
+#: MB of every job besides its data. Measured ~510 MB at N=100: a SLURM job runs two Snakemake
+#: processes (~205 MB each: the job step's and the job's own), and the script's interpreter with
+#: numpy, pandas and pyarrow (~100 MB).
+JOB_BASE_MB = 1000
+#: MB per sample: the first N images as float64 and their activations (measured ~0.013).
+MB_PER_SAMPLE = 0.025
+#: MB per grid point and per trajectory row: result table and Parquet encoding (measured ~0.00003
+#: per point from resolution 1000 to 4000, ~0.0001 per epoch from 10^4 to 10^6 epochs).
+MB_PER_GRID_POINT = 0.0001
+MB_PER_EPOCH = 0.0002
+#: Seconds of a job besides its computation: start-up (a few s here, more on a busy shared file
+#: system), loading MNIST, writing Parquet. Also the shortest time limit a job asks for.
+JOB_BASE_S = 300
+#: Seconds (per grid point or epoch, per grid point or epoch and sample), with the grid on the
+#: rule's 2 threads; measured for w0-5-406_w0-5-407 (a weight below the output layer: grids
+#: 1.2-1.6e-6 per point and sample, trajectories 4-4.4e-6 per epoch and sample + 2.6e-4 per epoch)
+#: and w2-5-250_w2-5-251 (both weights in the output layer: the cost is separable, grids 5e-7
+#: per point, trajectories 1.1e-5 per epoch, both nearly independent of N).
+SECONDS = {
+    ("grid", "hidden"): (1e-6, 3e-6),
+    ("grid", "output"): (1e-6, 1e-8),
+    ("trajectory", "hidden"): (5e-4, 1e-5),
+    ("trajectory", "output"): (2e-5, 2e-8),
+}
+#: The times above are for this network; a bigger one scales them by its weight count.
+MEASURED_WEIGHTS = 784 * 50 + 50 * 500 + 500 * 10
+SIZES = layer_sizes(HIDDEN)
+SIZE_FACTOR = max(1.0, sum(a * b for a, b in zip(SIZES, SIZES[1:])) / MEASURED_WEIGHTS)
+
+
+def _retry_scaled(base, attempt):
+    """`base` rounded up, doubled for every retry after the first attempt."""
+    return int(math.ceil(base)) * 2 ** (attempt - 1)
+
+
+def _runtime(rule, units, wildcards, attempt):
+    """Minutes for `units` grid points or epochs of N samples on the job's pair."""
+    lowest = min(w.layer for w in parse_pair(wildcards.pair))
+    layer = "output" if lowest == len(HIDDEN) else "hidden"
+    per_unit, per_sample = SECONDS[rule, layer]
+    work = units * (per_unit + per_sample * int(wildcards.n)) * SIZE_FACTOR
+    return _retry_scaled((JOB_BASE_S + work) / 60, attempt)
+
+
+def grid_mem_mb(wildcards, attempt):
+    """Memory (MB) of a grid job: grows with N and the number of grid points."""
+    points = GRID_PARAMS["resolution"] ** 2
+    mb = JOB_BASE_MB + MB_PER_SAMPLE * int(wildcards.n) + MB_PER_GRID_POINT * points
+    return _retry_scaled(mb, attempt)
+
+
+def grid_runtime(wildcards, attempt):
+    """Runtime (minutes) of a grid job: grows with grid points x N."""
+    return _runtime("grid", GRID_PARAMS["resolution"] ** 2, wildcards, attempt)
+
+
+def trajectory_mem_mb(wildcards, attempt):
+    """Memory (MB) of a trajectory job: grows with N and the number of epochs."""
+    epochs = int(TRAJECTORIES["epochs"])
+    mb = JOB_BASE_MB + MB_PER_SAMPLE * int(wildcards.n) + MB_PER_EPOCH * epochs
+    return _retry_scaled(mb, attempt)
+
+
+def trajectory_runtime(wildcards, attempt):
+    """Runtime (minutes) of a trajectory job: grows with epochs x N."""
+    return _runtime("trajectory", int(TRAJECTORIES["epochs"]), wildcards, attempt)
+
+
 # ---- analysis ----
 # Critical points, plateaus, basin maps and their summary (issue 7; workflow/rules/analysis.smk).
 

@@ -14,7 +14,8 @@ rule grid:
         "benchmarks/grid/{seed}/{n}/{pair}.tsv"
     threads: 2
     resources:
-        mem_mb=1024,
+        mem_mb=grid_mem_mb,
+        runtime=grid_runtime,
     conda:
         "../../environment.yml"
     script:

@@ -19,7 +19,8 @@ rule trajectory:
         "benchmarks/trajectory/{seed}/{n}/{pair}/{optimizer}/{start}.tsv"
     threads: 1
     resources:
-        mem_mb=512,
+        mem_mb=trajectory_mem_mb,
+        runtime=trajectory_runtime,
     conda:
         "../../environment.yml"
     script:
