@@ -272,6 +272,11 @@ def render_contour(
     save_figure_png(fig, png_path, provenance)
 
 
+def _percent(share: float) -> str:
+    """A share as a percentage with three significant digits: 0.04%, 12.3%, 100%."""
+    return f"{100 * share:.3g}%"
+
+
 def basin_colors(
     critical: CriticalPoints | None, o: Mapping[str, Any]
 ) -> dict[int, tuple[float, float, float]]:
@@ -361,7 +366,7 @@ def render_basins(
         for row in critical.indices("minimum"):
             share = float(np.sum(code == row)) / total
             shares[f"minimum {row}"] = share
-            label = f"minimum {row}: J = {critical.cost[row]:.6g}, {share:.1%} of starts"
+            label = f"minimum {row}: J = {critical.cost[row]:.6g}, {_percent(share)} of starts"
             handles.append(Patch(facecolor=colors[int(row)], edgecolor="black", label=label))
             if o["annotate_minima"] and opts["critical"]["show"]:
                 ax.annotate(
@@ -379,7 +384,7 @@ def render_basins(
         Patch(
             facecolor=colors[-1],
             edgecolor="black",
-            label=f"no minimum reached: {shares['none']:.1%}",
+            label=f"no minimum reached: {_percent(shares['none'])}",
         )
     )
     if shares["diverged"] > 0:
@@ -387,7 +392,7 @@ def render_basins(
             Patch(
                 facecolor=to_rgb(o["diverged_color"]),
                 edgecolor="black",
-                label=f"diverged: {shares['diverged']:.1%}",
+                label=f"diverged: {_percent(shares['diverged'])}",
             )
         )
     ax.legend(
