@@ -3,13 +3,15 @@
 tests/slurm/start.sh starts munged, slurmctld and slurmd on 127.0.0.1 (or the test reuses a
 cluster that already answers, e.g. one CI started); the module fixture stops only what it started.
 tests/configs/small.yaml then runs twice, `--executor slurm` with the SLURM workflow profile in one
-scratch folder and locally in another, and every Parquet output must be byte-identical. The test
-also checks that each compute job really was a SLURM job, asked for what the rule's resource
+scratch folder and locally in another, and every Parquet output must be byte-identical. The tests
+also check that each compute job really was a SLURM job, asked for what the rule's resource
 functions say, and that MNIST was downloaded once, by the main process, not by compute jobs.
+They are skipped, with the reason, where SLURM, munge or the plugin (the `cluster` extra) is not
+installed, without root, or without the offline MNIST test split. Nothing is installed at test
+time: `.ci/run` installs Debian's slurm-wlm and munge (tests/slurm/install.sh) and the extra.
 
-Skipped, with the reason, where SLURM, munge or the plugin (the `cluster` extra) is not installed,
-without root, or without the offline MNIST test split. Nothing is installed at test time:
-`.ci/run` installs Debian's slurm-wlm and munge (tests/slurm/install.sh) and the `cluster` extra.
+The sizing tests at the end need no cluster: dry runs show how the resource functions of
+workflow/rules/common.smk scale a job's memory and runtime.
 """
 
 from __future__ import annotations
@@ -21,11 +23,21 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from test_workflow import SHARED_MNIST, SMALL, TARGETS, grid_files, run_ok, trajectory_files
+import yaml
+from test_workflow import (
+    SHARED_MNIST,
+    SMALL,
+    TARGETS,
+    grid_files,
+    run_ok,
+    small,
+    trajectory_files,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SLURM_SCRIPTS = REPO / "tests" / "slurm"
@@ -59,10 +71,8 @@ def skip_reason() -> str | None:
 
 
 SKIP_REASON = skip_reason()
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or ""),
-]
+pytestmark = pytest.mark.slow
+needs_slurm = pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")
 
 
 def bounded(cmd: list[str], limit: int, env: dict[str, str] | None = None):
@@ -126,23 +136,27 @@ def jobs_of_run(run_id: str) -> dict[str, dict[str, str]]:
     return jobs
 
 
-def requested(out: str, rule: str) -> set[tuple[str, str, str, str]]:
-    """(threads, cpus_per_task, mem_mb, runtime) that Snakemake printed for the jobs of `rule`."""
-    found = set()
-    for block in re.split(r"\n(?=\[\w{3} \w{3} )", out):  # a job's block starts with its date
-        if re.search(rf"^rule {rule}:$", block, re.M):
-            threads = re.search(r"^\s+threads: (\d+)$", block, re.M)
-            resources = re.search(r"^\s+resources: (.*)$", block, re.M).group(1)
-            values = dict(re.findall(r"(\w+)=([^,\s]+)", resources))
-            found.add(
-                (
-                    threads.group(1) if threads else "1",
-                    values["cpus_per_task"],
-                    values["mem_mb"],
-                    values["runtime"],
-                )
-            )
-    return found
+def job_blocks(out: str) -> list[dict[str, Any]]:
+    """The jobs Snakemake printed (run or dry run): rule, wildcards, threads and resources."""
+    jobs = []
+    for block in re.split(r"\n(?=\[\w{3} \w{3} )", out):  # each job's block starts with a date
+        rule = re.search(r"^(?:local)?rule (\w+):$", block, re.M)
+        resources = re.search(r"^\s+resources: (.*)$", block, re.M)
+        if not rule or not resources:
+            continue
+        wildcards = re.search(r"^\s+wildcards: (.*)$", block, re.M)
+        threads = re.search(r"^\s+threads: (\d+)$", block, re.M)
+        jobs.append(
+            {
+                "rule": rule.group(1),
+                "wildcards": dict(re.findall(r"(\w+)=([^,\s]+)", wildcards.group(1)))
+                if wildcards
+                else {},
+                "threads": int(threads.group(1)) if threads else 1,
+                "resources": dict(re.findall(r"(\w+)=([^,\s]+)", resources.group(1))),
+            }
+        )
+    return jobs
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +176,7 @@ def slurm_logs(run: Path) -> dict[str, Path]:
     return {log.stem: log for log in (run / ".snakemake" / "slurm_logs").rglob("*.log")}
 
 
+@needs_slurm
 def test_slurm_and_local_outputs_are_byte_identical(runs: tuple[Path, Path, str]) -> None:
     on_slurm, local, _ = runs
     expected = grid_files() | trajectory_files()
@@ -172,6 +187,7 @@ def test_slurm_and_local_outputs_are_byte_identical(runs: tuple[Path, Path, str]
         assert (on_slurm / rel).read_bytes() == (local / rel).read_bytes(), rel
 
 
+@needs_slurm
 def test_every_compute_job_was_a_completed_slurm_job(runs: tuple[Path, Path, str]) -> None:
     on_slurm, _, out = runs
     run_id = re.search(r"SLURM run ID: (\S+)", out).group(1)
@@ -191,15 +207,20 @@ def test_every_compute_job_was_a_completed_slurm_job(runs: tuple[Path, Path, str
         assert set(re.findall(r"Config MD5: (\w+)", text)) == config_md5, (log, text)
 
 
+@needs_slurm
 def test_jobs_asked_slurm_for_the_rules_resources(runs: tuple[Path, Path, str]) -> None:
     on_slurm, _, out = runs
     jobs = jobs_of_run(re.search(r"SLURM run ID: (\S+)", out).group(1))
     logs = slurm_logs(on_slurm)
     for rule in ("grid", "trajectory"):
-        asked = requested(out, rule)
+        asked = {
+            (job["threads"], *(job["resources"][k] for k in ("cpus_per_task", "mem_mb", "runtime")))
+            for job in job_blocks(out)
+            if job["rule"] == rule
+        }
         assert len(asked) == 1, (rule, asked)  # small.yaml: one N, one resolution, one epochs
         ((threads, cpus, mem_mb, runtime),) = asked
-        assert cpus == threads, (rule, asked)  # the profile's cpus_per_task follows threads
+        assert cpus == str(threads), (rule, asked)  # the profile's cpus_per_task follows threads
         ids = [job_id for job_id, log in logs.items() if log.parent.parent.name == f"rule_{rule}"]
         assert ids, rule
         for job_id in ids:
@@ -209,6 +230,7 @@ def test_jobs_asked_slurm_for_the_rules_resources(runs: tuple[Path, Path, str]) 
             assert job["time_limit"] == f"{runtime}:00", (rule, job)
 
 
+@needs_slurm
 def test_mnist_is_downloaded_once_by_the_main_process(runs: tuple[Path, Path, str]) -> None:
     on_slurm, _, out = runs
     # The main process ran the download rule (a localrule), once per file...
@@ -222,3 +244,89 @@ def test_mnist_is_downloaded_once_by_the_main_process(runs: tuple[Path, Path, st
     # ...and no SLURM job ran it: compute jobs only read the verified files.
     for log in slurm_logs(on_slurm).values():
         assert "mnist_download" not in log.read_text(), log
+
+
+# --------------------------------------------------------------------------------------------
+# Sizing: how the rules' resource functions scale (dry runs, no cluster needed)
+# --------------------------------------------------------------------------------------------
+
+
+def planned_resources(
+    tmp_path: Path, edit: Callable[[dict[str, Any]], None] | None = None, attempt: int = 1
+) -> dict[tuple[str, tuple[tuple[str, str], ...]], tuple[int, int]]:
+    """(rule, wildcards) -> (mem_mb, runtime) of the grid and trajectory jobs of a dry run.
+
+    The config is small.yaml (with `edit` applied) as the run folder's config.yaml; `attempt` is
+    the retry Snakemake would be at (1 = first try).
+    """
+    cfg = small()
+    if edit is not None:
+        edit(cfg)
+    workdir = tmp_path / f"dry-{len(list(tmp_path.iterdir()))}"
+    workdir.mkdir()
+    (workdir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+    cmd += ["--directory", str(workdir), "-n", "--attempt", str(attempt), *TARGETS]
+    proc = bounded(cmd, 120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    return {
+        (job["rule"], tuple(sorted(job["wildcards"].items()))): (
+            int(job["resources"]["mem_mb"]),
+            int(job["resources"]["runtime"]),
+        )
+        for job in job_blocks(out)
+        if job["rule"] in ("grid", "trajectory")
+    }
+
+
+def test_every_retry_doubles_memory_and_runtime(tmp_path: Path) -> None:
+    first = planned_resources(tmp_path)
+    assert len(first) == len(grid_files()) + len(trajectory_files())
+    for attempt in (2, 3):
+        later = planned_resources(tmp_path, attempt=attempt)
+        factor = 2 ** (attempt - 1)
+        assert later == {job: (m * factor, r * factor) for job, (m, r) in first.items()}
+
+
+def test_grid_memory_and_runtime_grow_with_n_and_resolution(tmp_path: Path) -> None:
+    sizes = {}  # (resolution, n, pair) -> (mem_mb, runtime)
+    for resolution in (5, 1000):
+
+        def edit(cfg: dict[str, Any], resolution: int = resolution) -> None:
+            cfg["landscapes"]["n"] = [20, 10000]
+            cfg["landscapes"]["grid"]["resolution"] = resolution
+
+        for (rule, wildcards), size in planned_resources(tmp_path, edit).items():
+            if rule == "grid":
+                w = dict(wildcards)
+                sizes[resolution, int(w["n"]), w["pair"]] = size
+    hidden, output = "w1-3-4_w1-3-5", "w2-5-250_w2-5-251"
+    for pair in (hidden, output):
+        for resolution in (5, 1000):  # memory grows with N...
+            assert sizes[resolution, 10000, pair][0] > sizes[resolution, 20, pair][0]
+        for n in (20, 10000):  # ...and with the number of grid points
+            assert sizes[1000, n, pair][0] > sizes[5, n, pair][0]
+    # Time: a pair below the output layer costs grid points x N; an output pair is separable.
+    minutes = {key: size[1] for key, size in sizes.items()}
+    others = (minutes[1000, 20, hidden], minutes[5, 10000, hidden], minutes[1000, 10000, output])
+    assert minutes[1000, 10000, hidden] > max(others), minutes
+
+
+def test_trajectory_runtime_grows_with_epochs(tmp_path: Path) -> None:
+    def epochs(count: int) -> Callable[[dict[str, Any]], None]:
+        def edit(cfg: dict[str, Any]) -> None:
+            cfg["trajectories"]["n"] = [10000]
+            cfg["trajectories"]["pairs"] = ["w0-5-406_w0-5-407"]
+            cfg["trajectories"]["epochs"] = count
+
+        return edit
+
+    short, long = (
+        planned_resources(tmp_path, epochs(30)),
+        planned_resources(tmp_path, epochs(10**5)),
+    )
+    for job, (mem_mb, runtime) in short.items():
+        if job[0] == "trajectory":
+            assert long[job][1] > runtime, job
+            assert long[job][0] >= mem_mb, job
