@@ -146,7 +146,10 @@ ReturnToService=2
 # squeue answers for finished jobs this long (the executor's --slurm-status-command squeue).
 MinJobAge=600
 AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
+# Memory is enforced as on a real cluster: a job step above its --mem is killed (OUT_OF_MEMORY).
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1
+JobAcctGatherParams=OverMemoryKill
 JobCompType=jobcomp/filetxt
 JobCompLoc=$STATE/jobcomp.log
 StateSaveLocation=$STATE/ctld
