@@ -43,7 +43,7 @@ def run_trajectory(
     costs = np.empty(epochs + 1)
     diverged = None
     isfinite = math.isfinite
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for k in range(epochs + 1):
             ws_a[k] = u
             ws_b[k] = v
