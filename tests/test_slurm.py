@@ -114,12 +114,15 @@ def slurm_run(workdir: Path) -> str:
     cmd += ["--slurm-status-command", "squeue", "--slurm-keep-successful-logs", *TARGETS]
     proc = bounded(cmd, RUN_LIMIT_S, env)
     out = proc.stdout + proc.stderr
-    if proc.returncode != 0:
-        run_id = re.search(r"SLURM run ID: (\S+)", out)
-        if run_id:  # leave no job of this run behind
-            bounded(["scancel", "--name", run_id.group(1)], 30)
+    if proc.returncode != 0 and "SLURM run ID: " in out:  # leave no job of this run behind
+        bounded(["scancel", "--name", slurm_run_id(out)], 30)
     assert proc.returncode == 0, f"snakemake --executor slurm failed:\n{out}"
     return out
+
+
+def slurm_run_id(out: str) -> str:
+    """The plugin's ID of a run, the SLURM job name of all its jobs."""
+    return re.search(r"SLURM run ID: (\S+)", out).group(1)
 
 
 def jobs_of_run(run_id: str) -> dict[str, dict[str, str]]:
@@ -190,8 +193,7 @@ def test_slurm_and_local_outputs_are_byte_identical(runs: tuple[Path, Path, str]
 @needs_slurm
 def test_every_compute_job_was_a_completed_slurm_job(runs: tuple[Path, Path, str]) -> None:
     on_slurm, _, out = runs
-    run_id = re.search(r"SLURM run ID: (\S+)", out).group(1)
-    jobs = jobs_of_run(run_id)
+    jobs = jobs_of_run(slurm_run_id(out))
     # SLURM's own record (squeue keeps finished jobs for MinJobAge) and the plugin's logs agree.
     logs = slurm_logs(on_slurm)
     assert set(jobs) == set(logs), (jobs, logs)
@@ -210,7 +212,7 @@ def test_every_compute_job_was_a_completed_slurm_job(runs: tuple[Path, Path, str
 @needs_slurm
 def test_jobs_asked_slurm_for_the_rules_resources(runs: tuple[Path, Path, str]) -> None:
     on_slurm, _, out = runs
-    jobs = jobs_of_run(re.search(r"SLURM run ID: (\S+)", out).group(1))
+    jobs = jobs_of_run(slurm_run_id(out))
     logs = slurm_logs(on_slurm)
     for rule in ("grid", "trajectory"):
         asked = {
