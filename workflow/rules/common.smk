@@ -282,7 +282,7 @@ JOB_BASE_S = 300
 #: 1.2-1.6e-6 per point and sample, trajectories 4-4.4e-6 per epoch and sample + 2.6e-4 per epoch)
 #: and w2-5-250_w2-5-251 (both weights in the output layer: the cost is separable, grids 5e-7
 #: per point, trajectories 1.1e-5 per epoch, both nearly independent of N).
-SECONDS = {
+JOB_SECONDS = {
     ("grid", "hidden"): (1e-6, 3e-6),
     ("grid", "output"): (1e-6, 1e-8),
     ("trajectory", "hidden"): (5e-4, 1e-5),
@@ -290,8 +290,10 @@ SECONDS = {
 }
 #: The times above are for this network; a bigger one scales them by its weight count.
 MEASURED_WEIGHTS = 784 * 50 + 50 * 500 + 500 * 10
-SIZES = layer_sizes(HIDDEN)
-SIZE_FACTOR = max(1.0, sum(a * b for a, b in zip(SIZES, SIZES[1:])) / MEASURED_WEIGHTS)
+NETWORK_SIZES = layer_sizes(HIDDEN)
+JOB_TIME_FACTOR = max(
+    1.0, sum(a * b for a, b in zip(NETWORK_SIZES, NETWORK_SIZES[1:])) / MEASURED_WEIGHTS
+)
 
 
 def _retry_scaled(base, attempt):
@@ -303,8 +305,8 @@ def _runtime(rule, units, wildcards, attempt):
     """Minutes for `units` grid points or epochs of N samples on the job's pair."""
     lowest = min(w.layer for w in parse_pair(wildcards.pair))
     layer = "output" if lowest == len(HIDDEN) else "hidden"
-    per_unit, per_sample = SECONDS[rule, layer]
-    work = units * (per_unit + per_sample * int(wildcards.n)) * SIZE_FACTOR
+    per_unit, per_sample = JOB_SECONDS[rule, layer]
+    work = units * (per_unit + per_sample * int(wildcards.n)) * JOB_TIME_FACTOR
     return _retry_scaled((JOB_BASE_S + work) / 60, attempt)
 
 
