@@ -300,6 +300,12 @@ def _snakemake(inputs: dict, outputs: dict, params: dict, log: Path) -> SimpleNa
     )
 
 
+#: Animation kinds share one script, which reads params.figure.
+SCRIPT_OF = {
+    k: "render_animation" for k in ("descent_3d", "descent_2d", "compare_3d", "compare_2d")
+}
+
+
 def test_scripts_run_with_named_inputs(data: dict, tmp_path: Path) -> None:
     """Each scripts/render_*.py reads named inputs/outputs/params and writes its outputs."""
     grid = str(data["grid"])
@@ -321,25 +327,25 @@ def test_scripts_run_with_named_inputs(data: dict, tmp_path: Path) -> None:
             {"seed": 135, "pair": PAIR, "ns": [100, 10000]},
         ),
         "render_contour": ({"grid": grid, "trajectories": starts}, {"png": o / "c.png"}, base),
-        "render_descent_3d": (
+        "descent_3d": (
             {"grid": grid, "trajectories": starts},
             {"gif": o / "d3.gif", "png": o / "d3.png"},
-            {**base, "names": STARTS, "style": "starts"},
+            {**base, "names": STARTS, "style": "starts", "figure": "descent_3d"},
         ),
-        "render_descent_2d": (
+        "descent_2d": (
             {"grid": grid, "trajectories": starts},
             {"gif": o / "d2.gif", "png": o / "d2.png"},
-            base,
+            {**base, "figure": "descent_2d"},
         ),
-        "render_compare_3d": (
+        "compare_3d": (
             {"grid": grid, "trajectories": optim},
             {"gif": o / "c3.gif", "png": o / "c3.png"},
-            {**base, "names": OPTIMIZERS},
+            {**base, "names": OPTIMIZERS, "figure": "compare_3d"},
         ),
-        "render_compare_2d": (
+        "compare_2d": (
             {"grid": grid, "trajectories": optim},
             {"gif": o / "c2.gif", "png": o / "c2.png"},
-            base,
+            {**base, "figure": "compare_2d"},
         ),
         "render_rotation": ({"grid": grid}, {"gif": o / "r.gif", "png": o / "r.png"}, base),
         "render_html": (
@@ -352,7 +358,8 @@ def test_scripts_run_with_named_inputs(data: dict, tmp_path: Path) -> None:
         outs = {k: str(v) for k, v in outputs.items()}
         log = o / f"{script}.log"
         smk = _snakemake(inputs, outs, {**params, "render": tiny}, log)
-        runpy.run_path(str(ROOT / "scripts" / f"{script}.py"), init_globals={"snakemake": smk})
+        path = ROOT / "scripts" / f"{SCRIPT_OF.get(script, script)}.py"
+        runpy.run_path(str(path), init_globals={"snakemake": smk})
         for path in outputs.values():
             assert path.stat().st_size > 0, (script, path)
         assert "wrote" in log.read_text(), script

@@ -112,7 +112,7 @@ rule descent3d:
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_descent_3d.py"
+        "../../scripts/render_animation.py"
 
 
 rule descent2d:
@@ -143,7 +143,7 @@ rule descent2d:
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_descent_2d.py"
+        "../../scripts/render_animation.py"
 
 
 rule compare3d:
@@ -173,7 +173,7 @@ rule compare3d:
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_compare_3d.py"
+        "../../scripts/render_animation.py"
 
 
 rule compare2d:
@@ -203,7 +203,7 @@ rule compare2d:
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_compare_2d.py"
+        "../../scripts/render_animation.py"
 
 
 rule interactive:
