@@ -26,6 +26,7 @@ from losslandscape.config import (
     check_schema,
     check_semantics,
     load_schema,
+    optimizers_switched_off_as_empty,
     schema_errors,
     semantic_errors,
 )
@@ -45,7 +46,8 @@ def shipped() -> dict[str, Any]:
 def check(config: dict[str, Any]) -> dict[str, Any]:
     """Validate as common.smk does; return the config with its defaults filled."""
     check_schema(config, load_schema(SCHEMA))
-    validate(config, str(SCHEMA), set_default=True)
+    with optimizers_switched_off_as_empty(config):
+        validate(config, str(SCHEMA), set_default=True)
     check_semantics(config)
     return config
 
@@ -175,6 +177,18 @@ BAD = {
         lambda c: (_set("mnist.split", "test")(c), _set("trajectories.n", [100, 10001])(c)),
         ["trajectories.n[1]", "10001"],
     ),
+    "basin map of an optimizer not configured": (
+        _set("trajectories.optimizers", {"adam": {"lr": 5}}),
+        ["analysis.basins.optimizers[0]", "'sgd'", "configured: adam"],
+    ),
+    "basin map of an unknown optimizer": (
+        _set("analysis.basins.optimizers", ["sgd", "lion"]),
+        ["analysis.basins.optimizers[1]", "lion"],
+    ),
+    "plateau threshold 0": (
+        _set("analysis.plateau_threshold", 0),
+        ["analysis.plateau_threshold", "0"],
+    ),
     "duplicate start names": (
         _set("trajectories.starts", [[-9, 15], [-10.1, 15], [-9.0, 15.0]]),
         ["trajectories.starts[2]", "[-9.0, 15.0]", "a-9_b15"],
@@ -267,3 +281,16 @@ def test_render_options_are_checked() -> None:
     assert 'config key render.descent_3d.dpi = "high": must be a number' in errors
     assert any(e.startswith("config key render.descent_3d.framez: unknown") for e in errors)
     assert any(e.startswith("config key render.nosuch: unknown") for e in errors)
+
+
+def test_null_switches_an_optimizer_off() -> None:
+    """An override's `momentum: null` passes (Snakemake's validate alone fails on it)."""
+    config = changed(_set("trajectories.optimizers.momentum", None))
+    filled = check(config)
+    assert filled["trajectories"]["optimizers"]["momentum"] is None
+    assert filled["trajectories"]["optimizers"]["sgd"] == {"lr": 10}
+    message = error_of(changed(_set("trajectories.optimizers.sgd", None)))
+    assert "analysis.basins.optimizers[0] = 'sgd': not configured" in message
+    basins_of_adam = changed(_set("trajectories.optimizers.sgd", None))
+    basins_of_adam["analysis"]["basins"]["optimizers"] = ["adam"]
+    assert check(basins_of_adam)["analysis"]["basins"]["optimizers"] == ["adam"]

@@ -88,7 +88,12 @@ def critical_points_job(
     split: str,
     threads: int = 1,
 ) -> pd.DataFrame:
-    """Critical points of one landscape (seeded from its grid) -> critical_points.parquet."""
+    """Critical points of one landscape -> critical_points.parquet.
+
+    Seeded on the landscape's own grid (the same axes as grid_job: the rule passes the grid's
+    parameters), where J, its gradient and Hessian are computed exactly, not read from the
+    grid file; refined to |grad J| < CRITICAL_TOL.
+    """
     t0 = time.perf_counter()
     sl = make_slice(images, labels, seed, n, hidden, pair, threads)
     a_values, b_values = _axes(a, b, resolution)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +189,25 @@ def render_errors(given: Any, default: Any, key: str = "render") -> list[str]:
         elif base is not None and value is not None and _kind(value) != _kind(base):
             errors.append(f"config key {sub} = {_show(value)}: must be {_kind(base)}")
     return errors
+
+
+@contextmanager
+def optimizers_switched_off_as_empty(config: dict[str, Any]) -> Iterator[list[str]]:
+    """Let Snakemake's validate fill defaults in a config with null optimizers.
+
+    validate(..., set_default=True) descends into every optimizer to fill its constants and
+    fails on a null one (an optimizer switched off in an override file). Inside the block a
+    null optimizer is an empty mapping; on leaving, it is null again. Yields their names.
+    """
+    optimizers = (config.get("trajectories") or {}).get("optimizers") or {}
+    off = [name for name, given in optimizers.items() if given is None]
+    for name in off:
+        optimizers[name] = {}
+    try:
+        yield off
+    finally:
+        for name in off:
+            optimizers[name] = None
 
 
 def check_schema(config: dict[str, Any], schema: dict[str, Any]) -> None:

@@ -2,7 +2,12 @@
 # Every def of the workflow lives here; stage files hold rules only.
 
 import losslandscape
-from losslandscape.config import check_schema, check_semantics, load_schema
+from losslandscape.config import (
+    check_schema,
+    check_semantics,
+    load_schema,
+    optimizers_switched_off_as_empty,
+)
 from losslandscape.mnist import CANONICAL_MD5, SPLIT_FILES
 from losslandscape.names import PAIR_PATTERN, START_PATTERN, start_name
 from losslandscape.optimizers import NAMES as OPTIMIZER_NAMES
@@ -15,8 +20,9 @@ SCHEMA = "../schemas/config.schema.yaml"
 # then the checks a schema cannot express. All of it before any job runs.
 check_schema(config, load_schema(workflow.source_path(SCHEMA)))
 
-
-validate(config, SCHEMA, set_default=True)
+# (validate cannot fill defaults below a null: an optimizer switched off in an override file)
+with optimizers_switched_off_as_empty(config):
+    validate(config, SCHEMA, set_default=True)
 check_semantics(config)
 
 #: Bumped with the numerical package; in params so that a new engine reruns what it made.
