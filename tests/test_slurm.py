@@ -332,3 +332,23 @@ def test_trajectory_runtime_grows_with_epochs(tmp_path: Path) -> None:
         if job[0] == "trajectory":
             assert long[job][1] > runtime, job
             assert long[job][0] >= mem_mb, job
+
+
+def test_profile_sizes_every_submitted_rule_and_names_only_existing_ones() -> None:
+    """Snakemake silently ignores set-resources of a rule that does not exist (e.g. renamed)."""
+    sources = [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]
+    text = "\n".join(path.read_text() for path in sources)
+    bodies = dict(re.findall(r"^rule (\w+):\n((?:[ \t]+.*\n|[ \t]*\n)*)", text, re.M))
+    proc = bounded([sys.executable, "-m", "snakemake", "--list-rules"], 120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert set(bodies) == set(proc.stdout.split()), "rules not found in the workflow's sources"
+    sized = yaml.safe_load((PROFILE / "config.yaml").read_text())["set-resources"]
+    assert set(sized) <= set(bodies), f"profile names unknown rules: {set(sized) - set(bodies)}"
+    for rule, body in bodies.items():
+        runs_code = re.search(r"^\s+(?:script|shell|run|notebook|wrapper):", body, re.M)
+        if not runs_code or re.search(r"^\s+localrule: True", body, re.M):
+            continue  # a target rule or a job of the main process: nothing is submitted
+        for key in ("mem_mb", "runtime"):
+            assert key in sized.get(rule, {}) or re.search(rf"^\s+{key}=", body, re.M), (
+                f"rule {rule} has no {key}: give it one in the rule or in {PROFILE}/config.yaml"
+            )
