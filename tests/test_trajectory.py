@@ -117,3 +117,26 @@ def test_trajectory_file_layout(tmp_path, mnist_test_split):
     meta = read_metadata(out)
     assert meta["optimizer"] == "adam" and meta["diverged_at_epoch"] is None
     assert meta["mnist_md5"]["t10k-images-idx3-ubyte.gz"] == "9fb629c4189551a2d022fa330f9573f3"
+
+
+def test_arrow_columns_equal_pa_array_and_skip_pandas():
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+
+    from losslandscape.io import to_arrow
+
+    for values in (np.array([1.5, -0.0, np.nan, np.inf]), np.arange(5, dtype=np.int64)):
+        got, want = to_arrow(values), pa.array(values)
+        assert got.type == want.type and got.null_count == want.null_count == 0
+        np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+    assert to_arrow(np.array([True, False])).equals(pa.array([True, False]))
+    code = (
+        "import sys, numpy as np; from losslandscape.io import write_table; "
+        "write_table(sys.argv[1], {'a': np.arange(3.0), 'b': np.arange(3)}, {}); "
+        "print('pandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, "/tmp/ll-arrow-check.parquet"],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    assert out.stdout.strip() == "False"  # a trajectory job does not pay for importing pandas

@@ -36,11 +36,25 @@ def publish(tmp: Path, final: Path) -> None:
     os.replace(tmp, final)
 
 
+#: numpy dtypes whose bytes Arrow takes as they are (no conversion, no pandas import).
+_ARROW_TYPES = {np.dtype(np.float64): pa.float64(), np.dtype(np.int64): pa.int64()}
+
+
+def to_arrow(values: np.ndarray) -> pa.Array:
+    """A numpy column as an Arrow array; float64/int64 without pa.array, which imports pandas."""
+    arr = np.asarray(values)
+    kind = _ARROW_TYPES.get(arr.dtype)
+    if kind is None or arr.ndim != 1:
+        return pa.array(arr)
+    arr = np.ascontiguousarray(arr)
+    return pa.Array.from_buffers(kind, len(arr), [None, pa.py_buffer(arr)])
+
+
 def write_table(
     path: str | os.PathLike[str], columns: dict[str, np.ndarray], metadata: dict[str, Any]
 ) -> None:
     """Write columns as one Parquet file atomically, metadata as JSON under META_KEY."""
-    table = pa.table({k: pa.array(v) for k, v in columns.items()})
+    table = pa.table({k: to_arrow(v) for k, v in columns.items()})
     table = table.replace_schema_metadata({META_KEY: canonical_json(metadata).encode()})
     final, tmp = atomic_target(path)
     try:
