@@ -1,32 +1,39 @@
-"""Snakemake script of rule `trajectory`: one optimizer from one start point."""
+"""Rule `trajectory`: one optimizer from one start point (run by `shell:`, see the rule).
 
+Usage: trajectory.py JOB_JSON IMAGES LABELS OUTPUT LOG, JOB_JSON as common.smk's trajectory_job
+writes it. A plain command instead of a `script:` saves Snakemake's preamble on every job.
+"""
+
+import json
 import os
 import sys
+from pathlib import Path
 
 # The repository's own package first, so that the workflow runs this checkout's code (also in
 # a conda environment made from environment.yml, which does not install the package itself).
-sys.path.insert(0, f"{snakemake.scriptdir}/../src")  # noqa: F821
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one thread per job; jobs run in parallel
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from losslandscape.jobs import log, setup_logging, trajectory_job  # noqa: E402
 
-sm = snakemake  # noqa: F821
-setup_logging(sm.log[0])
+job_json, images, labels, output, log_path = sys.argv[1:6]
+job = json.loads(job_json)
+setup_logging(log_path)
 try:
     trajectory_job(
-        images=sm.input.images,
-        labels=sm.input.labels,
-        output=sm.output.trajectory,
-        seed=int(sm.wildcards.seed),
-        n=int(sm.wildcards.n),
-        pair=sm.wildcards.pair,
-        hidden=list(sm.params.hidden),
-        split=sm.params.split,
-        optimizer=sm.wildcards.optimizer,
-        constants=dict(sm.params.constants),
-        start=list(sm.params.start),
-        epochs=int(sm.params.epochs),
+        images=images,
+        labels=labels,
+        output=output,
+        seed=job["seed"],
+        n=job["n"],
+        pair=job["pair"],
+        hidden=job["hidden"],
+        split=job["split"],
+        optimizer=job["optimizer"],
+        constants=job["constants"],
+        start=job["start"],
+        epochs=job["epochs"],
     )
 except Exception:
     log.exception("trajectory job failed")

@@ -14,7 +14,6 @@ import os
 import shutil
 import tempfile
 import urllib.parse
-import urllib.request
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -188,7 +187,9 @@ def _fetch_one(mirror: str, name: str, tmp_dir: Path, timeout: float) -> Path:
         return _fetch_http(url, name, tmp_dir, timeout)
     if scheme == "file":
         parsed = urllib.parse.urlparse(mirror)
-        directory = Path(urllib.request.url2pathname(parsed.netloc + parsed.path))
+        from urllib.request import url2pathname  # lazily: loading IDX files needs none of it
+
+        directory = Path(url2pathname(parsed.netloc + parsed.path))
         return _copy_local(directory, name, tmp_dir)
     if "://" in mirror:
         raise _MirrorFailure(f"unsupported URL scheme {scheme!r} (use http, https or file)")

@@ -1,6 +1,8 @@
 # Config loading and validation, wildcard constraints, input functions and target lists.
 # Every def of the workflow lives here; stage files hold rules only.
 
+import json
+
 import losslandscape
 from losslandscape.config import (
     check_schema,
@@ -81,6 +83,27 @@ def start_params(wildcards):
     if wildcards.start in START_VALUES:
         return START_VALUES[wildcards.start]
     return list(parse_start(wildcards.start))
+
+
+def trajectory_job(wildcards):
+    """Everything a trajectory job depends on besides its input files, as one JSON argument.
+
+    The rule runs its script through `shell:` rather than `script:`: a Python start without
+    Snakemake's script preamble, which dominates jobs this short (see README, Performance).
+    """
+    spec = {
+        "seed": int(wildcards.seed),
+        "n": int(wildcards.n),
+        "pair": wildcards.pair,
+        "optimizer": wildcards.optimizer,
+        "constants": optimizer_params(wildcards),
+        "start": start_params(wildcards),
+        "epochs": int(TRAJECTORIES["epochs"]),
+        "hidden": HIDDEN,
+        "split": SPLIT,
+        "code_version": CODE_VERSION,
+    }
+    return json.dumps(spec, sort_keys=True)
 
 
 def all_grids():

@@ -7,12 +7,7 @@ rule trajectory:
     output:
         trajectory="results/trajectories/{seed}/{n}/{pair}/{optimizer}/{start}.parquet",
     params:
-        hidden=HIDDEN,
-        split=SPLIT,
-        epochs=int(TRAJECTORIES["epochs"]),
-        constants=optimizer_params,
-        start=start_params,
-        code_version=CODE_VERSION,
+        job=trajectory_job,
     log:
         "logs/trajectory/{seed}/{n}/{pair}/{optimizer}/{start}.log",
     benchmark:
@@ -23,5 +18,6 @@ rule trajectory:
         runtime=trajectory_runtime,
     conda:
         "../../environment.yml"
-    script:
-        "../../scripts/trajectory.py"
+    shell:
+        "python {workflow.basedir}/scripts/trajectory.py {params.job:q}"
+        " {input.images:q} {input.labels:q} {output.trajectory:q} {log:q}"
