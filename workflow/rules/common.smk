@@ -2,6 +2,7 @@
 # Every def of the workflow lives here; stage files hold rules only.
 
 import json
+import os
 
 import losslandscape
 from losslandscape.config import (
@@ -85,11 +86,15 @@ def start_params(wildcards):
     return list(parse_start(wildcards.start))
 
 
+#: The trajectory jobs' command (an input, so that editing it reruns them as script: would).
+TRAJECTORY_SCRIPT = os.path.join(workflow.basedir, "scripts", "trajectory.py")
+
+
 def trajectory_job(wildcards):
     """Everything a trajectory job depends on besides its input files, as one JSON argument.
 
-    The rule runs its script through `shell:` rather than `script:`: a Python start without
-    Snakemake's script preamble, which dominates jobs this short (see README, Performance).
+    Trajectory jobs run their script as a plain command, not through the script directive: a
+    Python start without Snakemake's preamble, which dominates jobs this short (README).
     """
     spec = {
         "seed": int(wildcards.seed),

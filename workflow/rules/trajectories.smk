@@ -4,6 +4,7 @@
 rule trajectory:
     input:
         **MNIST_INPUT,
+        script=TRAJECTORY_SCRIPT,
     output:
         trajectory="results/trajectories/{seed}/{n}/{pair}/{optimizer}/{start}.parquet",
     params:
@@ -19,5 +20,5 @@ rule trajectory:
     conda:
         "../../environment.yml"
     shell:
-        "python {workflow.basedir}/scripts/trajectory.py {params.job:q}"
+        "python {input.script:q} {params.job:q}"
         " {input.images:q} {input.labels:q} {output.trajectory:q} {log:q}"
