@@ -38,7 +38,7 @@ from .analysis import (
     plateau_share,
 )
 from .io import META_KEY, atomic_target, canonical_json, publish, read_metadata, write_table
-from .jobs import log, make_slice, provenance
+from .jobs import grid_axes, log, make_slice, provenance
 from .names import start_name
 
 #: Columns of plateaus.parquet.
@@ -61,11 +61,6 @@ SUMMARY_BASE_COLUMNS = [
     "lowest_minimum_w_b",
     "plateau_share",
 ]
-
-
-def _axes(a: Sequence[float], b: Sequence[float], resolution: int) -> tuple[np.ndarray, ...]:
-    """The grid's axes, exactly as grid_job makes them."""
-    return np.linspace(a[0], a[1], resolution), np.linspace(b[0], b[1], resolution)
 
 
 def kind_counts(frame: pd.DataFrame) -> dict[str, int]:
@@ -96,7 +91,7 @@ def critical_points_job(
     """
     t0 = time.perf_counter()
     sl = make_slice(images, labels, seed, n, hidden, pair, threads)
-    a_values, b_values = _axes(a, b, resolution)
+    a_values, b_values = grid_axes(a, b, resolution)
     frame = critical_points(sl, a_values, b_values, tol=CRITICAL_TOL)
     counts = kind_counts(frame)
     meta = provenance(
@@ -133,7 +128,7 @@ def plateaus_job(
     """
     t0 = time.perf_counter()
     sl = make_slice(images, labels, seed, n, hidden, pair, threads)
-    a_values, b_values = _axes(a, b, resolution)
+    a_values, b_values = grid_axes(a, b, resolution)
     d = grid_cost_grad_hess(sl, a_values, b_values)
     grad_norm = d.grad_norm
     mask = plateau_mask(grad_norm, threshold)
@@ -178,7 +173,7 @@ def basins_job(
     """
     t0 = time.perf_counter()
     sl = make_slice(images, labels, seed, n, hidden, pair, threads)
-    a_values, b_values = _axes(a, b, resolution)
+    a_values, b_values = grid_axes(a, b, resolution)
     points = pd.read_parquet(critical).reset_index(drop=True)
     frame = basins(sl, optimizer, constants, a_values, b_values, epochs, points, threads=threads)
     reached = frame["minimum"].to_numpy()
@@ -309,7 +304,7 @@ def summary_frame(
         int_columns.add(names[3])
         w_a, w_b, cost = _end_of_trajectory(path)
         cmeta = read_metadata(crit_of[key])
-        a_values, b_values = _axes(cmeta["a"], cmeta["b"], int(cmeta["resolution"]))
+        a_values, b_values = grid_axes(cmeta["a"], cmeta["b"], int(cmeta["resolution"]))
         label = _nearest_minimum(
             np.array([w_a]), np.array([w_b]), np.array([not math.isfinite(cost)]),
             points[key], a_values, b_values, None,

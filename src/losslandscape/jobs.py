@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,13 @@ def make_slice(
     return PairSlice(init_weights(seed, hidden), x, y, wa, wb, threads=threads)
 
 
+def grid_axes(
+    a: Sequence[float], b: Sequence[float], resolution: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The grid's axes: numpy.linspace over each range (shared by every job on that grid)."""
+    return np.linspace(a[0], a[1], resolution), np.linspace(b[0], b[1], resolution)
+
+
 def grid_job(
     images: str,
     labels: str,
@@ -67,8 +75,7 @@ def grid_job(
     """Compute one grid and write results/grids/{seed}/{n}/{pair}.parquet."""
     t0 = time.perf_counter()
     sl = make_slice(images, labels, seed, n, hidden, pair, threads)
-    a_values = np.linspace(a[0], a[1], resolution)
-    b_values = np.linspace(b[0], b[1], resolution)
+    a_values, b_values = grid_axes(a, b, resolution)
     g = sl.groups
     log.info(
         "grid seed=%s n=%s pair=%s %dx%d; samples: %d constant, %d only w_a, %d only w_b, %d both",
