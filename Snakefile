@@ -31,6 +31,14 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/analysis.smk"
 
 
+onsuccess:
+    release_scheduler_timers()
+
+
+onerror:
+    release_scheduler_timers()
+
+
 rule grids:
     input:
         all_grids(),

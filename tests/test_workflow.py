@@ -366,3 +366,26 @@ def test_train_split_against_local_mirror_names_the_missing_file(tmp_path: Path)
     leftovers = {p.name for p in mnist_dir.iterdir()} if mnist_dir.exists() else set()
     assert leftovers <= {"train-labels-idx1-ubyte.gz"}, leftovers
     assert not (workdir / "results").exists() or not any((workdir / "results").rglob("*.parquet"))
+
+
+# --------------------------------------------------------------------------------------------
+# The process ends with its last job
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outcome", ["success", "error"])
+def test_run_ends_without_waiting_for_the_schedulers_timers(
+    run_copy: Path, tmp_path: Path, outcome: str
+) -> None:
+    """Snakemake's job rate limiter starts a non-daemon wake-up timer, as long as its timespan, on
+    every scheduling round, and Python waits for them at exit (1 s per run by default). The
+    Snakefile's onsuccess/onerror hooks cancel them. With a 10-minute timespan the process would
+    hang for 10 minutes without them; the helper's 300 s timeout fails the test then."""
+    config = variant(tmp_path, lambda c: c["trajectories"].update(epochs=40))
+    if outcome == "error":  # a corrupt MNIST file: every job reading it fails
+        images = run_copy / "resources" / "mnist" / "t10k-images-idx3-ubyte.gz"
+        images.write_bytes(b"not gzip")
+    proc = snakemake(run_copy, "-c2", "--max-jobs-per-timespan", "1000/10m", config=config)
+    out = proc.stdout + proc.stderr
+    assert (proc.returncode == 0) == (outcome == "success"), out
+    assert ("Finished jobid" in out) == (outcome == "success"), out

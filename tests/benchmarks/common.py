@@ -44,7 +44,17 @@ def run_workflow(config: dict, targets: list[str], workdir: Path | None = None) 
     return time.perf_counter() - t0
 
 
+def benchmark_field(benchmark_tsv: Path, field: str) -> float:
+    """One column of the first row of a Snakemake benchmark file."""
+    header, values = benchmark_tsv.read_text().splitlines()[:2]
+    return float(dict(zip(header.split("\t"), values.split("\t"), strict=True))[field])
+
+
 def max_rss_mb(benchmark_tsv: Path) -> float:
     """Peak resident memory (MB) that Snakemake's benchmark file recorded for a job."""
-    header, values = benchmark_tsv.read_text().splitlines()[:2]
-    return float(dict(zip(header.split("\t"), values.split("\t"), strict=True))["max_rss"])
+    return benchmark_field(benchmark_tsv, "max_rss")
+
+
+def job_seconds(benchmark_tsv: Path) -> float:
+    """Wall time (s) that Snakemake's benchmark file recorded for a job."""
+    return benchmark_field(benchmark_tsv, "s")

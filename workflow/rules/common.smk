@@ -461,3 +461,21 @@ def all_analysis():
         "results/analysis/summary.csv",
         *all_basin_figures(),
     ]
+
+
+def release_scheduler_timers():
+    """Cancel the job scheduler's pending wake-up timers once the run is over.
+
+    Snakemake 9.27's job rate limiter (default 100 jobs/1 s) starts a non-daemon 1 s
+    threading.Timer on every scheduling round. Python waits for them at exit, which adds up to
+    a second to every run after its last job. They only wake the finished scheduler, so
+    cancelling them is safe; on a Snakemake without such timers this finds nothing.
+    """
+    import threading
+
+    for thread in threading.enumerate():
+        function = getattr(thread, "function", None)
+        if isinstance(thread, threading.Timer) and getattr(
+            function, "__module__", ""
+        ).startswith("snakemake.scheduling"):
+            thread.cancel()
