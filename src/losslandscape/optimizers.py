@@ -45,7 +45,11 @@ def make_step(name: str, c: dict[str, float]) -> Step:
     """
     c = constants(name, c)
     lr = c["lr"]
-    state: dict[str, Any] = {"v": 0.0, "s": 0.0, "m": 0.0}
+    # The state (velocity v, squared-gradient average s, first moment m) starts at zero as in the
+    # seeds; closures over locals keep the per-epoch cost of a tight Python loop low.
+    v: Any = 0.0
+    s: Any = 0.0
+    m: Any = 0.0
 
     if name == "sgd":
 
@@ -56,49 +60,55 @@ def make_step(name: str, c: dict[str, float]) -> Step:
         rho = c["rho"]
 
         def step(w: Any, g: Any, t: int) -> Any:
-            state["v"] = rho * state["v"] + g
-            return w - lr * state["v"]
+            nonlocal v
+            v = rho * v + g
+            return w - lr * v
 
     elif name == "nesterov":
         rho = c["rho"]
 
         def step(w: Any, g: Any, t: int) -> Any:
-            old = state["v"]
-            state["v"] = rho * old - lr * g
-            return w + state["v"] + rho * (state["v"] - old)
+            nonlocal v
+            old = v
+            v = rho * old - lr * g
+            return w + v + rho * (v - old)
 
     elif name == "rmsprop":
         rho, eps = c["rho"], c["eps"]
 
         def step(w: Any, g: Any, t: int) -> Any:
-            state["s"] = rho * state["s"] + (1 - rho) * g * g
-            return w - lr * g / (state["s"] ** 0.5 + eps)
+            nonlocal s
+            s = rho * s + (1 - rho) * g * g
+            return w - lr * g / (s**0.5 + eps)
 
     elif name == "adam":
         b1, b2, eps = c["beta1"], c["beta2"], c["eps"]
 
         def step(w: Any, g: Any, t: int) -> Any:
-            state["m"] = b1 * state["m"] + (1 - b1) * g
-            state["s"] = b2 * state["s"] + (1 - b2) * g * g
-            m_hat = state["m"] / (1 - b1**t)
-            s_hat = state["s"] / (1 - b2**t)
+            nonlocal m, s
+            m = b1 * m + (1 - b1) * g
+            s = b2 * s + (1 - b2) * g * g
+            m_hat = m / (1 - b1**t)
+            s_hat = s / (1 - b2**t)
             return w - lr * m_hat / (s_hat**0.5 + eps)
 
     elif name == "adagrad":
         eps = c["eps"]
 
         def step(w: Any, g: Any, t: int) -> Any:
-            state["s"] = state["s"] + g * g
-            return w - lr * g / (state["s"] ** 0.5 + eps)
+            nonlocal s
+            s = s + g * g
+            return w - lr * g / (s**0.5 + eps)
 
     else:  # nadam
         b1, b2, eps = c["beta1"], c["beta2"], c["eps"]
 
         def step(w: Any, g: Any, t: int) -> Any:
-            state["m"] = b1 * state["m"] + (1 - b1) * g
-            state["s"] = b2 * state["s"] + (1 - b2) * g * g
-            m_hat = state["m"] / (1 - b1**t)
-            s_hat = state["s"] / (1 - b2**t)
+            nonlocal m, s
+            m = b1 * m + (1 - b1) * g
+            s = b2 * s + (1 - b2) * g * g
+            m_hat = m / (1 - b1**t)
+            s_hat = s / (1 - b2**t)
             look = b1 * m_hat + (1 - b1) * g / (1 - b1**t)
             return w - lr * look / (s_hat**0.5 + eps)
 
