@@ -254,12 +254,17 @@ def test_mnist_is_downloaded_once_by_the_main_process(runs: tuple[Path, Path, st
 
 
 def planned_resources(
-    tmp_path: Path, edit: Callable[[dict[str, Any]], None] | None = None, attempt: int = 1
+    tmp_path: Path,
+    edit: Callable[[dict[str, Any]], None] | None = None,
+    attempt: int = 1,
+    targets: tuple[str, ...] = TARGETS,
+    rules: tuple[str, ...] = ("grid", "trajectory"),
 ) -> dict[tuple[str, tuple[tuple[str, str], ...]], tuple[int, int]]:
-    """(rule, wildcards) -> (mem_mb, runtime) of the grid and trajectory jobs of a dry run.
+    """(rule, wildcards) -> (mem_mb, runtime) of the `rules` jobs of a dry run of `targets`.
 
     The config is small.yaml (with `edit` applied) as the run folder's config.yaml; `attempt` is
-    the retry Snakemake would be at (1 = first try).
+    the retry Snakemake would be at (1 = first try). A resource the rule leaves to the profile
+    (not used in this dry run) reads as 0.
     """
     cfg = small()
     if edit is not None:
@@ -268,17 +273,17 @@ def planned_resources(
     workdir.mkdir()
     (workdir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
-    cmd += ["--directory", str(workdir), "-n", "--attempt", str(attempt), *TARGETS]
+    cmd += ["--directory", str(workdir), "-n", "--attempt", str(attempt), *targets]
     proc = bounded(cmd, 120)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     return {
         (job["rule"], tuple(sorted(job["wildcards"].items()))): (
             int(job["resources"]["mem_mb"]),
-            int(job["resources"]["runtime"]),
+            int(job["resources"].get("runtime", 0)),
         )
         for job in job_blocks(out)
-        if job["rule"] in ("grid", "trajectory")
+        if job["rule"] in rules
     }
 
 
@@ -332,6 +337,27 @@ def test_trajectory_runtime_grows_with_epochs(tmp_path: Path) -> None:
         if job[0] == "trajectory":
             assert long[job][1] > runtime, job
             assert long[job][0] >= mem_mb, job
+
+
+def test_analysis_memory_grows_with_n_points_and_retries(tmp_path: Path) -> None:
+    rules = ("critical_points", "plateaus", "basins")
+
+    def sized(n: int, resolution: int, attempt: int = 1) -> dict[str, int]:
+        def edit(cfg: dict[str, Any]) -> None:
+            cfg["landscapes"]["n"] = cfg["trajectories"]["n"] = [n]
+            cfg["landscapes"]["pairs"] = cfg["trajectories"]["pairs"] = ["w2-5-250_w2-5-251"]
+            cfg["landscapes"]["grid"]["resolution"] = resolution
+            cfg["analysis"] = {"basins": {"optimizers": ["sgd"], "resolution": resolution}}
+
+        jobs = planned_resources(tmp_path, edit, attempt, ("analysis",), rules)
+        assert {rule for rule, _ in jobs} == set(rules), jobs
+        return {rule: mem for (rule, _), (mem, _) in jobs.items()}
+
+    base = sized(20, 5)
+    assert sized(10000, 5)[rules[0]] > base[rules[0]]  # more samples
+    bigger = sized(20, 2000)  # 4 million grid points or starts: ~240 bytes each measured
+    assert all(bigger[rule] > base[rule] + 4e6 * 240 / 1e6 for rule in rules), bigger
+    assert sized(20, 5, attempt=2) == {rule: 2 * mem for rule, mem in base.items()}
 
 
 def test_profile_sizes_every_submitted_rule_and_names_only_existing_ones() -> None:

@@ -15,7 +15,7 @@ rule critical_points:
         "benchmarks/analysis/{seed}/{n}/{pair}/critical_points.tsv"
     threads: 1
     resources:
-        mem_mb=1024,
+        mem_mb=landscape_analysis_mem_mb,
     conda:
         "../../environment.yml"
     script:
@@ -35,7 +35,7 @@ rule plateaus:
         "benchmarks/analysis/{seed}/{n}/{pair}/plateaus.tsv"
     threads: 1
     resources:
-        mem_mb=1024,
+        mem_mb=landscape_analysis_mem_mb,
     conda:
         "../../environment.yml"
     script:
@@ -57,7 +57,7 @@ rule basins:
         "benchmarks/analysis/{seed}/{n}/{pair}/basins_{optimizer}.tsv"
     threads: 2
     resources:
-        mem_mb=1024,
+        mem_mb=basins_mem_mb,
     conda:
         "../../environment.yml"
     script:

@@ -389,6 +389,28 @@ BASIN_PARAMS = {
 }
 
 
+#: MB per grid point of a critical-points or plateau job (exact derivative grids and the refined
+#: table) and per start of a basin map: measured ~240 bytes per point at resolution 1000 and
+#: ~250 per start at basin resolution 300, on top of the job's base and its samples.
+MB_PER_ANALYSIS_POINT = 0.0005
+
+
+def _analysis_mem_mb(points, wildcards, attempt):
+    """Memory (MB) of an analysis job over `points` grid points or starts of N samples."""
+    mb = JOB_BASE_MB + MB_PER_SAMPLE * int(wildcards.n) + MB_PER_ANALYSIS_POINT * points
+    return _retry_scaled(mb, attempt)
+
+
+def landscape_analysis_mem_mb(wildcards, attempt):
+    """Memory (MB) of a critical-points or plateau job: grows with N and the grid's points."""
+    return _analysis_mem_mb(GRID_PARAMS["resolution"] ** 2, wildcards, attempt)
+
+
+def basins_mem_mb(wildcards, attempt):
+    """Memory (MB) of a basin-map job: grows with N and the number of starts."""
+    return _analysis_mem_mb(BASIN_PARAMS["resolution"] ** 2, wildcards, attempt)
+
+
 def _combos(section):
     """(seed, n, pair) of a config section's cross product."""
     return {
