@@ -340,24 +340,30 @@ def test_trajectory_runtime_grows_with_epochs(tmp_path: Path) -> None:
 
 
 def test_analysis_memory_grows_with_n_points_and_retries(tmp_path: Path) -> None:
-    rules = ("critical_points", "plateaus", "basins")
+    landscape_rules = ("critical_points", "plateaus")
+    rules = (*landscape_rules, "basins")
 
-    def sized(n: int, resolution: int, attempt: int = 1) -> dict[str, int]:
+    def sized(n: int, resolution: int, basin_resolution: int, attempt: int = 1) -> dict[str, int]:
         def edit(cfg: dict[str, Any]) -> None:
             cfg["landscapes"]["n"] = cfg["trajectories"]["n"] = [n]
             cfg["landscapes"]["pairs"] = cfg["trajectories"]["pairs"] = ["w2-5-250_w2-5-251"]
             cfg["landscapes"]["grid"]["resolution"] = resolution
-            cfg["analysis"] = {"basins": {"optimizers": ["sgd"], "resolution": resolution}}
+            cfg["analysis"] = {"basins": {"optimizers": ["sgd"], "resolution": basin_resolution}}
 
         jobs = planned_resources(tmp_path, edit, attempt, ("analysis",), rules)
         assert {rule for rule, _ in jobs} == set(rules), jobs
         return {rule: mem for (rule, _), (mem, _) in jobs.items()}
 
-    base = sized(20, 5)
-    assert sized(10000, 5)[rules[0]] > base[rules[0]]  # more samples
-    bigger = sized(20, 2000)  # 4 million grid points or starts: ~240 bytes each measured
-    assert all(bigger[rule] > base[rule] + 4e6 * 240 / 1e6 for rule in rules), bigger
-    assert sized(20, 5, attempt=2) == {rule: 2 * mem for rule, mem in base.items()}
+    base = sized(20, 5, 5)
+    more_samples = sized(10000, 5, 5)
+    assert all(more_samples[rule] > base[rule] for rule in rules), (base, more_samples)
+    # 4 million grid points or starts (~240-290 bytes each measured) grow only their own jobs.
+    grid, starts = sized(20, 2000, 5), sized(20, 5, 2000)
+    assert all(grid[rule] > base[rule] + 4e6 * 290 / 1e6 for rule in landscape_rules), grid
+    assert grid["basins"] == base["basins"], grid
+    assert starts["basins"] > base["basins"] + 4e6 * 290 / 1e6, starts
+    assert all(starts[rule] == base[rule] for rule in landscape_rules), starts
+    assert sized(20, 5, 5, attempt=2) == {rule: 2 * mem for rule, mem in base.items()}
 
 
 def test_profile_sizes_every_submitted_rule_and_names_only_existing_ones() -> None:

@@ -94,13 +94,15 @@ def trajectory_files(cfg: dict[str, Any] = CFG, optimizers: Any = None, starts: 
     }
 
 
-def snakemake(workdir: Path, *args: str, config: Path = SMALL) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path, *args: str, config: Path = SMALL, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run the TARGETS of the repository's workflow in `workdir`, one --configfile, offline."""
     env = {**os.environ, "MNIST_MIRROR": str(SHARED_MNIST)}
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
     cmd += ["--directory", str(workdir), *args, *TARGETS, "--replace-workflow-config"]
     cmd += ["--configfile", str(config)]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
 
 
 def run_ok(workdir: Path, *args: str, config: Path = SMALL) -> str:
@@ -380,12 +382,19 @@ def test_run_ends_without_waiting_for_the_schedulers_timers(
     """Snakemake's job rate limiter starts a non-daemon wake-up timer, as long as its timespan, on
     every scheduling round, and Python waits for them at exit (1 s per run by default). The
     Snakefile's onsuccess/onerror hooks cancel them. With a 10-minute timespan the process would
-    hang for 10 minutes without them; the helper's 300 s timeout fails the test then."""
+    hang for 10 minutes without them; a run of a few seconds gets two minutes here."""
     config = variant(tmp_path, lambda c: c["trajectories"].update(epochs=40))
     if outcome == "error":  # a corrupt MNIST file: every job reading it fails
         images = run_copy / "resources" / "mnist" / "t10k-images-idx3-ubyte.gz"
         images.write_bytes(b"not gzip")
-    proc = snakemake(run_copy, "-c2", "--max-jobs-per-timespan", "1000/10m", config=config)
+    args = ("-c2", "--max-jobs-per-timespan", "1000/10m")
+    try:
+        proc = snakemake(run_copy, *args, config=config, timeout=120)
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError(
+            "snakemake kept running after its jobs: the scheduler's timers were not cancelled "
+            f"(onsuccess/onerror hooks of the Snakefile)\n{exc.stdout}{exc.stderr}"
+        ) from exc
     out = proc.stdout + proc.stderr
     assert (proc.returncode == 0) == (outcome == "success"), out
     assert ("Finished jobid" in out) == (outcome == "success"), out

@@ -391,8 +391,9 @@ class PairSlice:
     def scalar_cost_and_grad(self) -> Callable[[float, float], tuple[float, float, float]]:
         """A fast `f(u, v) -> (J, dJ/2/du, dJ/2/dv)` for one point, for tight training loops.
 
-        Output-layer pairs get a dedicated path of a dozen vector operations over the samples
-        that depend on the weights; other pairs use cost_and_grad on one point.
+        Output-layer pairs get a dedicated path of about ten vector operations over the samples
+        that depend on the weights (nine for 0/1 targets); other pairs use cost_and_grad on one
+        point.
         """
         la = self.first.layer
         if la != self.last or self.second.layer != la:
@@ -450,7 +451,8 @@ class PairSlice:
         With s = 1 - 2y (+1 where the target is 0, -1 where it is 1) and q = sigmoid(s*z):
         (y - a)^2 = q^2 and (a - y) * a * (1 - a) = s * q^2 * (1 - q). Folding -s and the
         frozen part of z into one (3, M) matrix (row 3 multiplied by a constant 1) leaves one
-        product for z, exp, add, reciprocal, three products and two dot products.
+        matrix product for z, exp, add, reciprocal, a dot product for the cost, two products and
+        a subtraction for q^2 * (1 - q), and a matrix product for the gradient.
         """
         sign = 1.0 - 2.0 * y
         inv_n = 1.0 / self.n

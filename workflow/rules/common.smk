@@ -391,7 +391,7 @@ BASIN_PARAMS = {
 
 #: MB per grid point of a critical-points or plateau job (exact derivative grids and the refined
 #: table) and per start of a basin map: measured ~240 bytes per point at resolution 1000 and
-#: ~250 per start at basin resolution 300, on top of the job's base and its samples.
+#: ~290 per start at basin resolution 300, on top of the job's base and its samples.
 MB_PER_ANALYSIS_POINT = 0.0005
 
 
