@@ -3,6 +3,7 @@
 
 import json
 import os
+import threading
 
 import losslandscape
 from losslandscape.config import (
@@ -493,8 +494,6 @@ def release_scheduler_timers():
     a second to every run after its last job. They only wake the finished scheduler, so
     cancelling them is safe; on a Snakemake without such timers this finds nothing.
     """
-    import threading
-
     for thread in threading.enumerate():
         function = getattr(thread, "function", None)
         if isinstance(thread, threading.Timer) and getattr(
