@@ -403,6 +403,7 @@ class PairSlice:
                 return float(c[0]), float(ga[0]), float(gb[0])
 
             return general
+        # Both weights in the output layer: never swapped (first is w_a, second is w_b).
         g = self.groups
         active = np.sort(np.concatenate([g.only_a, g.only_b, g.both]))
         # unchanged outputs of active samples, plus whole inactive samples (constant cost)
@@ -417,15 +418,12 @@ class PairSlice:
         basis[1, r * m : (r + 1) * m] = self.h[self.second.col, active]
         y = np.ascontiguousarray(self.y_rows[:, active]).ravel()
         inv_n = 1.0 / self.n
-        swapped = self.swapped
         z = np.empty_like(base)
         w = np.empty(2)
         if np.all((y == 0.0) | (y == 1.0)):
-            return self._binary_output_kernel(base, basis, y, const, swapped)
+            return self._binary_output_kernel(base, basis, y, const)
 
         def output_pair(u: float, v: float) -> tuple[float, float, float]:
-            if swapped:
-                u, v = v, u
             w[0] = u
             w[1] = v
             np.dot(w, basis, out=z)
@@ -437,14 +435,12 @@ class PairSlice:
             np.subtract(a, 1.0, out=a)
             err *= a  # (a - y) * a * (a - 1) = -N * d(J/2)/dz
             ga, gb = (basis @ err) * -inv_n
-            if swapped:
-                return cost, float(gb), float(ga)
             return cost, float(ga), float(gb)
 
         return output_pair
 
     def _binary_output_kernel(
-        self, base: np.ndarray, basis: np.ndarray, y: np.ndarray, const: float, swapped: bool
+        self, base: np.ndarray, basis: np.ndarray, y: np.ndarray, const: float
     ) -> Callable[[float, float], tuple[float, float, float]]:
         """Output-layer kernel for 0/1 targets: nine vector operations per call, no temporaries.
 
@@ -466,8 +462,6 @@ class PairSlice:
         multiply, subtract = np.multiply, np.subtract
 
         def kernel(u: float, v: float) -> tuple[float, float, float]:
-            if swapped:
-                u, v = v, u
             w[0] = u
             w[1] = v
             dot(w, neg_z, out=t)  # -s*z
@@ -480,8 +474,6 @@ class PairSlice:
             multiply(r, t, out=r)  # q^2 * (1 - q)
             dot(grad_basis, r, out=g)
             ga, gb = g.tolist()
-            if swapped:
-                return cost, gb, ga
             return cost, ga, gb
 
         return kernel
