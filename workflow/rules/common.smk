@@ -345,11 +345,16 @@ def _runtime(rule, units, wildcards, attempt):
     return _retry_scaled((JOB_BASE_S + work) / 60, attempt)
 
 
+def _job_mem_mb(units, mb_per_unit, wildcards, attempt):
+    """Memory (MB) of a job over `units` grid points, epochs or starts of N samples."""
+    mb = JOB_BASE_MB + MB_PER_SAMPLE * int(wildcards.n) + mb_per_unit * units
+    return _retry_scaled(mb, attempt)
+
+
 def grid_mem_mb(wildcards, attempt):
     """Memory (MB) of a grid job: grows with N and the number of grid points."""
     points = GRID_PARAMS["resolution"] ** 2
-    mb = JOB_BASE_MB + MB_PER_SAMPLE * int(wildcards.n) + MB_PER_GRID_POINT * points
-    return _retry_scaled(mb, attempt)
+    return _job_mem_mb(points, MB_PER_GRID_POINT, wildcards, attempt)
 
 
 def grid_runtime(wildcards, attempt):
@@ -360,8 +365,7 @@ def grid_runtime(wildcards, attempt):
 def trajectory_mem_mb(wildcards, attempt):
     """Memory (MB) of a trajectory job: grows with N and the number of epochs."""
     epochs = int(TRAJECTORIES["epochs"])
-    mb = JOB_BASE_MB + MB_PER_SAMPLE * int(wildcards.n) + MB_PER_EPOCH * epochs
-    return _retry_scaled(mb, attempt)
+    return _job_mem_mb(epochs, MB_PER_EPOCH, wildcards, attempt)
 
 
 def trajectory_runtime(wildcards, attempt):
@@ -396,20 +400,16 @@ BASIN_PARAMS = {
 MB_PER_ANALYSIS_POINT = 0.0005
 
 
-def _analysis_mem_mb(points, wildcards, attempt):
-    """Memory (MB) of an analysis job over `points` grid points or starts of N samples."""
-    mb = JOB_BASE_MB + MB_PER_SAMPLE * int(wildcards.n) + MB_PER_ANALYSIS_POINT * points
-    return _retry_scaled(mb, attempt)
-
-
 def landscape_analysis_mem_mb(wildcards, attempt):
     """Memory (MB) of a critical-points or plateau job: grows with N and the grid's points."""
-    return _analysis_mem_mb(GRID_PARAMS["resolution"] ** 2, wildcards, attempt)
+    points = GRID_PARAMS["resolution"] ** 2
+    return _job_mem_mb(points, MB_PER_ANALYSIS_POINT, wildcards, attempt)
 
 
 def basins_mem_mb(wildcards, attempt):
     """Memory (MB) of a basin-map job: grows with N and the number of starts."""
-    return _analysis_mem_mb(BASIN_PARAMS["resolution"] ** 2, wildcards, attempt)
+    starts = BASIN_PARAMS["resolution"] ** 2
+    return _job_mem_mb(starts, MB_PER_ANALYSIS_POINT, wildcards, attempt)
 
 
 def _combos(section):
