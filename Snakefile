@@ -1,14 +1,11 @@
 # Loss landscapes of a small MLP on MNIST and the paths optimizers take across them.
-# See README.md; the user-facing contract is ../shared/DESIGN.md.
+# README.md is the user's guide. The numerical package (src/losslandscape) must be installed:
+# `pip install -e .` (README, "Set-up").
 import os
-import sys
 
 from snakemake.utils import min_version
 
 min_version("9.27")
-
-# The checkout's own numerical package (src/losslandscape), whether or not it is pip-installed.
-sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
 
 # config.yaml of the working directory (e.g. `--directory tests/<case>`), else the repository's.
@@ -24,19 +21,13 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/targets.smk"
+include: "workflow/rules/scheduler_timers.smk"
 include: "workflow/rules/download.smk"
 include: "workflow/rules/grids.smk"
 include: "workflow/rules/trajectories.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/analysis.smk"
-
-
-onsuccess:
-    release_scheduler_timers()
-
-
-onerror:
-    release_scheduler_timers()
 
 
 rule grids:

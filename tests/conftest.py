@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# Test this checkout's package even where another checkout is the pip-installed one.
-sys.path.insert(0, str(REPO / "src"))
 SHARED_MNIST = REPO.parent / "shared" / "mnist"
 
 

@@ -19,7 +19,7 @@ from losslandscape.analysis import (
     plateau_share,
 )
 from losslandscape.engine import PairSlice
-from losslandscape.mnist import load_split
+from losslandscape.idx import load_split
 from losslandscape.names import Weight, parse_pair
 from losslandscape.network import init_weights
 from losslandscape.optimizers import DEFAULTS, NAMES

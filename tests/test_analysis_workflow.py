@@ -27,8 +27,9 @@ from conftest import REPO, SHARED_MNIST
 from PIL import Image
 
 from losslandscape.analysis import BASIN_COLUMNS, CRITICAL_COLUMNS, KINDS
-from losslandscape.analysis_jobs import PLATEAU_COLUMNS, SUMMARY_BASE_COLUMNS
+from losslandscape.jobs import PLATEAU_COLUMNS
 from losslandscape.names import start_name
+from losslandscape.summary import SUMMARY_BASE_COLUMNS
 
 CONFIG = REPO / "tests" / "configs" / "analysis.yaml"
 CFG = yaml.safe_load(CONFIG.read_text())
@@ -175,7 +176,7 @@ def test_basin_files(complete_run: Path) -> None:
             meta = metadata(path)
             assert meta["optimizer"] == optimizer and meta["epochs"] == ANALYSIS["basins"]["epochs"]
             assert meta["constants"]["lr"] == TRAJ["optimizers"][optimizer]["lr"]
-            png = complete_run / f"results/figures/{seed}/{n}/{pair}/basins_{optimizer}.png"
+            png = complete_run / f"results/figures/{seed}/{n}/{pair}/basin_map_{optimizer}.png"
             with Image.open(png) as im:
                 prov = json.loads(im.text["Description"])  # type: ignore[attr-defined]
             assert prov["figure"] == "basins" and prov["inputs"]["basins"].endswith(path.name)
@@ -241,7 +242,7 @@ def test_figures_mark_the_critical_points(complete_run: Path) -> None:
 def test_analysis_reruns_are_byte_identical(run_copy: Path) -> None:
     results = run_copy / "results"
     analysis_files = sorted(p for p in (results / "analysis").rglob("*") if p.is_file())
-    analysis_files += sorted((results / "figures").rglob("basins_*.png"))
+    analysis_files += sorted((results / "figures").rglob("basin_map_*.png"))
     before = {p: p.read_bytes() for p in analysis_files}
     rules = ["critical_points", "plateaus", "basins", "analysis_summary", "basin_map"]
     out = smk(run_copy, "-c2", "--forcerun", *rules)  # smk's next option ends the list

@@ -276,10 +276,10 @@ def test_render_options_are_checked() -> None:
         == []
     )
     errors = render_errors(
-        {"descent_3d": {"dpi": "high", "framez": []}, "nosuch": {}}, DEFAULT_RENDER
+        {"descent3d": {"dpi": "high", "framez": []}, "nosuch": {}}, DEFAULT_RENDER
     )
-    assert 'config key render.descent_3d.dpi = "high": must be a number' in errors
-    assert any(e.startswith("config key render.descent_3d.framez: unknown") for e in errors)
+    assert 'config key render.descent3d.dpi = "high": must be a number' in errors
+    assert any(e.startswith("config key render.descent3d.framez: unknown") for e in errors)
     assert any(e.startswith("config key render.nosuch: unknown") for e in errors)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from losslandscape.engine import PairSlice
-from losslandscape.mnist import load_split
+from losslandscape.idx import load_split
 from losslandscape.names import parse_pair
 from losslandscape.network import init_weights
 from losslandscape.reference import naive_cost, naive_gradients, naive_grid

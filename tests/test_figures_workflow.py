@@ -106,7 +106,7 @@ def test_nothing_to_do_after_a_complete_run(run_copy: Path) -> None:
 
 
 def test_render_option_reruns_only_that_figure_kind(run_copy: Path, tmp_path: Path) -> None:
-    cfg = variant(tmp_path, lambda c: c["render"]["descent_3d"].update(dpi=41))
+    cfg = variant(tmp_path, lambda c: c["render"]["descent3d"].update(dpi=41))
     assert stats(run_copy, cfg) == Counter({"descent3d": 2})
 
 
@@ -154,7 +154,7 @@ def test_report_holds_every_figure_with_captions(run_copy: Path) -> None:
 def test_gallery_target(run_copy: Path) -> None:
     smk(run_copy, "gallery", "-c2")
     figs = run_copy / "results" / "figures"
-    assert (figs / "gallery" / "20" / "w1-5-5_w1-5-6.png").stat().st_size > 0
+    assert (figs / "gallery" / "20" / "w1-5-5_w1-5-6" / "contact_sheet.png").stat().st_size > 0
     for seed in (0, 1):
         assert (figs / str(seed) / "20" / "w1-5-5_w1-5-6" / "rotation.gif").is_file()
 

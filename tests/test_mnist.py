@@ -1,4 +1,5 @@
-"""Offline tests of losslandscape.mnist: mirror fall-through, atomic download, IDX parsing."""
+"""Offline tests of losslandscape.mnist (mirror fall-through, atomic download, MD5 check) and
+losslandscape.idx (IDX parsing)."""
 
 from __future__ import annotations
 
@@ -19,18 +20,16 @@ import numpy as np
 import pytest
 
 from losslandscape import mnist
+from losslandscape.idx import MnistFormatError, load_images, load_labels, load_split, one_hot
 from losslandscape.mnist import (
     CANONICAL_MD5,
     SPLIT_FILES,
     SPLIT_SIZE,
+    MnistChecksumError,
     MnistDownloadError,
-    MnistFormatError,
     fetch,
-    load_images,
-    load_labels,
-    load_split,
     mirror_list,
-    one_hot,
+    verify,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -317,6 +316,80 @@ def test_fetch_env_mirror_is_used_first(
     assert md5_of(path) == served["labels_hash"]
 
 
+def test_fetch_reports_unsupported_scheme(tmp_path: Path) -> None:
+    with pytest.raises(MnistDownloadError) as info:
+        fetch(IMAGES, ["s3://bucket/mnist/"], tmp_path / "dest", known_hash="md5:" + "0" * 32)
+    assert dict(info.value.failures) == {
+        "s3://bucket/mnist/": "unsupported URL scheme 's3' (use http, https, ftp or file)"
+    }
+    assert_empty(tmp_path / "dest")
+
+
+# --------------------------------------------------------------------------------------------
+# verify: the canonical MD5 of a local file
+# --------------------------------------------------------------------------------------------
+
+
+def flip_middle_byte(path: Path) -> None:
+    """Damage a file in place the way a bad disk or copy would: one byte in the middle."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def assert_refetch_message(message: str, path: Path) -> None:
+    """The message names the file and tells both ways to fetch it again."""
+    assert str(path) in message
+    assert "delete it and rerun the workflow" in message
+    assert "snakemake --forcerun mnist_download" in message
+
+
+def test_verify_synthetic_file_and_one_flipped_byte(
+    served: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / IMAGES
+    shutil.copyfile(served["good_images"], path)
+    good_md5 = served["images_hash"].split(":")[1]
+    monkeypatch.setitem(mnist.CANONICAL_MD5, IMAGES, good_md5)
+    verify(path)
+    flip_middle_byte(path)
+    with pytest.raises(MnistChecksumError) as info:
+        verify(path)
+    assert isinstance(info.value, ValueError)
+    assert info.value.expected == good_md5
+    assert info.value.actual == hashlib.md5(path.read_bytes()).hexdigest() != good_md5
+    assert good_md5 in str(info.value) and info.value.actual in str(info.value)
+    assert_refetch_message(str(info.value), path)
+
+
+@needs_shared
+def test_verify_real_files_and_one_flipped_byte(tmp_path: Path) -> None:
+    for name in SPLIT_FILES["test"]:
+        verify(SHARED_MNIST / name)
+    damaged = tmp_path / "resources" / "mnist" / IMAGES
+    damaged.parent.mkdir(parents=True)
+    shutil.copyfile(SHARED_MNIST / IMAGES, damaged)
+    flip_middle_byte(damaged)
+    with pytest.raises(MnistChecksumError) as info:
+        verify(damaged)
+    message = str(info.value)
+    assert CANONICAL_MD5[IMAGES] in message
+    assert hashlib.md5(damaged.read_bytes()).hexdigest() in message
+    assert_refetch_message(message, damaged)
+
+
+def test_verify_unknown_name_and_missing_file(tmp_path: Path) -> None:
+    other = tmp_path / "other.gz"
+    other.write_bytes(b"x")
+    with pytest.raises(ValueError, match="not a canonical MNIST file name") as info:
+        verify(other)
+    assert str(other) in str(info.value)
+    missing = tmp_path / LABELS
+    with pytest.raises(FileNotFoundError, match="MNIST file not found") as info:
+        verify(missing)
+    assert str(missing) in str(info.value) and "mnist_download" in str(info.value)
+
+
 # --------------------------------------------------------------------------------------------
 # IDX loading
 # --------------------------------------------------------------------------------------------
@@ -397,6 +470,8 @@ def test_real_test_split_fetch_and_load(tmp_path: Path) -> None:
     labels = fetch(labels_name, [str(SHARED_MNIST)], tmp_path)
     assert hashlib.md5(images.read_bytes()).hexdigest() == CANONICAL_MD5[images_name]
     assert hashlib.md5(labels.read_bytes()).hexdigest() == CANONICAL_MD5[labels_name]
+    verify(images)
+    verify(labels)
     n = SPLIT_SIZE["test"]
     X, Y = load_split(images, labels, n)
     assert X.shape == (n, 784) and X.dtype == np.float64
@@ -430,16 +505,14 @@ def test_real_train_split_fails_cleanly(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def _run_snakemake(workdir: Path, target: str, mirror: Path) -> subprocess.CompletedProcess:
-    """Run the download rule for one target in workdir with only `mirror` as mirror."""
-    (workdir / "Snakefile").write_text(
-        f'configfile: "config.yaml"\n\n\ninclude: "{REPO}/workflow/rules/download.smk"\n'
-    )
-    (workdir / "config.yaml").write_text(f'mnist:\n  mirrors: ["{mirror}"]\n')
+    """Run the workflow's download rule for one target in workdir with only `mirror` as mirror."""
+    override = workdir / "mirror.yaml"  # merged into the repository's config.yaml
+    override.write_text(f'mnist:\n  split: test\n  mirrors: ["{mirror}"]\n')
     env = dict(os.environ)
     env.pop("MNIST_MIRROR", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")]))
     return subprocess.run(
-        [sys.executable, "-m", "snakemake", "-c1", target],
+        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-c1", target]
+        + ["--configfile", str(override)],
         cwd=workdir,
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""Tests of losslandscape.render and the render scripts on small synthetic data."""
+"""Tests of losslandscape.render and the figure jobs on small synthetic data."""
 
 from __future__ import annotations
 
@@ -17,12 +17,21 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from losslandscape.render.animation import (
+    render_descent3d,
+)
+from losslandscape.render.data import (
+    Landscape,
+    Track,
+    pair_labels,
+    start_label,
+    weight_label,
+)
+from losslandscape.render.options import DEFAULT_RENDER, resolve_options, select_frames
+from losslandscape.render.surfaces import rotation_azimuths
+
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
-if str(SRC) not in sys.path:
-    sys.path.insert(0, str(SRC))
-
-from losslandscape import render as R  # noqa: E402
 
 PAIR = "w2-5-250_w2-5-251"
 STARTS = ["a-9_b15", "a-10.1_b15", "a-11_b15"]
@@ -34,12 +43,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 SMALL = {
     "surfaces": {"panel_size": [3.0, 3.0], "dpi": 40},
     "contour": {"figsize": [4.0, 3.0], "dpi": 40},
-    "descent_3d": {"figsize": [4.0, 4.0], "dpi": 40},
-    "descent_2d": {"figsize": [4.0, 4.0], "dpi": 40},
-    "compare_3d": {"figsize": [4.0, 4.0], "dpi": 40},
-    "compare_2d": {"figsize": [4.0, 4.0], "dpi": 40},
+    "descent3d": {"figsize": [4.0, 4.0], "dpi": 40},
+    "descent2d": {"figsize": [4.0, 4.0], "dpi": 40},
+    "compare3d": {"figsize": [4.0, 4.0], "dpi": 40},
+    "compare2d": {"figsize": [4.0, 4.0], "dpi": 40},
     "rotation": {"figsize": [3.0, 3.0], "dpi": 40, "n_frames": 8},
-    "html": {"max_path_points": 60},
+    "interactive": {"max_path_points": 60},
 }
 
 
@@ -93,30 +102,36 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> dict:
 RENDER_ALL = """
 import json, sys
 from pathlib import Path
-sys.path.insert(0, sys.argv[1])
-from losslandscape import render as R
+from losslandscape.render.animation import (
+    render_compare2d, render_compare3d, render_descent2d, render_descent3d,
+)
+from losslandscape.render.contour import render_contour
+from losslandscape.render.data import load_landscape, load_tracks, provenance_json
+from losslandscape.render.interactive import render_interactive
+from losslandscape.render.options import DEFAULT_RENDER, resolve_options, select_frames
+from losslandscape.render.surfaces import render_rotation, render_surfaces, rotation_azimuths
 spec = json.loads(sys.argv[2])
 out = Path(sys.argv[3])
 opts = spec["options"]
-land = R.load_landscape(spec["grid"], pair=spec["pair"], seed=135, n=100)
-land2 = R.load_landscape(spec["grid"], pair=spec["pair"], seed=135, n=10000)
-starts = R.load_tracks(spec["starts"], spec["start_names"])
-opt = R.load_tracks(spec["optimizers"], spec["optimizer_names"], labels=[""] * 7)
-prov = lambda kind: R.provenance_json(kind, {"grid": spec["grid"]}, {"kind": kind})
-R.render_surfaces([land, land2], out / "surfaces.png", options=opts, provenance=prov("surfaces"))
-R.render_contour(land, starts, out / "contour.png", options=opts, provenance=prov("contour"))
-R.render_descent_3d(land, starts, out / "d3.gif", out / "d3.png", options=opts,
-                    provenance=prov("descent_3d"))
-R.render_descent_2d(land, starts, out / "d2.gif", out / "d2.png", options=opts,
-                    provenance=prov("descent_2d"))
-R.render_compare_3d(land, opt, out / "c3.gif", out / "c3.png", options=opts,
-                    provenance=prov("compare_3d"))
-R.render_compare_2d(land, opt, out / "c2.gif", out / "c2.png", options=opts,
-                    provenance=prov("compare_2d"))
-R.render_rotation(land, out / "rot.gif", out / "rot.png", options=opts, provenance=prov("rotation"))
-R.render_html(land, starts, out / "page.html", options=opts, provenance=prov("html"))
-R.render_html(land, opt, out / "compare.html", style="optimizers", options=opts,
-              provenance=prov("html"))
+land = load_landscape(spec["grid"], pair=spec["pair"], seed=135, n=100)
+land2 = load_landscape(spec["grid"], pair=spec["pair"], seed=135, n=10000)
+starts = load_tracks(spec["starts"], spec["start_names"])
+opt = load_tracks(spec["optimizers"], spec["optimizer_names"], labels=[""] * 7)
+prov = lambda kind: provenance_json(kind, {"grid": spec["grid"]}, {"kind": kind})
+render_surfaces([land, land2], out / "surfaces.png", options=opts, provenance=prov("surfaces"))
+render_contour(land, starts, out / "contour.png", options=opts, provenance=prov("contour"))
+render_descent3d(land, starts, out / "d3.gif", out / "d3.png", options=opts,
+                    provenance=prov("descent3d"))
+render_descent2d(land, starts, out / "d2.gif", out / "d2.png", options=opts,
+                    provenance=prov("descent2d"))
+render_compare3d(land, opt, out / "c3.gif", out / "c3.png", options=opts,
+                    provenance=prov("compare3d"))
+render_compare2d(land, opt, out / "c2.gif", out / "c2.png", options=opts,
+                    provenance=prov("compare2d"))
+render_rotation(land, out / "rot.gif", out / "rot.png", options=opts, provenance=prov("rotation"))
+render_interactive(land, starts, out / "page.html", options=opts, provenance=prov("interactive"))
+render_interactive(land, opt, out / "compare.html", style="optimizers", options=opts,
+              provenance=prov("interactive"))
 """
 
 EXPECTED = [
@@ -185,16 +200,16 @@ def _frame_count(path: Path) -> int:
 def test_gif_frame_counts_match_the_selection(rendered: tuple[Path, Path]) -> None:
     """GIF frame counts equal the (default) frame selections clipped to the trajectories."""
     out, _ = rendered
-    opts = R.resolve_options(SMALL)
-    article_3d = R.select_frames(opts["descent_3d"]["frames"], EPOCHS)
+    opts = resolve_options(SMALL)
+    article_3d = select_frames(opts["descent3d"]["frames"], EPOCHS)
     assert article_3d == [*range(0, 200, 20), 200, 300]
     assert _frame_count(out / "d3.gif") == len(article_3d)
-    assert _frame_count(out / "d2.gif") == len(R.select_frames([[0, 9000, 100]], EPOCHS)) == 4
-    notebook = R.select_frames(opts["compare_3d"]["frames"], EPOCHS)
+    assert _frame_count(out / "d2.gif") == len(select_frames([[0, 9000, 100]], EPOCHS)) == 4
+    notebook = select_frames(opts["compare3d"]["frames"], EPOCHS)
     assert notebook == list(range(0, 301, 20))
     assert _frame_count(out / "c3.gif") == len(notebook)
     assert _frame_count(out / "c2.gif") == len(notebook)
-    assert _frame_count(out / "rot.gif") == 8 == len(R.rotation_azimuths(SMALL))
+    assert _frame_count(out / "rot.gif") == 8 == len(rotation_azimuths(SMALL))
 
 
 def test_png_and_gif_carry_provenance_and_no_software_or_date(
@@ -205,7 +220,7 @@ def test_png_and_gif_carry_provenance_and_no_software_or_date(
     figures = {
         "surfaces.png": "surfaces",
         "contour.png": "contour",
-        "d3.png": "descent_3d",
+        "d3.png": "descent3d",
         "rot.png": "rotation",
     }
     for name, figure in figures.items():
@@ -217,7 +232,7 @@ def test_png_and_gif_carry_provenance_and_no_software_or_date(
         assert b"tIME" not in raw and b"Software" not in raw and b"matplotlib" not in raw
     with Image.open(out / "d3.gif") as im:
         comment = im.info["comment"]
-    assert json.loads(comment)["figure"] == "descent_3d"
+    assert json.loads(comment)["figure"] == "descent3d"
 
 
 def test_still_png_is_the_last_gif_frame(rendered: tuple[Path, Path]) -> None:
@@ -239,7 +254,7 @@ def test_html_is_offline_and_has_provenance(rendered: tuple[Path, Path]) -> None
     assert 'src="https://cdn.plot.ly' not in page
     match = re.search(r'<meta name="losslandscape-provenance" content="([^"]*)">', page)
     assert match is not None
-    assert json.loads(match.group(1).replace("&quot;", '"'))["figure"] == "html"
+    assert json.loads(match.group(1).replace("&quot;", '"'))["figure"] == "interactive"
     assert 'id="losslandscape-surface"' in page and 'id="losslandscape-contour"' in page
     assert page.count('"label":"Play"') == 2 and '"prefix":"Epoch: "' in page
     assert len(page) > 3_000_000  # plotly.js is inline
@@ -250,9 +265,9 @@ def test_html_is_offline_and_has_provenance(rendered: tuple[Path, Path]) -> None
 
 def test_default_article_frames_at_full_size(data: dict, tmp_path: Path) -> None:
     """Fig. 5 with the seeds' frames: 98 frames of 1000x1000 for 10,000 epochs."""
-    land = R.Landscape.from_frame(_grid(), pair=PAIR)
-    tracks = [R.Track.from_frame(_trajectory(-9.0, 15.0, 10_000), name="a-9_b15")]
-    frames = R.render_descent_3d(land, tracks, tmp_path / "f.gif", tmp_path / "f.png")
+    land = Landscape.from_frame(_grid(), pair=PAIR)
+    tracks = [Track.from_frame(_trajectory(-9.0, 15.0, 10_000), name="a-9_b15")]
+    frames = render_descent3d(land, tracks, tmp_path / "f.gif", tmp_path / "f.png")
     assert len(frames) == 98 and frames[:3] == [0, 20, 40] and frames[-1] == 8900
     with Image.open(tmp_path / "f.gif") as gif:
         assert gif.n_frames == 98 and gif.size == (1000, 1000)
@@ -260,115 +275,115 @@ def test_default_article_frames_at_full_size(data: dict, tmp_path: Path) -> None
 
 def test_options_and_names() -> None:
     """Option merging rejects unknown keys; names become the seeds' labels."""
-    with pytest.raises(ValueError, match="unknown render option descent_3d.'fpz'"):
-        R.resolve_options({"descent_3d": {"fpz": 3}})
-    merged = R.resolve_options({"styles": {"optimizer_colors": {"lion": ["gold", "gold"]}}})
+    with pytest.raises(ValueError, match="unknown render option descent3d.'fpz'"):
+        resolve_options({"descent3d": {"fpz": 3}})
+    merged = resolve_options({"styles": {"optimizer_colors": {"lion": ["gold", "gold"]}}})
     assert merged["styles"]["optimizer_colors"]["sgd"] == ["red", "darkred"]
     assert merged["styles"]["optimizer_colors"]["lion"] == ["gold", "gold"]
-    assert json.loads(json.dumps(R.DEFAULT_RENDER)) == R.DEFAULT_RENDER
-    assert R.weight_label("w2-5-250") == "w2[5,250]"
-    assert R.pair_labels("w1-200-30_w1-200-31") == ("w1[200,30]", "w1[200,31]")
-    assert R.start_label("a-10.1_b15") == "start (-10.1, 15)"
-    assert R.select_frames([[0, None, 100]], 250) == [0, 100, 200]
-    assert R.select_frames([5, [0, 10, 5]], 7) == [5, 0]
-    assert R.select_frames([[500, 900, 100]], 50) == [50]
+    assert json.loads(json.dumps(DEFAULT_RENDER)) == DEFAULT_RENDER
+    assert weight_label("w2-5-250") == "w2[5,250]"
+    assert pair_labels("w1-200-30_w1-200-31") == ("w1[200,30]", "w1[200,31]")
+    assert start_label("a-10.1_b15") == "start (-10.1, 15)"
+    assert select_frames([[0, None, 100]], 250) == [0, 100, 200]
+    assert select_frames([5, [0, 10, 5]], 7) == [5, 0]
+    assert select_frames([[500, 900, 100]], 50) == [50]
 
 
 def test_grid_order_is_checked() -> None:
     """A grid table not in meshgrid ravel order (w_a fastest) is refused."""
     grid = _grid(5)
-    land = R.Landscape.from_frame(grid, pair=PAIR)
+    land = Landscape.from_frame(grid, pair=PAIR)
     assert land.z.shape == (5, 5) and land.label_a == "w2[5,250]"
     assert land.z[0, 1] == grid["cost"][1]  # row = b index, column = a index
     swapped = grid.rename(columns={"w_a": "w_b", "w_b": "w_a"})
     with pytest.raises(ValueError, match="ravel order"):
-        R.Landscape.from_frame(swapped)
+        Landscape.from_frame(swapped)
 
 
-def _snakemake(inputs: dict, outputs: dict, params: dict, log: Path) -> SimpleNamespace:
-    """A stand-in for the `snakemake` object of a script, built from Snakemake's containers."""
+def _snakemake(
+    rule: str, inputs: dict, outputs: dict, params: dict, log: Path, wildcards: dict
+) -> SimpleNamespace:
+    """A stand-in for a rule script's `snakemake` object, built from Snakemake's containers."""
     io = pytest.importorskip("snakemake.iocontainers")
     return SimpleNamespace(
+        rule=rule,
         input=io.InputFiles(fromdict=inputs),
         output=io.OutputFiles(fromdict=outputs),
         params=io.Params(fromdict=params),
-        wildcards=io.Wildcards(fromdict={}),
+        wildcards=io.Wildcards(fromdict=wildcards),
         log=io.Log(fromdict={"log": str(log)}),
         threads=1,
         config={},
-        scriptdir=str(ROOT / "scripts"),
     )
 
 
-#: Animation kinds share one script, which reads params.figure.
-SCRIPT_OF = {
-    k: "render_animation" for k in ("descent_3d", "descent_2d", "compare_3d", "compare_2d")
-}
-
-
-def test_scripts_run_with_named_inputs(data: dict, tmp_path: Path) -> None:
-    """Each scripts/render_*.py reads named inputs/outputs/params and writes its outputs."""
+def test_figure_rules_run_through_the_job_script(data: dict, tmp_path: Path) -> None:
+    """scripts/job.py draws every figure kind from named inputs, outputs, params, wildcards."""
     grid = str(data["grid"])
     starts = [str(p) for p in data["starts"]]
     optim = [str(p) for p in data["optimizers"]]
-    base = {"seed": 135, "n": 100, "pair": PAIR}
-    tiny = {k: v for k, v in SMALL.items()}
-    tiny["descent_3d"] = {**SMALL["descent_3d"], "frames": [[0, 300, 150]]}
-    tiny["descent_2d"] = {**SMALL["descent_2d"], "frames": [[0, 300, 150]]}
-    tiny["compare_3d"] = {**SMALL["compare_3d"], "frames": [[0, 300, 150]]}
-    tiny["compare_2d"] = {**SMALL["compare_2d"], "frames": [[0, 300, 150]]}
-    tiny["rotation"] = {**SMALL["rotation"], "n_frames": 2}
-    tiny["html"] = {"frames": [[0, 300, 150]]}
+    wildcards = {"seed": "135", "n": "100", "pair": PAIR}
+    few = {"frames": [[0, 300, 150]]}
+    tiny = {
+        **SMALL,
+        **{k: {**SMALL[k], **few} for k in ("descent3d", "descent2d", "compare3d", "compare2d")},
+        "rotation": {**SMALL["rotation"], "n_frames": 2},
+        "interactive": few,
+    }
     o = tmp_path
     cases = {
-        "render_surfaces": (
-            {"grids": [grid, grid]},
-            {"png": o / "s.png"},
-            {"seed": 135, "pair": PAIR, "ns": [100, 10000]},
-        ),
-        "render_contour": ({"grid": grid, "trajectories": starts}, {"png": o / "c.png"}, base),
-        "descent_3d": (
+        "surfaces": ({"grids": [grid, grid]}, {"png": o / "s.png"}, {"ns": [100, 10000]}),
+        "contour": ({"grid": grid, "trajectories": starts}, {"png": o / "c.png"}, {}),
+        "descent3d": (
             {"grid": grid, "trajectories": starts},
             {"gif": o / "d3.gif", "png": o / "d3.png"},
-            {**base, "names": STARTS, "style": "starts", "figure": "descent_3d"},
+            {"names": STARTS, "style": "starts"},
         ),
-        "descent_2d": (
+        "descent2d": (
             {"grid": grid, "trajectories": starts},
             {"gif": o / "d2.gif", "png": o / "d2.png"},
-            {**base, "figure": "descent_2d"},
+            {},
         ),
-        "compare_3d": (
+        "compare3d": (
             {"grid": grid, "trajectories": optim},
             {"gif": o / "c3.gif", "png": o / "c3.png"},
-            {**base, "names": OPTIMIZERS, "figure": "compare_3d"},
+            {"names": OPTIMIZERS},
         ),
-        "compare_2d": (
+        "compare2d": (
             {"grid": grid, "trajectories": optim},
             {"gif": o / "c2.gif", "png": o / "c2.png"},
-            {**base, "figure": "compare_2d"},
+            {},
         ),
-        "render_rotation": ({"grid": grid}, {"gif": o / "r.gif", "png": o / "r.png"}, base),
-        "render_html": (
+        "rotation": ({"grid": grid}, {"gif": o / "r.gif", "png": o / "r.png"}, {}),
+        "interactive": (
             {"grid": grid, "trajectories": optim},
             {"html": o / "p.html"},
-            {**base, "style": "optimizers"},
+            {"style": "optimizers"},
         ),
+        "contact_sheet": ({"grids": [grid, grid]}, {"png": o / "g.png"}, {"seeds": [1, 2]}),
     }
-    for script, (inputs, outputs, params) in cases.items():
+    for rule, (inputs, outputs, params) in cases.items():
         outs = {k: str(v) for k, v in outputs.items()}
-        log = o / f"{script}.log"
-        smk = _snakemake(inputs, outs, {**params, "render": tiny}, log)
-        path = ROOT / "scripts" / f"{SCRIPT_OF.get(script, script)}.py"
-        runpy.run_path(str(path), init_globals={"snakemake": smk})
+        log = o / f"{rule}.log"
+        smk = _snakemake(rule, inputs, outs, {**params, "render": tiny}, log, wildcards)
+        runpy.run_path(str(ROOT / "scripts" / "job.py"), init_globals={"snakemake": smk})
         for path in outputs.values():
-            assert path.stat().st_size > 0, (script, path)
-        assert "wrote" in log.read_text(), script
+            assert path.stat().st_size > 0, (rule, path)
+        assert "wrote" in log.read_text(), rule
     with Image.open(o / "d3.png") as im:
         prov = json.loads(im.text["Description"])  # type: ignore[attr-defined]
-    assert prov["figure"] == "descent_3d" and prov["params"]["names"] == STARTS
+    assert prov["figure"] == "descent3d" and prov["params"]["names"] == STARTS
     assert prov["inputs"]["trajectories"] == starts
     page = (o / "p.html").read_text(encoding="utf-8")
     assert '"name":"NAdam"' in page  # optimizer names derived from the paths
+
+
+def test_unknown_figure_kind_is_refused(tmp_path: Path) -> None:
+    """A rule that is neither a data job nor a registered figure kind fails with the known kinds."""
+    smk = _snakemake("mystery", {}, {"png": str(tmp_path / "x.png")}, {}, tmp_path / "x.log", {})
+    with pytest.raises(ValueError, match="unknown figure kind 'mystery'; known: surfaces"):
+        runpy.run_path(str(ROOT / "scripts" / "job.py"), init_globals={"snakemake": smk})
+    assert "mystery job failed" in (tmp_path / "x.log").read_text()
 
 
 def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:

@@ -14,20 +14,23 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from losslandscape.io import write_table
+from losslandscape.render.contour import render_basin_map, render_contour
+from losslandscape.render.data import BasinMap, CriticalPoints, Landscape, Track
+from losslandscape.render.interactive import (
+    critical_traces,
+    render_interactive,
+)
+from losslandscape.render.options import DEFAULT_RENDER, resolve_options
+from losslandscape.summary import SUMMARY_BASE_COLUMNS, summary_frame
+
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
-if str(SRC) not in sys.path:
-    sys.path.insert(0, str(SRC))
-
-from losslandscape import render as R  # noqa: E402
-from losslandscape.analysis_jobs import SUMMARY_BASE_COLUMNS, summary_frame  # noqa: E402
-from losslandscape.io import write_table  # noqa: E402
-from losslandscape.render.html import critical_traces  # noqa: E402
 
 PAIR = "w2-5-250_w2-5-251"
 SMALL = {
     "contour": {"figsize": [4.0, 3.0], "dpi": 40},
-    "basins": {"figsize": [5.0, 3.0], "dpi": 40},
+    "basin_map": {"figsize": [5.0, 3.0], "dpi": 40},
 }
 
 
@@ -85,63 +88,63 @@ def _colours(path: Path) -> set[tuple[int, int, int]]:
 
 
 def test_contour_marks_critical_points_and_show_false_removes_them(tmp_path: Path) -> None:
-    land = R.Landscape.from_frame(_grid(), pair=PAIR)
-    R.render_contour(land, [], tmp_path / "plain.png", options=SMALL)
-    R.render_contour(land, [], tmp_path / "marked.png", options=SMALL, critical=CRITICAL)
+    land = Landscape.from_frame(_grid(), pair=PAIR)
+    render_contour(land, [], tmp_path / "plain.png", options=SMALL)
+    render_contour(land, [], tmp_path / "marked.png", options=SMALL, critical=CRITICAL)
     hidden = {**SMALL, "critical": {"show": False}}
-    R.render_contour(land, [], tmp_path / "hidden.png", options=hidden, critical=CRITICAL)
+    render_contour(land, [], tmp_path / "hidden.png", options=hidden, critical=CRITICAL)
     marked = (tmp_path / "marked.png").read_bytes()
     assert marked != (tmp_path / "plain.png").read_bytes()
     assert (tmp_path / "hidden.png").read_bytes() == (tmp_path / "plain.png").read_bytes()
     # the saddle's red face is drawn (terrain's colours have no pure red)
     assert (255, 0, 0) in _colours(tmp_path / "marked.png")
     again = tmp_path / "again.png"
-    R.render_contour(land, [], again, options=SMALL, critical=R.CriticalPoints.from_frame(CRITICAL))
+    render_contour(land, [], again, options=SMALL, critical=CriticalPoints.from_frame(CRITICAL))
     assert again.read_bytes() == marked
 
 
 def test_basin_map_colours_and_shares(tmp_path: Path) -> None:
-    land = R.Landscape.from_frame(_grid(), pair=PAIR)
-    basin = R.BasinMap.from_frame(_basins())
+    land = Landscape.from_frame(_grid(), pair=PAIR)
+    basin = BasinMap.from_frame(_basins())
     assert basin.minimum.shape == (10, 10) and basin.diverged[0, 0]
-    shares = R.render_basins(
+    shares = render_basin_map(
         basin, tmp_path / "b.png", landscape=land, critical=CRITICAL, options=SMALL
     )
     assert shares["diverged"] == 0.01 and shares["none"] == 0.1
     assert math.isclose(sum(shares.values()), 1.0)
     assert shares["minimum 0"] > 0 and shares["minimum 1"] > 0
     colours = _colours(tmp_path / "b.png")
-    o = R.resolve_options()["basins"]
+    o = resolve_options()["basin_map"]
     assert o["none_color"] == "lightgray" and (211, 211, 211) in colours
     assert o["diverged_color"] == "dimgray" and (105, 105, 105) in colours
     assert (31, 119, 180) in colours and (255, 127, 14) in colours  # tab10: minima 0 and 1
     with Image.open(tmp_path / "b.png") as im:
         assert im.size == (200, 120)
     # no critical points: every start that "reached" a label counts as none
-    bare = R.render_basins(basin, tmp_path / "bare.png", options=SMALL)
+    bare = render_basin_map(basin, tmp_path / "bare.png", options=SMALL)
     assert bare == {"none": 0.99, "diverged": 0.01}
 
 
 def test_basin_table_order_is_checked() -> None:
     frame = _basins(4)
     with pytest.raises(ValueError, match="ravel order"):
-        R.BasinMap.from_frame(frame.rename(columns={"start_a": "start_b", "start_b": "start_a"}))
+        BasinMap.from_frame(frame.rename(columns={"start_a": "start_b", "start_b": "start_a"}))
     with pytest.raises(ValueError, match="lacks column 'minimum'"):
-        R.BasinMap.from_frame(frame.drop(columns="minimum"))
+        BasinMap.from_frame(frame.drop(columns="minimum"))
     with pytest.raises(ValueError, match="lacks column 'kind'"):
-        R.CriticalPoints.from_frame(CRITICAL.drop(columns="kind"))
+        CriticalPoints.from_frame(CRITICAL.drop(columns="kind"))
 
 
 def test_html_marks_critical_points_after_the_animated_traces(tmp_path: Path) -> None:
-    land = R.Landscape.from_frame(_grid(), pair=PAIR)
+    land = Landscape.from_frame(_grid(), pair=PAIR)
     t = np.arange(21)
     track = pd.DataFrame(
         {"epoch": t, "w_a": -9.0 + 0.1 * t, "w_b": 15.0 - 0.2 * t, "cost": 4.0 - 0.001 * t}
     )
-    tracks = [R.Track.from_frame(track, name="sgd")]
-    opts = {"html": {"frames": [[0, 21, 10]]}}
-    R.render_html(land, tracks, tmp_path / "p.html", style="optimizers", options=opts)
-    R.render_html(
+    tracks = [Track.from_frame(track, name="sgd")]
+    opts = {"interactive": {"frames": [[0, 21, 10]]}}
+    render_interactive(land, tracks, tmp_path / "p.html", style="optimizers", options=opts)
+    render_interactive(
         land, tracks, tmp_path / "c.html", style="optimizers", options=opts, critical=CRITICAL
     )
     page = (tmp_path / "c.html").read_text(encoding="utf-8")
@@ -150,8 +153,8 @@ def test_html_marks_critical_points_after_the_animated_traces(tmp_path: Path) ->
     assert '"name":"maximum"' not in page  # only the kinds present
     assert "saddle 2: w_a=0.5, w_b=0.5" in page  # hover: kind, row number, weights, cost
     assert '"name":"minimum"' not in (tmp_path / "p.html").read_text(encoding="utf-8")
-    crit = R.resolve_options()["critical"]
-    points = R.CriticalPoints.from_frame(CRITICAL)
+    crit = resolve_options()["critical"]
+    points = CriticalPoints.from_frame(CRITICAL)
     flat = critical_traces(points, crit, three_d=False)
     solid = critical_traces(points, crit, three_d=True, lift=2.0)
     assert [tr.name for tr in flat] == ["minimum", "saddle", "degenerate"]
@@ -162,15 +165,17 @@ def test_html_marks_critical_points_after_the_animated_traces(tmp_path: Path) ->
 
 RENDER_TWICE = """
 import sys
-sys.path.insert(0, sys.argv[1])
 import pandas as pd
-from losslandscape import render as R
+from losslandscape.render.contour import render_basin_map, render_contour
+from losslandscape.render.data import BasinMap, CriticalPoints, Landscape, Track
+from losslandscape.render.interactive import render_interactive
+from losslandscape.render.options import DEFAULT_RENDER, resolve_options
 out = sys.argv[2]
 grid, crit, basins = (pd.read_parquet(f"{out}/../{n}.parquet") for n in ("g", "c", "b"))
-land = R.Landscape.from_frame(grid, pair="w2-5-250_w2-5-251", seed=1, n=20)
-opts = {"basins": {"figsize": [5.0, 3.0], "dpi": 40}}
-R.render_basins(R.BasinMap.from_frame(basins), f"{out}/b.png", landscape=land, critical=crit,
-                options=opts, provenance='{"figure":"basins"}')
+land = Landscape.from_frame(grid, pair="w2-5-250_w2-5-251", seed=1, n=20)
+opts = {"basin_map": {"figsize": [5.0, 3.0], "dpi": 40}}
+render_basin_map(BasinMap.from_frame(basins), f"{out}/b.png", landscape=land, critical=crit,
+                options=opts, provenance='{"figure":"basin_map"}')
 """
 
 
@@ -188,15 +193,15 @@ def test_basin_map_is_byte_identical_across_processes(tmp_path: Path) -> None:
         outs.append((out / "b.png").read_bytes())
     assert outs[0] == outs[1]
     with Image.open(tmp_path / "run1" / "b.png") as im:
-        assert json.loads(im.text["Description"]) == {"figure": "basins"}  # type: ignore[attr-defined]
+        assert json.loads(im.text["Description"]) == {"figure": "basin_map"}  # type: ignore[attr-defined]
 
 
 def test_critical_options_are_checked() -> None:
     with pytest.raises(ValueError, match="unknown render option critical.kinds.'ridge'"):
-        R.resolve_options({"critical": {"kinds": {"ridge": {"marker": "s"}}}})
-    merged = R.resolve_options({"critical": {"kinds": {"saddle": {"color": "gold"}}}})
+        resolve_options({"critical": {"kinds": {"ridge": {"marker": "s"}}}})
+    merged = resolve_options({"critical": {"kinds": {"saddle": {"color": "gold"}}}})
     assert merged["critical"]["kinds"]["saddle"] == {
-        **R.DEFAULT_RENDER["critical"]["kinds"]["saddle"],
+        **DEFAULT_RENDER["critical"]["kinds"]["saddle"],
         "color": "gold",
     }
 

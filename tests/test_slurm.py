@@ -11,7 +11,7 @@ installed, without root, or without the offline MNIST test split. Nothing is ins
 time: `.ci/run` installs Debian's slurm-wlm and munge (tests/slurm/install.sh) and the extra.
 
 The sizing tests at the end need no cluster: dry runs show how the resource functions of
-workflow/rules/common.smk scale a job's memory and runtime.
+losslandscape.resources (through workflow/rules/common.smk) scale a job's memory and runtime.
 """
 
 from __future__ import annotations

@@ -8,13 +8,16 @@ import numpy as np
 import pytest
 
 from losslandscape.engine import PairSlice
+from losslandscape.idx import load_split
 from losslandscape.io import read_columns, read_metadata
 from losslandscape.jobs import trajectory_job
-from losslandscape.mnist import load_split
 from losslandscape.names import parse_pair
 from losslandscape.network import init_weights
 from losslandscape.optimizers import DEFAULTS, NAMES, constants, make_step
 from losslandscape.reference import naive_trajectory
+from losslandscape.specs import LandscapeSpec, OptimizerSpec
+
+LANDSCAPE = LandscapeSpec(135, 10, "w2-5-250_w2-5-251", (50, 500), "test")
 
 HIDDEN = [6, 8]
 SEED = 3
@@ -88,9 +91,9 @@ def test_divergence_is_recorded_not_crashing(tmp_path, mnist_test_split, caplog)
     images, labels = mnist_test_split
     out = tmp_path / "t.parquet"
     trajectory_job(
-        images=str(images), labels=str(labels), output=str(out), seed=135, n=10,
-        pair="w2-5-250_w2-5-251", hidden=[50, 500], split="test", optimizer="rmsprop",
-        constants={"lr": 1e308, "rho": 0.9, "eps": 1e-300}, start=[-9.0, 15.0], epochs=50,
+        images=str(images), labels=str(labels), output=str(out), landscape=LANDSCAPE,
+        optimizer=OptimizerSpec("rmsprop", {"lr": 1e308, "rho": 0.9, "eps": 1e-300}),
+        start=(-9.0, 15.0), epochs=50,
     )  # fmt: skip
     cols = read_columns(out)
     meta = read_metadata(out)
@@ -106,9 +109,8 @@ def test_trajectory_file_layout(tmp_path, mnist_test_split):
     images, labels = mnist_test_split
     out = tmp_path / "t.parquet"
     trajectory_job(
-        images=str(images), labels=str(labels), output=str(out), seed=135, n=10,
-        pair="w2-5-250_w2-5-251", hidden=[50, 500], split="test", optimizer="adam",
-        constants=DEFAULTS["adam"], start=[-9.0, 15.0], epochs=20,
+        images=str(images), labels=str(labels), output=str(out), landscape=LANDSCAPE,
+        optimizer=OptimizerSpec("adam", DEFAULTS["adam"]), start=(-9.0, 15.0), epochs=20,
     )  # fmt: skip
     cols = read_columns(out)
     assert list(cols) == ["epoch", "w_a", "w_b", "cost"]

@@ -14,6 +14,7 @@ import yaml
 from .mnist import SPLIT_SIZE
 from .names import check_pair, start_name
 from .optimizers import constants as optimizer_constants
+from .render.options import DEFAULT_RENDER, RENAMED
 
 
 class ConfigError(ValueError):
@@ -110,8 +111,6 @@ def semantic_errors(config: dict[str, Any]) -> list[str]:
             errors.append(
                 f"config key landscapes.grid.{axis} = {_show(grid[axis])}: needs low < high"
             )
-    from .render.options import DEFAULT_RENDER
-
     errors.extend(render_errors(config.get("render") or {}, DEFAULT_RENDER))
     traj = config["trajectories"]
     names: dict[str, int] = {}
@@ -181,7 +180,12 @@ def render_errors(given: Any, default: Any, key: str = "render") -> list[str]:
         if name not in default:
             if not free_form:
                 allowed = ", ".join(sorted(default))
-                errors.append(f"config key {sub}: unknown render option; allowed: {allowed}")
+                hint = (
+                    f" (now named {key}.{RENAMED[name]})"
+                    if key == "render" and name in RENAMED
+                    else ""
+                )
+                errors.append(f"config key {sub}: unknown render option{hint}; allowed: {allowed}")
             continue
         base = default[name]
         if isinstance(base, dict):

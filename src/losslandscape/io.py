@@ -1,10 +1,17 @@
-"""Atomic, deterministic Parquet files with the parameters that made them as metadata."""
+"""Atomic, deterministic output files; Parquet with the parameters that made it as metadata.
+
+Every result of the workflow is written through `atomic_path`: into a temporary sibling that is
+moved onto the final name only when complete, so a crash never leaves a half-written file that
+Snakemake (or a reader) could take for a result.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +28,30 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=True)
 
 
-def atomic_target(path: str | os.PathLike[str]) -> tuple[Path, Path]:
-    """A temporary sibling of `path` to write into, then os.replace onto `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path next to `path`; move it onto `path` only if the block succeeds."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
-    return path, Path(tmp)
+    tmp = Path(name)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file ordinary permissions
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
 
 
-def publish(tmp: Path, final: Path) -> None:
-    """Give a finished temporary file ordinary permissions and move it onto its final name."""
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, final)
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write UTF-8 text atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 #: numpy dtypes whose bytes Arrow takes as they are (no conversion, no pandas import).
@@ -50,19 +68,22 @@ def to_arrow(values: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(kind, len(arr), [None, pa.py_buffer(arr)])
 
 
+def write_arrow(path: str | os.PathLike[str], table: pa.Table, metadata: dict[str, Any]) -> None:
+    """Write an Arrow table as one Parquet file atomically, `metadata` as JSON under META_KEY.
+
+    Key-value metadata already on the table (e.g. pandas' column types) is kept.
+    """
+    merged = {**(table.schema.metadata or {}), META_KEY: canonical_json(metadata).encode()}
+    table = table.replace_schema_metadata(merged)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd", write_statistics=True)
+
+
 def write_table(
     path: str | os.PathLike[str], columns: dict[str, np.ndarray], metadata: dict[str, Any]
 ) -> None:
-    """Write columns as one Parquet file atomically, metadata as JSON under META_KEY."""
-    table = pa.table({k: to_arrow(v) for k, v in columns.items()})
-    table = table.replace_schema_metadata({META_KEY: canonical_json(metadata).encode()})
-    final, tmp = atomic_target(path)
-    try:
-        pq.write_table(table, tmp, compression="zstd", write_statistics=True)
-        publish(tmp, final)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """Write numpy columns as one Parquet file atomically, metadata as JSON under META_KEY."""
+    write_arrow(path, pa.table({k: to_arrow(v) for k, v in columns.items()}), metadata)
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -1,39 +1,80 @@
-"""What the rule scripts run: load inputs, compute, write one output with its provenance.
+"""The workflow's jobs: load the inputs, compute, log, write one result with its provenance.
 
-Kept here (not in scripts/) so that the scripts stay thin and tests can call the jobs directly.
+Every rule of the workflow runs one function of this module: `script:` rules through
+`run_rule(snakemake)` (scripts/job.py), the trajectory rule through the command line
+(`python -m losslandscape trajectory`, losslandscape.cli). The job functions take plain values
+and specs, so tests call them directly; only `run_rule` knows Snakemake's object.
+
+Every job that reads MNIST first checks the files' canonical MD5, so a damaged file stops the job
+instead of silently changing results. Numerical jobs run their own threads (or run side by side
+with other jobs): BLAS gets one thread each, set before numpy loads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import numpy as np
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from . import __version__
-from .engine import PairSlice
-from .io import write_table
-from .mnist import CANONICAL_MD5, load_split
-from .names import parse_pair
-from .network import init_weights
-from .trajectory import run_trajectory
+import numpy as np  # noqa: E402
+
+from . import __version__  # noqa: E402
+from .engine import PairSlice  # noqa: E402
+from .idx import load_split  # noqa: E402
+from .io import write_table  # noqa: E402
+from .mnist import CANONICAL_MD5, verify  # noqa: E402
+from .names import parse_pair  # noqa: E402
+from .network import init_weights  # noqa: E402
+from .specs import GridSpec, LandscapeSpec, OptimizerSpec  # noqa: E402
 
 log = logging.getLogger("losslandscape")
 
+#: |grad J| a refined critical point must reach.
+CRITICAL_TOL = 1e-10
+#: Columns of plateaus.parquet.
+PLATEAU_COLUMNS = ["w_a", "w_b", "grad_norm", "plateau"]
 
-def setup_logging(path: str | None) -> None:
-    """Send the package's log records to the job's log file (stderr when None)."""
-    handler: logging.Handler = logging.FileHandler(path) if path else logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
+
+# ---------------------------------------------------------------------- shared steps
+@contextlib.contextmanager
+def job_log(path: str | None, what: str) -> Iterator[logging.Logger]:
+    """Send log records and warnings to the job's log file (stderr when None) for the block.
+
+    An exception is logged with its traceback, then raised again so that the job fails.
+    """
+    handler: logging.Handler
+    handler = (
+        logging.FileHandler(path, mode="w", encoding="utf-8") if path else logging.StreamHandler()
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)
+    try:
+        yield log
+    except BaseException:
+        log.exception("%s job failed", what)
+        raise
+    finally:
+        handler.flush()
+
+
+def load_data(images: str, labels: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first n samples (inputs, one-hot targets), after checking both files' canonical MD5."""
+    verify(images)
+    verify(labels)
+    return load_split(images, labels, n)
 
 
 def provenance(images: str, labels: str, **params: Any) -> dict[str, Any]:
-    """Parameters plus the MNIST files' canonical MD5s and the package version."""
+    """A result's metadata: its parameters, the MNIST files' canonical MD5s, the package version."""
     files = [os.path.basename(images), os.path.basename(labels)]
     return {
         **params,
@@ -42,78 +83,67 @@ def provenance(images: str, labels: str, **params: Any) -> dict[str, Any]:
     }
 
 
-def make_slice(
-    images: str, labels: str, seed: int, n: int, hidden: list[int], pair: str, threads: int = 1
-) -> PairSlice:
-    """The frozen network and data of one (seed, n, pair)."""
-    x, y = load_split(images, labels, n)
-    wa, wb = parse_pair(pair)
-    return PairSlice(init_weights(seed, hidden), x, y, wa, wb, threads=threads)
+def make_slice(images: str, labels: str, landscape: LandscapeSpec, threads: int = 1) -> PairSlice:
+    """The frozen network and data of one landscape."""
+    x, y = load_data(images, labels, landscape.n)
+    wa, wb = parse_pair(landscape.pair)
+    weights = init_weights(landscape.seed, list(landscape.hidden))
+    return PairSlice(weights, x, y, wa, wb, threads=threads)
 
 
-def grid_axes(
-    a: Sequence[float], b: Sequence[float], resolution: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The grid's axes: numpy.linspace over each range (shared by every job on that grid)."""
-    return np.linspace(a[0], a[1], resolution), np.linspace(b[0], b[1], resolution)
+def _grid_columns(grid: GridSpec) -> dict[str, np.ndarray]:
+    """w_a and w_b of every grid point in numpy.meshgrid ravel order (w_a fastest)."""
+    m1, m2 = np.meshgrid(*grid.axes())
+    return {"w_a": m1.ravel(), "w_b": m2.ravel()}
 
 
+# ---------------------------------------------------------------------- landscapes
 def grid_job(
     images: str,
     labels: str,
     output: str,
-    seed: int,
-    n: int,
-    pair: str,
-    hidden: list[int],
-    a: list[float],
-    b: list[float],
-    resolution: int,
-    split: str,
+    landscape: LandscapeSpec,
+    grid: GridSpec,
     threads: int = 1,
-) -> None:
-    """Compute one grid and write results/grids/{seed}/{n}/{pair}.parquet."""
+) -> np.ndarray:
+    """Compute J on every grid point of one landscape -> results/grids/{seed}/{n}/{pair}.parquet."""
     t0 = time.perf_counter()
-    sl = make_slice(images, labels, seed, n, hidden, pair, threads)
-    a_values, b_values = grid_axes(a, b, resolution)
+    sl = make_slice(images, labels, landscape, threads)
     g = sl.groups
     log.info(
-        "grid seed=%s n=%s pair=%s %dx%d; samples: %d constant, %d only w_a, %d only w_b, %d both",
-        seed, n, pair, resolution, resolution,
+        "grid %s %dx%d; samples: %d constant, %d only w_a, %d only w_b, %d both",
+        landscape, grid.resolution, grid.resolution,
         len(g.none), len(g.only_a), len(g.only_b), len(g.both),
     )  # fmt: skip
-    cost = sl.grid(a_values, b_values)
-    m1, m2 = np.meshgrid(a_values, b_values)
-    meta = provenance(
-        images, labels, kind="grid", seed=seed, n=n, pair=pair, hidden=hidden, split=split,
-        a=a, b=b, resolution=resolution,
-    )  # fmt: skip
-    write_table(output, {"w_a": m1.ravel(), "w_b": m2.ravel(), "cost": cost}, meta)
+    cost = sl.grid(*grid.axes())
+    meta = provenance(images, labels, kind="grid", **landscape.meta(), **grid.meta())
+    write_table(output, {**_grid_columns(grid), "cost": cost}, meta)
     log.info("wrote %s in %.2f s", output, time.perf_counter() - t0)
+    return cost
 
 
 def trajectory_job(
     images: str,
     labels: str,
     output: str,
-    seed: int,
-    n: int,
-    pair: str,
-    hidden: list[int],
-    split: str,
-    optimizer: str,
-    constants: dict[str, float],
-    start: list[float],
+    landscape: LandscapeSpec,
+    optimizer: OptimizerSpec,
+    start: tuple[float, float],
     epochs: int,
 ) -> None:
-    """Train the two weights from one start and write its trajectory Parquet file."""
+    """Train the pair's two weights from `start` -> the trajectory's Parquet file.
+
+    A diverging run is recorded, not raised: the file ends at that epoch and its metadata says
+    `diverged_at_epoch`.
+    """
+    from .trajectory import run_trajectory
+
     t0 = time.perf_counter()
-    sl = make_slice(images, labels, seed, n, hidden, pair)
-    traj = run_trajectory(sl, optimizer, constants, (start[0], start[1]), epochs)
+    sl = make_slice(images, labels, landscape)
+    traj = run_trajectory(sl, optimizer.name, optimizer.constants, start, epochs)
     meta = provenance(
-        images, labels, kind="trajectory", seed=seed, n=n, pair=pair, hidden=hidden,
-        split=split, optimizer=optimizer, constants=constants, start=start, epochs=epochs,
-        diverged_at_epoch=traj.diverged_at,
+        images, labels, kind="trajectory", **landscape.meta(), **optimizer.meta(),
+        start=list(start), epochs=epochs, diverged_at_epoch=traj.diverged_at,
     )  # fmt: skip
     if traj.diverged_at is not None:
         log.warning(
@@ -124,3 +154,223 @@ def trajectory_job(
     columns = {"epoch": traj.epoch, "w_a": traj.w_a, "w_b": traj.w_b, "cost": traj.cost}
     write_table(output, columns, meta)
     log.info("wrote %s (%d rows) in %.2f s", output, len(traj.epoch), time.perf_counter() - t0)
+
+
+# ---------------------------------------------------------------------- analysis
+def critical_points_job(
+    images: str,
+    labels: str,
+    output: str,
+    landscape: LandscapeSpec,
+    grid: GridSpec,
+    threads: int = 1,
+) -> Any:
+    """Critical points of one landscape, classified -> critical_points.parquet (sorted by cost).
+
+    Seeded on the landscape's own grid, where J, its gradient and Hessian are computed exactly
+    (not read from the grid file), then refined to |grad J| < CRITICAL_TOL.
+    """
+    from .analysis import CRITICAL_COLUMNS, critical_points
+    from .summary import kind_counts
+
+    t0 = time.perf_counter()
+    sl = make_slice(images, labels, landscape, threads)
+    frame = critical_points(sl, *grid.axes(), tol=CRITICAL_TOL)
+    counts = kind_counts(frame)
+    meta = provenance(
+        images, labels, kind="critical_points", **landscape.meta(), **grid.meta(),
+        tol=CRITICAL_TOL, counts=counts,
+    )  # fmt: skip
+    write_table(output, {c: frame[c].to_numpy() for c in CRITICAL_COLUMNS}, meta)
+    log.info("critical points %s: %s; wrote %s in %.2f s",
+             landscape, counts, output, time.perf_counter() - t0)  # fmt: skip
+    return frame
+
+
+def plateaus_job(
+    images: str,
+    labels: str,
+    output: str,
+    landscape: LandscapeSpec,
+    grid: GridSpec,
+    threshold: float,
+    threads: int = 1,
+) -> float:
+    """|grad J| on the landscape's grid and where it is below `threshold` -> plateaus.parquet.
+
+    Rows in the grid file's order; returns the plateau share.
+    """
+    from .analysis import grid_cost_grad_hess, plateau_mask, plateau_share
+
+    t0 = time.perf_counter()
+    sl = make_slice(images, labels, landscape, threads)
+    grad_norm = grid_cost_grad_hess(sl, *grid.axes()).grad_norm
+    mask = plateau_mask(grad_norm, threshold)
+    share = plateau_share(mask)
+    meta = provenance(
+        images, labels, kind="plateaus", **landscape.meta(), **grid.meta(),
+        threshold=threshold, plateau_share=share,
+    )  # fmt: skip
+    columns = {**_grid_columns(grid), "grad_norm": grad_norm, "plateau": mask}
+    write_table(output, columns, meta)
+    log.info("plateaus %s: |grad J| < %g on %.1f%% of the grid; wrote %s in %.2f s",
+             landscape, threshold, 100 * share, output, time.perf_counter() - t0)  # fmt: skip
+    return share
+
+
+def basins_job(
+    images: str,
+    labels: str,
+    critical: str,
+    output: str,
+    landscape: LandscapeSpec,
+    starts: GridSpec,
+    optimizer: OptimizerSpec,
+    epochs: int,
+    threads: int = 1,
+) -> Any:
+    """Run `optimizer` from every start of the `starts` grid -> basins_{optimizer}.parquet.
+
+    `minimum` is the row number in `critical` (critical_points.parquet) of the minimum a start
+    ends within one start-grid step of, -1 if none (or diverged).
+    """
+    import pandas as pd
+
+    from .analysis import basins
+
+    t0 = time.perf_counter()
+    sl = make_slice(images, labels, landscape, threads)
+    a_values, b_values = starts.axes()
+    points = pd.read_parquet(critical).reset_index(drop=True)
+    frame = basins(
+        sl, optimizer.name, optimizer.constants, a_values, b_values, epochs, points,
+        threads=threads,
+    )  # fmt: skip
+    reached = frame["minimum"].to_numpy()
+    diverged = frame["diverged"].to_numpy()
+    shares = {str(k): float(np.mean(reached == k)) for k in sorted(set(reached.tolist()) - {-1})}
+    meta = provenance(
+        images, labels, kind="basins", **landscape.meta(), **starts.meta(), **optimizer.meta(),
+        epochs=epochs, minimum_shares=shares, diverged_share=float(np.mean(diverged)),
+        match_tol=float(max(np.max(np.diff(a_values)), np.max(np.diff(b_values)))),
+    )  # fmt: skip
+    write_table(output, {c: frame[c].to_numpy() for c in frame.columns}, meta)
+    log.info(
+        "basins %s %s, %dx%d starts x %d epochs: shares per minimum %s, diverged %d; "
+        "wrote %s in %.2f s",
+        landscape, optimizer.name, starts.resolution, starts.resolution, epochs, shares,
+        int(diverged.sum()), output, time.perf_counter() - t0,
+    )  # fmt: skip
+    return frame
+
+
+def summary_job(
+    grids: Sequence[str],
+    critical: Sequence[str],
+    plateaus: Sequence[str],
+    trajectories: Sequence[str],
+    basin_maps: Sequence[str],
+    parquet: str,
+    csv: str,
+) -> Any:
+    """One row per landscape -> results/analysis/summary.parquet and summary.csv."""
+    import pyarrow as pa
+
+    from .io import atomic_path, write_arrow
+    from .summary import summary_frame
+
+    t0 = time.perf_counter()
+    frame, meta = summary_frame(grids, critical, plateaus, trajectories, basin_maps)
+    meta["losslandscape_version"] = __version__
+    # pandas' own metadata (column dtypes: a null `_minimum` reads back as Int64) is kept
+    write_arrow(parquet, pa.Table.from_pandas(frame, preserve_index=False), meta)
+    with atomic_path(csv) as tmp:
+        frame.to_csv(tmp, index=False, lineterminator="\n")
+    log.info("summary of %d landscapes, %d columns: wrote %s and %s in %.2f s",
+             len(frame), frame.shape[1], parquet, os.path.basename(csv),
+             time.perf_counter() - t0)  # fmt: skip
+    return frame
+
+
+# ---------------------------------------------------------------------- downloads
+def download_job(output: str, mirrors: Sequence[str]) -> None:
+    """Fetch one canonical MNIST file into its folder, checksum-verified, from the mirrors.
+
+    MNIST_MIRROR from the environment, when set, is tried first.
+    """
+    from pathlib import Path
+
+    from .mnist import fetch, mirror_list
+
+    target = Path(output)
+    tried = mirror_list(mirrors, os.environ)
+    log.info("fetching %s into %s; mirrors in order: %s", target.name, target.parent, tried)
+    path = fetch(target.name, tried, target.parent)
+    log.info("done: %s", path)
+
+
+# ---------------------------------------------------------------------- Snakemake adapter
+def _landscape(smk: Any) -> LandscapeSpec:
+    """The landscape of a job from its wildcards (seed, n, pair) and params (hidden, split)."""
+    w, p = smk.wildcards, smk.params
+    return LandscapeSpec(int(w.seed), int(w.n), str(w.pair), tuple(map(int, p.hidden)), p.split)
+
+
+def _grid(smk: Any) -> GridSpec:
+    """The grid of a job from its params a, b and resolution."""
+    p = smk.params
+    a, b = (tuple(float(x) for x in p[k]) for k in ("a", "b"))
+    return GridSpec(a, b, int(p.resolution))  # type: ignore[arg-type]
+
+
+def _optimizer(smk: Any) -> OptimizerSpec:
+    """The optimizer of a job from its wildcard and params.constants."""
+    return OptimizerSpec(str(smk.wildcards.optimizer), dict(smk.params.constants))
+
+
+def _data(smk: Any) -> dict[str, Any]:
+    """The MNIST inputs of a job."""
+    return {"images": smk.input.images, "labels": smk.input.labels}
+
+
+#: Rule name -> what its job does with Snakemake's object. Figure rules are in the registry.
+RULES: dict[str, Callable[[Any], Any]] = {
+    "mnist_download": lambda smk: download_job(
+        # Mirrors are read from the config, not params, on purpose: the file is fixed by its
+        # checksum, so editing the mirror list must not rerun the download and all after it.
+        smk.output[0], (smk.config.get("mnist") or {}).get("mirrors") or []
+    ),
+    "grid": lambda smk: grid_job(
+        **_data(smk), output=smk.output.grid, landscape=_landscape(smk), grid=_grid(smk),
+        threads=smk.threads,
+    ),
+    "critical_points": lambda smk: critical_points_job(
+        **_data(smk), output=smk.output.critical, landscape=_landscape(smk), grid=_grid(smk),
+        threads=smk.threads,
+    ),
+    "plateaus": lambda smk: plateaus_job(
+        **_data(smk), output=smk.output.plateaus, landscape=_landscape(smk), grid=_grid(smk),
+        threshold=float(smk.params.threshold), threads=smk.threads,
+    ),
+    "basins": lambda smk: basins_job(
+        **_data(smk), critical=smk.input.critical, output=smk.output.basins,
+        landscape=_landscape(smk), starts=_grid(smk), optimizer=_optimizer(smk),
+        epochs=int(smk.params.epochs), threads=smk.threads,
+    ),
+    "analysis_summary": lambda smk: summary_job(
+        grids=list(smk.input.grids), critical=list(smk.input.critical),
+        plateaus=list(smk.input.plateaus), trajectories=list(smk.input.trajectories),
+        basin_maps=list(smk.input.basins), parquet=smk.output.parquet, csv=smk.output.csv,
+    ),
+}  # fmt: skip
+
+
+def run_rule(smk: Any) -> None:
+    """Run the job of Snakemake's `snakemake` object: a data rule above or a figure kind."""
+    with job_log(smk.log[0] if smk.log else None, smk.rule):
+        if smk.rule in RULES:
+            RULES[smk.rule](smk)
+            return
+        from .render.registry import FigureJob, draw
+
+        draw(FigureJob.from_snakemake(smk))

@@ -25,12 +25,20 @@ from common import test_split_paths
 from scipy.special import expit
 
 from losslandscape.analysis import basins, critical_points, grid_cost_grad_hess
+from losslandscape.idx import load_split
 from losslandscape.jobs import make_slice
-from losslandscape.mnist import load_split
 from losslandscape.network import init_weights
+from losslandscape.specs import LandscapeSpec
 from losslandscape.trajectory import run_trajectory
 
 SEED, HIDDEN, PAIR = 135, [50, 500], "w2-5-250_w2-5-251"
+
+
+def landscape_at(n: int) -> LandscapeSpec:
+    """The benchmarked landscape at N = n on the test split."""
+    return LandscapeSpec(SEED, n, PAIR, tuple(HIDDEN), "test")
+
+
 A, B = (-15.0, 17.0), (-15.0, 18.0)
 
 
@@ -60,7 +68,12 @@ def main() -> None:
     images, labels = test_split_paths()
     print(f"cpus: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
 
-    sl = make_slice(images, labels, SEED, args.n, HIDDEN, PAIR, threads=args.threads)
+    sl = make_slice(
+        images,
+        labels,
+        landscape_at(args.n),
+        threads=args.threads,
+    )
     a = np.linspace(*A, args.resolution)
     b = np.linspace(*B, args.resolution)
     t0 = time.perf_counter()
@@ -105,7 +118,12 @@ def main() -> None:
     print(f"  the seeds' loop (full forward pass per evaluation): ~{t_naive:.3g} s (20 timed)")
 
     for n in args.crit_n:
-        sl = make_slice(images, labels, SEED, n, HIDDEN, PAIR, threads=args.threads)
+        sl = make_slice(
+            images,
+            labels,
+            landscape_at(n),
+            threads=args.threads,
+        )
         a40, b40 = np.linspace(*A, 40), np.linspace(*B, 40)
         t0 = time.perf_counter()
         d = grid_cost_grad_hess(sl, a40, b40)

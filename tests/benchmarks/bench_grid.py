@@ -20,7 +20,7 @@ import numpy as np
 from common import max_rss_mb, run_workflow, test_split_paths
 
 from losslandscape.engine import PairSlice
-from losslandscape.mnist import load_split
+from losslandscape.idx import load_split
 from losslandscape.names import parse_pair
 from losslandscape.network import init_weights
 from losslandscape.reference import naive_cost

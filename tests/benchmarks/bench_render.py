@@ -10,14 +10,13 @@ Ways timed (same 98 epochs, figsize 10x10, dpi 100, PillowWriter):
    again, adds the legend, tight_layout, snap; then ArtistAnimation.save.
 2. celluloid-same-content: celluloid again, but each frame holds exactly what ours shows
    (partial paths, start and current markers, surface, "epochs: k" legend).
-3. ours: ``losslandscape.render.render_descent_3d`` (surface drawn once, per-frame blit of the
-   moving artists, shared GIF palette).
+3. ours: ``losslandscape.render.animation.render_descent3d`` (surface drawn once, per-frame blit
+   of the moving artists, shared GIF palette).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,14 +32,15 @@ from celluloid import Camera  # noqa: E402
 from matplotlib.animation import PillowWriter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "src"))
 
-from losslandscape import render as R  # noqa: E402
+from losslandscape.render.animation import render_descent3d  # noqa: E402
+from losslandscape.render.data import Landscape, Track, last_epoch, load_landscape, load_tracks  # noqa: E402
+from losslandscape.render.options import DEFAULT_RENDER, select_frames  # noqa: E402
 
 LINE_STYLES = ["dashed", "dashdot", "dotted"]
 
 
-def synthetic(res: int = 40, epochs: int = 10_000) -> tuple[R.Landscape, list[R.Track]]:
+def synthetic(res: int = 40, epochs: int = 10_000) -> tuple[Landscape, list[Track]]:
     """A bumpy 40x40 landscape on the seeds' grid and three slowly converging paths."""
 
     def cost(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -55,7 +55,7 @@ def synthetic(res: int = 40, epochs: int = 10_000) -> tuple[R.Landscape, list[R.
     grid = pd.DataFrame(
         {"w_a": mesh_a.ravel(), "w_b": mesh_b.ravel(), "cost": cost(mesh_a, mesh_b).ravel()}
     )
-    land = R.Landscape.from_frame(grid, pair="w2-5-250_w2-5-251", seed=135, n=100)
+    land = Landscape.from_frame(grid, pair="w2-5-250_w2-5-251", seed=135, n=100)
     tracks = []
     t = np.arange(epochs + 1)
     for a0, name in ((-9.0, "a-9_b15"), (-10.1, "a-10.1_b15"), (-11.0, "a-11_b15")):
@@ -63,12 +63,12 @@ def synthetic(res: int = 40, epochs: int = 10_000) -> tuple[R.Landscape, list[R.
         wa = a0 + (2 - a0) * s + 0.3 * np.sin(t / 200)
         wb = 15 + (-3 - 15) * s
         frame = pd.DataFrame({"epoch": t, "w_a": wa, "w_b": wb, "cost": cost(wa, wb)})
-        tracks.append(R.Track.from_frame(frame, name=name))
+        tracks.append(Track.from_frame(frame, name=name))
     return land, tracks
 
 
 def seeds_way(
-    land: R.Landscape, tracks: list[R.Track], frames: list[int], out: Path, same_content: bool
+    land: Landscape, tracks: list[Track], frames: list[int], out: Path, same_content: bool
 ) -> float:
     """Render the frames with celluloid, redrawing everything per frame; return seconds."""
     start = time.perf_counter()
@@ -129,10 +129,10 @@ def seeds_way(
     return time.perf_counter() - start
 
 
-def our_way(land: R.Landscape, tracks: list[R.Track], out: Path) -> float:
-    """Render the same frames with render_descent_3d; return seconds."""
+def our_way(land: Landscape, tracks: list[Track], out: Path) -> float:
+    """Render the same frames with render_descent3d; return seconds."""
     start = time.perf_counter()
-    R.render_descent_3d(land, tracks, out, out.with_suffix(".png"), provenance='{"bench":1}')
+    render_descent3d(land, tracks, out, out.with_suffix(".png"), provenance='{"bench":1}')
     return time.perf_counter() - start
 
 
@@ -145,12 +145,12 @@ def main() -> None:
     parser.add_argument("--skip-literal", action="store_true", help="skip the seeds' literal way")
     args = parser.parse_args()
     if args.grid:
-        land = R.load_landscape(args.grid, pair="w2-5-250_w2-5-251")
+        land = load_landscape(args.grid, pair="w2-5-250_w2-5-251")
         paths = args.trajectories or []
-        tracks = R.load_tracks(paths, [Path(p).stem for p in paths])
+        tracks = load_tracks(paths, [Path(p).stem for p in paths])
     else:
         land, tracks = synthetic()
-    frames = R.select_frames(R.DEFAULT_RENDER["descent_3d"]["frames"], R.last_epoch(tracks))
+    frames = select_frames(DEFAULT_RENDER["descent3d"]["frames"], last_epoch(tracks))
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="bench_render_"))
     out.mkdir(parents=True, exist_ok=True)
     print(

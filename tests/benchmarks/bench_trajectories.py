@@ -28,17 +28,23 @@ import numpy as np
 from common import job_seconds, run_workflow, test_split_paths
 from scipy.special import expit
 
+from losslandscape.idx import load_split
 from losslandscape.jobs import make_slice
-from losslandscape.mnist import load_split
 from losslandscape.names import start_name
 from losslandscape.network import init_weights
 from losslandscape.optimizers import DEFAULTS
+from losslandscape.specs import LandscapeSpec
 from losslandscape.trajectory import run_trajectory
 
 HERE = Path(__file__).resolve().parent
 SEEDS_OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adam"]
 STARTS = [(-9.0, 15.0), (-10.1, 15.0), (-11.0, 15.0)]
 SEED, HIDDEN, PAIR = 135, [50, 500], "w2-5-250_w2-5-251"
+
+
+def landscape_at(n: int) -> LandscapeSpec:
+    """The benchmarked landscape at N = n on the test split."""
+    return LandscapeSpec(SEED, n, PAIR, tuple(HIDDEN), "test")
 
 
 def seeds_loop_seconds_per_epoch(x: np.ndarray, y: np.ndarray, epochs: int) -> float:
@@ -75,12 +81,13 @@ def main() -> None:
     timings = {}
     for threads in ("default", "1"):
         env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
         env.pop("OPENBLAS_NUM_THREADS", None)
         if threads == "1":
             env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
         code = (
-            "import sys; sys.path.insert(0, sys.argv[1]); import bench_trajectories as b; "
-            "from losslandscape.mnist import load_split; "
+            "import sys; import bench_trajectories as b; "
+            "from losslandscape.idx import load_split; "
             "x, y = load_split(*b.test_split_paths(), int(sys.argv[2])); "
             "print(min(b.seeds_loop_seconds_per_epoch(x, y, int(sys.argv[3])) for _ in range(3)))"
         )
@@ -99,7 +106,7 @@ def main() -> None:
     t0 = time.perf_counter()
     for opt in SEEDS_OPTIMIZERS:
         for start in STARTS:
-            sl = make_slice(images, labels, SEED, args.n, HIDDEN, PAIR)
+            sl = make_slice(images, labels, landscape_at(args.n))
             run_trajectory(sl, opt, DEFAULTS[opt], start, args.epochs)
     t_engine = time.perf_counter() - t0
     print(f"engine only: {t_engine:.2f} s -> {t_seeds / t_engine:.0f}x")

@@ -1,45 +1,45 @@
-# Analysis (issue 7): critical points and plateaus per landscape, basin maps per optimizer,
-# one summary table, and the basin-map figures. Inputs and targets: common.smk, "analysis".
+# Analysis: critical points and plateaus per landscape, basin maps per optimizer, one summary
+# table, and the basin-map figures.
 
 
 rule critical_points:
     input:
         **MNIST_INPUT,
     output:
-        critical=f"{ANALYSIS_DIR}/critical_points.parquet",
+        critical=paths.CRITICAL_POINTS,
     params:
         **GRID_PARAMS,
     log:
-        "logs/analysis/{seed}/{n}/{pair}/critical_points.log",
+        log_of("critical_points", paths.CRITICAL_POINTS),
     benchmark:
-        "benchmarks/analysis/{seed}/{n}/{pair}/critical_points.tsv"
+        benchmark_of("critical_points", paths.CRITICAL_POINTS)
     threads: 1
     resources:
         mem_mb=landscape_analysis_mem_mb,
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/critical_points.py"
+        "../../scripts/job.py"
 
 
 rule plateaus:
     input:
         **MNIST_INPUT,
     output:
-        plateaus=f"{ANALYSIS_DIR}/plateaus.parquet",
+        plateaus=paths.PLATEAUS,
     params:
         **PLATEAU_PARAMS,
     log:
-        "logs/analysis/{seed}/{n}/{pair}/plateaus.log",
+        log_of("plateaus", paths.PLATEAUS),
     benchmark:
-        "benchmarks/analysis/{seed}/{n}/{pair}/plateaus.tsv"
+        benchmark_of("plateaus", paths.PLATEAUS)
     threads: 1
     resources:
         mem_mb=landscape_analysis_mem_mb,
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/plateaus.py"
+        "../../scripts/job.py"
 
 
 rule basins:
@@ -47,21 +47,21 @@ rule basins:
         **MNIST_INPUT,
         critical=rules.critical_points.output.critical,
     output:
-        basins=f"{ANALYSIS_DIR}/basins_{{optimizer}}.parquet",
+        basins=paths.BASINS,
     params:
         **BASIN_PARAMS,
         constants=optimizer_params,
     log:
-        "logs/analysis/{seed}/{n}/{pair}/basins_{optimizer}.log",
+        log_of("basins", paths.BASINS),
     benchmark:
-        "benchmarks/analysis/{seed}/{n}/{pair}/basins_{optimizer}.tsv"
+        benchmark_of("basins", paths.BASINS)
     threads: 2
     resources:
         mem_mb=basins_mem_mb,
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/basins.py"
+        "../../scripts/job.py"
 
 
 rule analysis_summary:
@@ -72,9 +72,9 @@ rule analysis_summary:
         trajectories=all_trajectories(),
         basins=all_basins(),
     output:
-        parquet="results/analysis/summary.parquet",
+        parquet=paths.SUMMARY,
         csv=report(
-            "results/analysis/summary.csv",
+            paths.SUMMARY_CSV,
             caption="../report/summary.rst",
             category="Analysis",
             labels={"table": "summary"},
@@ -82,41 +82,31 @@ rule analysis_summary:
     params:
         code_version=CODE_VERSION,
     log:
-        "logs/analysis/summary.log",
+        log_of("analysis_summary", paths.SUMMARY),
     benchmark:
-        "benchmarks/analysis/summary.tsv"
+        benchmark_of("analysis_summary", paths.SUMMARY)
     localrule: True
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/analysis_summary.py"
+        "../../scripts/job.py"
 
 
+# Basin map: every start coloured by the minimum its optimizer reached (a figure kind).
 rule basin_map:
     input:
         basins=rules.basins.output.basins,
         critical=rules.critical_points.output.critical,
         grid=grid_of,
     output:
-        png=report(
-            "results/figures/{seed}/{n}/{pair}/basins_{optimizer}.png",
-            caption="../report/basins.rst",
-            category="Analysis",
-            labels={
-                "figure": "basin map",
-                "seed": "{seed}",
-                "N": "{n}",
-                "pair": "{pair}",
-                "optimizer": "{optimizer}",
-            },
-        ),
+        **figure_outputs("basin_map"),
     params:
-        **figure_params("basins", "basins", "critical"),
+        **figure_params("basin_map"),
     log:
-        "logs/figures/{seed}/{n}/{pair}/basins_{optimizer}.log",
+        figure_log("basin_map"),
     benchmark:
-        "benchmarks/figures/{seed}/{n}/{pair}/basins_{optimizer}.tsv"
+        figure_benchmark("basin_map")
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_basins.py"
+        "../../scripts/job.py"

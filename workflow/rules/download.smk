@@ -5,15 +5,15 @@
 
 rule mnist_download:
     output:
-        gz="resources/mnist/{mnist_file}",
+        gz=paths.MNIST,
     wildcard_constraints:
         mnist_file=r"(?:train|t10k)-(?:images-idx3|labels-idx1)-ubyte\.gz",
     log:
-        "logs/mnist_download/{mnist_file}.log",
+        log_of("mnist_download", paths.MNIST),
     benchmark:
-        "benchmarks/mnist_download/{mnist_file}.tsv"
+        benchmark_of("mnist_download", paths.MNIST)
     localrule: True
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/download_mnist.py"
+        "../../scripts/job.py"

@@ -1,260 +1,172 @@
-# Figures: surfaces, contours, animated descents, optimizer comparisons, rotations, HTML.
-# Names: results/figures/{seed}/{pair}/surfaces.png and results/figures/{seed}/{n}/{pair}/...
+# Figures: one rule per figure kind of losslandscape.render.registry, which names its output
+# files, render-options section and caption; every rule runs scripts/job.py.
 
 
+# One 3D panel per configured N side by side (article Fig. 3).
 rule surfaces:
     input:
         grids=surfaces_grids,
     output:
-        png=report(
-            "results/figures/{seed}/{pair}/surfaces.png",
-            caption="../report/surfaces.rst",
-            category="Landscapes",
-            labels={"figure": "surfaces", "seed": "{seed}", "pair": "{pair}"},
-        ),
+        **figure_outputs("surfaces"),
     params:
-        **figure_params("surfaces", "surfaces"),
-        ns=LANDSCAPES["n"],
+        **figure_params("surfaces", ns=LANDSCAPES["n"]),
     log:
-        "logs/figures/{seed}/{pair}/surfaces.log",
+        figure_log("surfaces"),
     benchmark:
-        "benchmarks/figures/{seed}/{pair}/surfaces.tsv"
+        figure_benchmark("surfaces")
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_surfaces.py"
+        "../../scripts/job.py"
 
 
+# The landscape turning in azimuth (article Figs. 7 and 8).
 rule rotation:
     input:
         grid=grid_of,
     output:
-        gif="results/figures/{seed}/{n}/{pair}/rotation.gif",
-        png=report(
-            "results/figures/{seed}/{n}/{pair}/rotation.png",
-            caption="../report/rotation.rst",
-            category="Landscapes",
-            labels={
-                "figure": "rotation",
-                "seed": "{seed}",
-                "N": "{n}",
-                "pair": "{pair}",
-            },
-        ),
+        **figure_outputs("rotation"),
     params:
-        **figure_params("rotation", "rotation"),
+        **figure_params("rotation"),
     log:
-        "logs/figures/{seed}/{n}/{pair}/rotation.log",
+        figure_log("rotation"),
     benchmark:
-        "benchmarks/figures/{seed}/{n}/{pair}/rotation.tsv"
+        figure_benchmark("rotation")
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_rotation.py"
+        "../../scripts/job.py"
 
 
+# Contour with every start of one optimizer, critical points marked.
 rule contour:
     input:
         grid=grid_of,
         trajectories=trajectories_of_optimizer,
         critical=critical_of,
     output:
-        png=report(
-            "results/figures/{seed}/{n}/{pair}/contour_{optimizer}.png",
-            caption="../report/contour.rst",
-            category="Trajectories",
-            labels={
-                "figure": "contour",
-                "seed": "{seed}",
-                "N": "{n}",
-                "pair": "{pair}",
-                "optimizer": "{optimizer}",
-            },
-        ),
+        **figure_outputs("contour"),
     params:
-        **figure_params("contour", "contour", "critical"),
-        style="starts",
+        **figure_params("contour", style="starts"),
     log:
-        "logs/figures/{seed}/{n}/{pair}/contour_{optimizer}.log",
+        figure_log("contour"),
     benchmark:
-        "benchmarks/figures/{seed}/{n}/{pair}/contour_{optimizer}.tsv"
+        figure_benchmark("contour")
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_contour.py"
+        "../../scripts/job.py"
 
 
+# Every start of one optimizer descending the surface (article Fig. 5).
 rule descent3d:
     input:
         grid=grid_of,
         trajectories=trajectories_of_optimizer,
     output:
-        gif="results/figures/{seed}/{n}/{pair}/descent3d_{optimizer}.gif",
-        png=report(
-            "results/figures/{seed}/{n}/{pair}/descent3d_{optimizer}.png",
-            caption="../report/descent3d.rst",
-            category="Trajectories",
-            labels={
-                "figure": "descent 3D",
-                "seed": "{seed}",
-                "N": "{n}",
-                "pair": "{pair}",
-                "optimizer": "{optimizer}",
-            },
-        ),
+        **figure_outputs("descent3d"),
     params:
-        **figure_params("descent_3d", "descent_3d"),
-        style="starts",
+        **figure_params("descent3d", style="starts"),
     log:
-        "logs/figures/{seed}/{n}/{pair}/descent3d_{optimizer}.log",
+        figure_log("descent3d"),
     benchmark:
-        "benchmarks/figures/{seed}/{n}/{pair}/descent3d_{optimizer}.tsv"
+        figure_benchmark("descent3d")
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_animation.py"
+        "../../scripts/job.py"
 
 
+# Every start of one optimizer on the contour, cost below (article Fig. 6).
 rule descent2d:
     input:
         grid=grid_of,
         trajectories=trajectories_of_optimizer,
     output:
-        gif="results/figures/{seed}/{n}/{pair}/descent2d_{optimizer}.gif",
-        png=report(
-            "results/figures/{seed}/{n}/{pair}/descent2d_{optimizer}.png",
-            caption="../report/descent2d.rst",
-            category="Trajectories",
-            labels={
-                "figure": "descent 2D",
-                "seed": "{seed}",
-                "N": "{n}",
-                "pair": "{pair}",
-                "optimizer": "{optimizer}",
-            },
-        ),
+        **figure_outputs("descent2d"),
     params:
-        **figure_params("descent_2d", "descent_2d"),
-        style="starts",
+        **figure_params("descent2d", style="starts"),
     log:
-        "logs/figures/{seed}/{n}/{pair}/descent2d_{optimizer}.log",
+        figure_log("descent2d"),
     benchmark:
-        "benchmarks/figures/{seed}/{n}/{pair}/descent2d_{optimizer}.tsv"
+        figure_benchmark("descent2d")
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_animation.py"
+        "../../scripts/job.py"
 
 
+# Every optimizer from one start on the surface (German notebook).
 rule compare3d:
     input:
         grid=grid_of,
         trajectories=trajectories_of_start,
     output:
-        gif="results/figures/{seed}/{n}/{pair}/compare3d_{start}.gif",
-        png=report(
-            "results/figures/{seed}/{n}/{pair}/compare3d_{start}.png",
-            caption="../report/compare3d.rst",
-            category="Optimizer comparison",
-            labels={
-                "figure": "compare 3D",
-                "seed": "{seed}",
-                "N": "{n}",
-                "pair": "{pair}",
-                "start": "{start}",
-            },
-        ),
+        **figure_outputs("compare3d"),
     params:
-        **figure_params("compare_3d", "compare_3d"),
+        **figure_params("compare3d"),
     log:
-        "logs/figures/{seed}/{n}/{pair}/compare3d_{start}.log",
+        figure_log("compare3d"),
     benchmark:
-        "benchmarks/figures/{seed}/{n}/{pair}/compare3d_{start}.tsv"
+        figure_benchmark("compare3d")
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_animation.py"
+        "../../scripts/job.py"
 
 
+# Every optimizer from one start on the contour, cost below (German notebook).
 rule compare2d:
     input:
         grid=grid_of,
         trajectories=trajectories_of_start,
     output:
-        gif="results/figures/{seed}/{n}/{pair}/compare2d_{start}.gif",
-        png=report(
-            "results/figures/{seed}/{n}/{pair}/compare2d_{start}.png",
-            caption="../report/compare2d.rst",
-            category="Optimizer comparison",
-            labels={
-                "figure": "compare 2D",
-                "seed": "{seed}",
-                "N": "{n}",
-                "pair": "{pair}",
-                "start": "{start}",
-            },
-        ),
+        **figure_outputs("compare2d"),
     params:
-        **figure_params("compare_2d", "compare_2d"),
+        **figure_params("compare2d"),
     log:
-        "logs/figures/{seed}/{n}/{pair}/compare2d_{start}.log",
+        figure_log("compare2d"),
     benchmark:
-        "benchmarks/figures/{seed}/{n}/{pair}/compare2d_{start}.tsv"
+        figure_benchmark("compare2d")
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_animation.py"
+        "../../scripts/job.py"
 
 
+# Plotly page: surface and contour, every optimizer from one start (German notebook).
 rule interactive:
     input:
         grid=grid_of,
         trajectories=trajectories_of_start,
         critical=critical_of,
     output:
-        html=report(
-            "results/figures/{seed}/{n}/{pair}/interactive_{start}.html",
-            caption="../report/interactive.rst",
-            category="Optimizer comparison",
-            labels={
-                "figure": "interactive",
-                "seed": "{seed}",
-                "N": "{n}",
-                "pair": "{pair}",
-                "start": "{start}",
-            },
-        ),
+        **figure_outputs("interactive"),
     params:
-        **figure_params("html", "html", "critical"),
-        style="optimizers",
+        **figure_params("interactive", style="optimizers"),
     log:
-        "logs/figures/{seed}/{n}/{pair}/interactive_{start}.log",
+        figure_log("interactive"),
     benchmark:
-        "benchmarks/figures/{seed}/{n}/{pair}/interactive_{start}.tsv"
+        figure_benchmark("interactive")
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_html.py"
+        "../../scripts/job.py"
 
 
-rule gallery_sheet:
+# Small surfaces, one per gallery seed (the article's seed sweep).
+rule contact_sheet:
     input:
         grids=gallery_grids,
     output:
-        png=report(
-            "results/figures/gallery/{n}/{pair}.png",
-            caption="../report/gallery.rst",
-            category="Gallery",
-            labels={"figure": "gallery", "N": "{n}", "pair": "{pair}"},
-        ),
+        **figure_outputs("contact_sheet"),
     params:
-        **figure_params("gallery", "gallery"),
-        seeds=GALLERY_SEEDS,
+        **figure_params("contact_sheet", seeds=GALLERY_SEEDS),
     log:
-        "logs/figures/gallery/{n}/{pair}.log",
+        figure_log("contact_sheet"),
     benchmark:
-        "benchmarks/figures/gallery/{n}/{pair}.tsv"
+        figure_benchmark("contact_sheet")
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/render_gallery.py"
+        "../../scripts/job.py"

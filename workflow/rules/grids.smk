@@ -5,13 +5,13 @@ rule grid:
     input:
         **MNIST_INPUT,
     output:
-        grid="results/grids/{seed}/{n}/{pair}.parquet",
+        grid=paths.GRID,
     params:
         **GRID_PARAMS,
     log:
-        "logs/grid/{seed}/{n}/{pair}.log",
+        log_of("grid", paths.GRID),
     benchmark:
-        "benchmarks/grid/{seed}/{n}/{pair}.tsv"
+        benchmark_of("grid", paths.GRID)
     threads: 2
     resources:
         mem_mb=grid_mem_mb,
@@ -19,4 +19,4 @@ rule grid:
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/grid.py"
+        "../../scripts/job.py"

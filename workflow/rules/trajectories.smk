@@ -1,18 +1,20 @@
 # Optimizer trajectories: one job per (seed, n, pair, optimizer, start).
+# A plain command rather than `script:`: jobs this short would spend most of their time in
+# Snakemake's script preamble (README, "Performance").
 
 
 rule trajectory:
     input:
         **MNIST_INPUT,
-        script=TRAJECTORY_SCRIPT,
     output:
-        trajectory="results/trajectories/{seed}/{n}/{pair}/{optimizer}/{start}.parquet",
+        trajectory=paths.TRAJECTORY,
     params:
-        job=trajectory_job,
+        options=trajectory_options,
+        code_version=CODE_VERSION,
     log:
-        "logs/trajectory/{seed}/{n}/{pair}/{optimizer}/{start}.log",
+        log_of("trajectory", paths.TRAJECTORY),
     benchmark:
-        "benchmarks/trajectory/{seed}/{n}/{pair}/{optimizer}/{start}.tsv"
+        benchmark_of("trajectory", paths.TRAJECTORY)
     threads: 1
     resources:
         mem_mb=trajectory_mem_mb,
@@ -20,5 +22,7 @@ rule trajectory:
     conda:
         "../../environment.yml"
     shell:
-        "python {input.script:q} {params.job:q}"
-        " {input.images:q} {input.labels:q} {output.trajectory:q} {log:q}"
+        "python -m losslandscape trajectory --seed {wildcards.seed} --n {wildcards.n}"
+        " --pair {wildcards.pair} --optimizer {wildcards.optimizer} {params.options}"
+        " --images {input.images:q} --labels {input.labels:q}"
+        " --output {output.trajectory:q} --log {log:q}"

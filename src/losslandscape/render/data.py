@@ -1,13 +1,18 @@
-"""Plain containers for what is rendered: a cost landscape and optimizer trajectories."""
+"""What figures draw (landscape, trajectories, critical points, basin map) and its file readers."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+PathLike = str | os.PathLike[str]
 
 _WEIGHT = re.compile(r"^w(\d+)-(\d+)-(\d+)$")
 _START = re.compile(r"^a(-?[0-9.eE+-]+|nan|inf|-inf)_b(-?[0-9.eE+-]+|nan|inf|-inf)$")
@@ -225,3 +230,68 @@ class BasinMap:
             minimum=frame["minimum"].to_numpy(dtype=np.int64).reshape(shape),
             diverged=frame["diverged"].to_numpy(dtype=bool).reshape(shape),
         )
+
+
+# ---------------------------------------------------------------------- reading result files
+def load_landscape(
+    path: PathLike, pair: str | None = None, seed: int | None = None, n: int | None = None
+) -> Landscape:
+    """Read a grid Parquet file into a Landscape."""
+    frame = pd.read_parquet(path, columns=["w_a", "w_b", "cost"])
+    return Landscape.from_frame(frame, pair=pair, seed=seed, n=n)
+
+
+def load_critical(path: PathLike) -> CriticalPoints:
+    """Read a critical_points.parquet file (row k = point k)."""
+    return CriticalPoints.from_frame(pd.read_parquet(path, columns=["w_a", "w_b", "cost", "kind"]))
+
+
+def load_basins(path: PathLike) -> BasinMap:
+    """Read a basins_{optimizer}.parquet file."""
+    columns = ["start_a", "start_b", "minimum", "diverged"]
+    return BasinMap.from_frame(pd.read_parquet(path, columns=columns))
+
+
+def load_tracks(
+    paths: Sequence[PathLike], names: Sequence[str], labels: Sequence[str] | None = None
+) -> list[Track]:
+    """Read trajectory Parquet files; names are start names or optimizer names."""
+    if len(paths) != len(names):
+        raise ValueError(f"{len(paths)} trajectory files but {len(names)} names")
+    if labels is not None and len(labels) != len(paths):
+        raise ValueError(f"{len(paths)} trajectory files but {len(labels)} labels")
+    tracks = []
+    for i, (path, name) in enumerate(zip(paths, names, strict=True)):
+        frame = pd.read_parquet(path, columns=["epoch", "w_a", "w_b", "cost"])
+        label = labels[i] if labels is not None else start_label(name)
+        tracks.append(Track.from_frame(frame, name=name, label=label))
+    return tracks
+
+
+def _plain(value: Any) -> Any:
+    """Convert Snakemake Namedlists and other sequences/mappings to plain JSON values."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    try:
+        return [_plain(v) for v in value]
+    except TypeError:
+        return str(value)
+
+
+def provenance_json(figure: str, inputs: Any, params: Mapping[str, Any]) -> str:
+    """Return a compact, key-sorted JSON string describing how a figure was made."""
+    from .. import __version__
+
+    record = {
+        "figure": figure,
+        "inputs": _plain(inputs),
+        "params": _plain(params),
+        "losslandscape": __version__,
+    }
+    return json.dumps(record, sort_keys=True, separators=(",", ":"))

@@ -13,7 +13,7 @@ contour  (static filled contour + dashed black contour lines + trajectories)
     fill_levels: number of filled levels (null = matplotlib's automatic choice, as the seeds);
     fill_alpha (0.85); linewidth (2); marker_size of start markers in points (13);
     label_fontsize; tick_labelsize; title_fontsize; legend_fontsize.
-descent_3d  (article Fig. 5: surface + growing paths, GIF + last-frame PNG)
+descent3d  (article Fig. 5: surface + growing paths, GIF + last-frame PNG)
     figsize ([10, 10]); dpi (100); elev (30); azim (-10); zlim: [lo, hi] or null = the
     surface's range; cmap; alpha; linewidth; marker_size of the current-point marker (15);
     start_marker_size; legend_loc: legend position in axes coordinates ([0.25, 0.8]);
@@ -24,21 +24,21 @@ descent_3d  (article Fig. 5: surface + growing paths, GIF + last-frame PNG)
     trajectory (article: [[0, 200, 20], [200, 9000, 100]] = 98 frames of 10,000 epochs);
     fps: GIF frames per second (10: the seeds' interval=5 ms is below the GIF minimum, which
     browsers play at 100 ms per frame); loop: GIF loop count (0 = forever).
-descent_2d  (article Fig. 6: contour with paths above, loss versus epoch below)
+descent2d  (article Fig. 6: contour with paths above, loss versus epoch below)
     figsize; dpi; cmap; line_levels; fill_levels; fill_alpha; linewidth; marker_size;
     label_fontsize (25); loss_label_fontsize (22); tick_labelsize (17); legend_fontsize;
     legend_loc: matplotlib legend location of the "epochs: k" legend ("upper right");
     frames (article: [[0, 9000, 100]]); fps; loop.
-compare_3d, compare_2d  (German notebook: every optimizer from one start, one colour each)
-    the keys of descent_3d / descent_2d; frames default to the notebook's range(0, 1000, 20).
+compare3d, compare2d  (German notebook: every optimizer from one start, one colour each)
+    the keys of descent3d / descent2d; frames default to the notebook's range(0, 1000, 20).
 rotation  (article Fig. 7/8: the surface turning in azimuth)
     figsize ([8, 8]); dpi (75); elev (30); azim_start (-60); degrees turned (360);
     n_frames (72); cmap; alpha; fps; loop; title_fontsize; label_fontsize; tick_labelsize;
     labelpad; tickpad.
-gallery  (contact sheet of small surfaces, one per seed, as the article's seed sweep)
+contact_sheet  (contact sheet of small surfaces, one per seed, as the article's seed sweep)
     columns (4); panel_size [w, h] inches per panel; dpi (80); elev (30); azim (-60); cmap;
     alpha; title_fontsize; tick_labelsize; suptitle_fontsize.
-html  (plotly, German notebook: 3D surface + paths, then contour with loss graph below)
+interactive  (plotly, German notebook: 3D surface + paths, then contour with loss graph below)
     frames (notebook: [[0, 1000, 20]]); width, height (800) of the 3D figure; contour_height
     (1000); camera_eye [x, y, z] ([2, -2, 2]); surface_colorscale (null = plotly's default,
     as the notebook; a plotly name, or "mpl:<name>" to sample a matplotlib colormap);
@@ -52,7 +52,7 @@ critical  (critical points drawn on contour, interactive and basin figures)
     (plotly 2D), symbol_3d (plotly 3D: circle, cross, diamond, square, x or -open variants),
     color (face) and legend label; edge_color, edge_width; marker_size (points, matplotlib);
     html_marker_size (plotly 2D; 3D markers are drawn at 0.6 of it); show (false: no markers).
-basins  (basin map: every start coloured by the minimum it reached)
+basin_map  (basin map: every start coloured by the minimum it reached)
     figsize ([12, 8]: the legend sits right of the map); dpi; minimum_cmap: colormap of the
     minima in critical-points row order ("tab10", cycled); none_color ("lightgray": ended at
     no minimum), diverged_color ("dimgray"); line_levels: dashed contour lines of the landscape
@@ -71,6 +71,17 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+#: Sections renamed when every figure kind got one name (old name -> new), for config messages.
+RENAMED = {
+    "descent_3d": "descent3d",
+    "descent_2d": "descent2d",
+    "compare_3d": "compare3d",
+    "compare_2d": "compare2d",
+    "gallery": "contact_sheet",
+    "html": "interactive",
+    "basins": "basin_map",
+}
 
 #: Frame list of the article's Figure 5: ``range(0, 200, 20) + range(200, 9000, 100)``.
 ARTICLE_3D_FRAMES: list[list[int]] = [[0, 200, 20], [200, 9000, 100]]
@@ -151,10 +162,10 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "title_fontsize": 17,
             "legend_fontsize": 13,
         },
-        "descent_3d": {**_ANIM_3D, "frames": ARTICLE_3D_FRAMES},
-        "descent_2d": {**_ANIM_2D, "frames": ARTICLE_2D_FRAMES},
-        "compare_3d": {**_ANIM_3D, "frames": NOTEBOOK_FRAMES, "legend_loc": [0.05, 0.72]},
-        "compare_2d": {**_ANIM_2D, "frames": NOTEBOOK_FRAMES},
+        "descent3d": {**_ANIM_3D, "frames": ARTICLE_3D_FRAMES},
+        "descent2d": {**_ANIM_2D, "frames": ARTICLE_2D_FRAMES},
+        "compare3d": {**_ANIM_3D, "frames": NOTEBOOK_FRAMES, "legend_loc": [0.05, 0.72]},
+        "compare2d": {**_ANIM_2D, "frames": NOTEBOOK_FRAMES},
         "rotation": {
             "figsize": [8.0, 8.0],
             "dpi": 75,
@@ -172,7 +183,7 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "labelpad": [12, 12, 8],
             "tickpad": [4, 4, 6],
         },
-        "gallery": {
+        "contact_sheet": {
             "columns": 4,
             "panel_size": [3.2, 3.2],
             "dpi": 80,
@@ -184,7 +195,7 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "tick_labelsize": 6,
             "suptitle_fontsize": 13,
         },
-        "html": {
+        "interactive": {
             "frames": NOTEBOOK_FRAMES,
             "width": 800,
             "height": 800,
@@ -237,7 +248,7 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "html_marker_size": 12,
             "show": True,
         },
-        "basins": {
+        "basin_map": {
             "figsize": [12.0, 8.0],
             "dpi": 100,
             "minimum_cmap": "tab10",

@@ -7,21 +7,22 @@ timestamps, provenance in ``<meta name="losslandscape-provenance">``.
 from __future__ import annotations
 
 import html as html_lib
-import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
 from matplotlib import colormaps
 from plotly.subplots import make_subplots
 
+from ..io import write_text
+from .common import PathLike, TrackStyle, track_styles
 from .data import CRITICAL_KINDS, CriticalPoints, Landscape, Track, last_epoch
-from .figures import TrackStyle, track_styles
 from .options import resolve_options, select_frames
-from .output import write_text
 
-PathLike = str | os.PathLike[str]
+if TYPE_CHECKING:
+    from .registry import FigureJob
+
 SURFACE_DIV = "losslandscape-surface"
 CONTOUR_DIV = "losslandscape-contour"
 _DASH = {"solid": "solid", "dashed": "dash", "dashdot": "dashdot", "dotted": "dot"}
@@ -386,7 +387,7 @@ def _contour_figure(
     return fig
 
 
-def render_html(
+def render_interactive(
     landscape: Landscape,
     tracks: Sequence[Track],
     html_path: PathLike,
@@ -404,9 +405,9 @@ def render_html(
     """
     critical = CriticalPoints.coerce(critical)
     if not tracks:
-        raise ValueError("render_html needs at least one trajectory")
+        raise ValueError("render_interactive needs at least one trajectory")
     opts = resolve_options(options)
-    o = opts["html"]
+    o = opts["interactive"]
     styles = track_styles(tracks, style, opts["styles"])
     frames = select_frames(o["frames"], last_epoch(tracks))
     paths = _Paths(tracks, int(o["max_path_points"]))
@@ -443,3 +444,15 @@ def render_html(
     )
     write_text(html_path, page)
     return frames
+
+
+# ---------------------------------------------------------------------- figure jobs
+def draw_interactive(job: FigureJob) -> str:
+    """inputs.trajectories on inputs.grid as a plotly page; params.style and params.title."""
+    style = str(job.value("style", "starts"))
+    html = job.outputs["html"]
+    frames = render_interactive(
+        job.landscape(), job.tracks(style), html, style=style, options=job.options(),
+        critical=job.critical(), provenance=job.provenance(), title=job.value("title", None),
+    )  # fmt: skip
+    return f"wrote {html} ({len(frames)} frames)"

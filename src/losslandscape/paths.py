@@ -1,0 +1,43 @@
+"""Where the workflow reads and writes: every path template of the pipeline, defined once.
+
+Templates use Snakemake's wildcard spelling ({seed}, {n}, {pair}, ...), so the workflow's rules
+and target lists, the jobs and the tests all format the same strings. Figure paths are part of
+the figure registry (losslandscape.render.registry).
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A downloaded MNIST file, by its canonical name (e.g. t10k-images-idx3-ubyte.gz).
+MNIST = "resources/mnist/{mnist_file}"
+#: The cost grid of one landscape (seed, N, weight pair).
+GRID = "results/grids/{seed}/{n}/{pair}.parquet"
+#: One optimizer's trajectory from one start point on one landscape.
+TRAJECTORY = "results/trajectories/{seed}/{n}/{pair}/{optimizer}/{start}.parquet"
+#: The analysis files of one landscape.
+ANALYSIS_DIR = "results/analysis/{seed}/{n}/{pair}"
+CRITICAL_POINTS = f"{ANALYSIS_DIR}/critical_points.parquet"
+PLATEAUS = f"{ANALYSIS_DIR}/plateaus.parquet"
+BASINS = f"{ANALYSIS_DIR}/basins_{{optimizer}}.parquet"
+#: One row per analysed landscape.
+SUMMARY = "results/analysis/summary.parquet"
+SUMMARY_CSV = "results/analysis/summary.csv"
+
+_WILDCARD = re.compile(r"{(\w+)}")
+
+
+def wildcards_of(template: str) -> list[str]:
+    """The wildcard names of a template, in order of appearance (each once)."""
+    return list(dict.fromkeys(_WILDCARD.findall(template)))
+
+
+def job_files(rule: str, template: str) -> tuple[str, str]:
+    """The log and benchmark paths of a rule whose output is `template`.
+
+    logs/{rule}/{w1}/{w2}/....log and benchmarks/{rule}/....tsv: one file per job, named by the
+    job's wildcards in the order the output path spells them.
+    """
+    names = wildcards_of(template)
+    stem = "/".join([rule, *(f"{{{name}}}" for name in names)])
+    return f"logs/{stem}.log", f"benchmarks/{stem}.tsv"

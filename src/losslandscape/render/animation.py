@@ -1,0 +1,374 @@
+"""Animated descents (article Figs. 5 and 6) and optimizer comparisons (German notebook), as GIF.
+
+The static part (surface or contours, axes, labels) is drawn once and its pixels kept; per frame
+they are restored and only the moving artists (paths, markers, the "epochs: k" legend) are
+drawn on top. Frames go to the GIF writer as ready pixels, so no frame redraws the surface; the
+source documents' way (celluloid) re-renders the whole 3D surface for every frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from .common import (
+    PathLike,
+    TrackStyle,
+    contour_background,
+    draw_surface,
+    legend_loc,
+    new_figure,
+    style_3d_axes,
+    track_styles,
+)
+from .data import Landscape, Track, last_epoch
+from .options import resolve_options, select_frames
+from .output import canvas_rgb, write_gif
+
+if TYPE_CHECKING:
+    from .registry import FigureJob
+
+
+class _Blitter:
+    """Draw the static figure once; per frame restore it and draw only animated artists."""
+
+    def __init__(self, fig: Figure, animated: Sequence[Any]) -> None:
+        """Render the static background (animated artists excluded) and keep its pixels."""
+        self.fig = fig
+        self.animated = list(animated)
+        for artist in self.animated:
+            artist.set_animated(True)
+        canvas = fig.canvas
+        canvas.draw()
+        self.background = canvas.copy_from_bbox(fig.bbox)  # type: ignore[attr-defined]
+
+    def frame(self) -> np.ndarray:
+        """Return the pixels of background + animated artists in their current state."""
+        canvas = self.fig.canvas
+        canvas.restore_region(self.background)  # type: ignore[attr-defined]
+        renderer = canvas.get_renderer()  # type: ignore[attr-defined]
+        for artist in self.animated:
+            artist.draw(renderer)
+        return canvas_rgb(self.fig)
+
+
+def _epoch_legend(ax: Any, styles: Sequence[TrackStyle], o: Mapping[str, Any], lw: float) -> Any:
+    """Return a legend titled 'epochs: 0' with one entry per trajectory."""
+    handles = [
+        Line2D([], [], color=st.color, linestyle=st.linestyle, linewidth=lw) for st in styles
+    ]
+    return ax.legend(
+        handles,
+        [st.label for st in styles],
+        loc=legend_loc(o["legend_loc"]),
+        fontsize=o["legend_fontsize"],
+        title="epochs: 0",
+        title_fontsize=o["legend_fontsize"],
+    )
+
+
+def _check_tracks(tracks: Sequence[Track]) -> None:
+    """Refuse to animate nothing."""
+    if not tracks:
+        raise ValueError("an animation needs at least one trajectory")
+
+
+def _animate_3d(
+    land: Landscape,
+    tracks: Sequence[Track],
+    gif_path: PathLike,
+    png_path: PathLike | None,
+    *,
+    kind: str,
+    style: str,
+    options: Mapping[str, Any] | None,
+    provenance: str,
+) -> list[int]:
+    """Shared body of the 3D descent and comparison GIFs; returns the frame epochs."""
+    _check_tracks(tracks)
+    opts = resolve_options(options)
+    o = opts[kind]
+    styles = track_styles(tracks, style, opts["styles"])
+    frames = select_frames(o["frames"], last_epoch(tracks))
+    fig = new_figure(o["figsize"], o["dpi"])
+    ax = fig.add_subplot(111, projection="3d", computed_zorder=False)
+    ax.view_init(elev=o["elev"], azim=o["azim"])
+    style_3d_axes(ax, land, o)
+    draw_surface(ax, land, o, zorder=1)
+    ax.set_zlim(*(land.zrange if o["zlim"] is None else (o["zlim"][0], o["zlim"][1])))
+    lw = float(o["linewidth"])
+    moving: list[tuple[Track, Any, Any]] = []
+    animated: list[Any] = []
+    for track, st in zip(tracks, styles, strict=True):
+        (start,) = ax.plot(
+            track.w_a[:1],
+            track.w_b[:1],
+            track.cost[:1],
+            marker="o",
+            markersize=o["start_marker_size"],
+            color=st.marker_color,
+            linestyle="none",
+            axlim_clip=True,
+            zorder=3,
+        )
+        (line,) = ax.plot(
+            [], [], [], linestyle=st.linestyle, linewidth=lw, color=st.color, axlim_clip=True
+        )
+        (head,) = ax.plot(
+            [],
+            [],
+            [],
+            marker="o",
+            markersize=o["marker_size"],
+            color=st.marker_color,
+            linestyle="none",
+            axlim_clip=True,
+        )
+        moving.append((track, line, head))
+        animated += [start, line, head]
+    legend = _epoch_legend(ax, styles, o, lw)
+    animated.append(legend)
+    fig.tight_layout()
+    blitter = _Blitter(fig, animated)
+
+    def render_frame(i: int) -> np.ndarray:
+        epoch = frames[i]
+        for track, line, head in moving:
+            k = track.upto(epoch)
+            line.set_data_3d(track.w_a[:k], track.w_b[:k], track.cost[:k])
+            head.set_data_3d(track.w_a[k - 1 : k], track.w_b[k - 1 : k], track.cost[k - 1 : k])
+        legend.set_title(f"epochs: {epoch}")
+        return blitter.frame()
+
+    write_gif(
+        fig,
+        gif_path,
+        png_path,
+        render_frame,
+        len(frames),
+        fps=float(o["fps"]),
+        loop=int(o["loop"]),
+        provenance=provenance,
+    )
+    return frames
+
+
+def _loss_limits(tracks: Sequence[Track], until: int) -> tuple[float, float]:
+    """Return padded y-limits covering every finite cost up to epoch ``until``."""
+    values = [t.cost[: t.upto(until)] for t in tracks]
+    finite = np.concatenate([v[np.isfinite(v)] for v in values])
+    if finite.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(finite.min()), float(finite.max())
+    pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi) * 0.05, 0.5)
+    return lo - pad, hi + pad
+
+
+def _animate_2d(
+    land: Landscape,
+    tracks: Sequence[Track],
+    gif_path: PathLike,
+    png_path: PathLike | None,
+    *,
+    kind: str,
+    style: str,
+    options: Mapping[str, Any] | None,
+    provenance: str,
+) -> list[int]:
+    """Shared body of the 2D descent and comparison GIFs; returns the frame epochs."""
+    _check_tracks(tracks)
+    opts = resolve_options(options)
+    o = opts[kind]
+    styles = track_styles(tracks, style, opts["styles"])
+    frames = select_frames(o["frames"], last_epoch(tracks))
+    fig = new_figure(o["figsize"], o["dpi"])
+    ax0 = fig.add_subplot(2, 1, 1)
+    ax1 = fig.add_subplot(2, 1, 2)
+    ax0.set_xlabel(land.label_a, fontsize=o["label_fontsize"], labelpad=0)
+    ax0.set_ylabel(land.label_b, fontsize=o["label_fontsize"])
+    ax0.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
+    ax1.set_xlabel("epochs", fontsize=o["loss_label_fontsize"], labelpad=5)
+    ax1.set_ylabel("costs", fontsize=o["label_fontsize"], labelpad=7)
+    ax1.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
+    contour_background(ax0, land, o)
+    ax1.set_xlim(0, max(frames[-1], 1))
+    ax1.set_ylim(*_loss_limits(tracks, frames[-1]))
+    lw = float(o["linewidth"])
+    moving: list[tuple[Track, Any, Any, Any]] = []
+    animated: list[Any] = []
+    for track, st in zip(tracks, styles, strict=True):
+        ax0.plot(
+            track.w_a[:1],
+            track.w_b[:1],
+            marker="o",
+            markersize=o["marker_size"] * 0.6,
+            color=st.marker_color,
+            linestyle="none",
+        )
+        (line,) = ax0.plot([], [], linestyle=st.linestyle, linewidth=lw, color=st.color)
+        (head,) = ax0.plot(
+            [],
+            [],
+            marker="o",
+            markersize=o["marker_size"],
+            color=st.marker_color,
+            linestyle="none",
+        )
+        (loss,) = ax1.plot([], [], linestyle=st.linestyle, linewidth=lw, color=st.color)
+        moving.append((track, line, head, loss))
+        animated += [line, head, loss]
+    legend = _epoch_legend(ax0, styles, o, lw)
+    animated.append(legend)
+    fig.tight_layout()
+    blitter = _Blitter(fig, animated)
+
+    def render_frame(i: int) -> np.ndarray:
+        epoch = frames[i]
+        for track, line, head, loss in moving:
+            k = track.upto(epoch)
+            line.set_data(track.w_a[:k], track.w_b[:k])
+            head.set_data(track.w_a[k - 1 : k], track.w_b[k - 1 : k])
+            loss.set_data(track.epoch[:k], track.cost[:k])
+        legend.set_title(f"epochs: {epoch}")
+        return blitter.frame()
+
+    write_gif(
+        fig,
+        gif_path,
+        png_path,
+        render_frame,
+        len(frames),
+        fps=float(o["fps"]),
+        loop=int(o["loop"]),
+        provenance=provenance,
+    )
+    return frames
+
+
+def render_descent3d(
+    landscape: Landscape,
+    tracks: Sequence[Track],
+    gif_path: PathLike,
+    png_path: PathLike | None,
+    *,
+    style: str = "starts",
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+) -> list[int]:
+    """Write the 3D gradient-descent GIF (article Fig. 5) and its last frame as PNG."""
+    return _animate_3d(
+        landscape,
+        tracks,
+        gif_path,
+        png_path,
+        kind="descent3d",
+        style=style,
+        options=options,
+        provenance=provenance,
+    )
+
+
+def render_descent2d(
+    landscape: Landscape,
+    tracks: Sequence[Track],
+    gif_path: PathLike,
+    png_path: PathLike | None,
+    *,
+    style: str = "starts",
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+) -> list[int]:
+    """Write the contour + loss-graph GIF (article Fig. 6) and its last frame as PNG."""
+    return _animate_2d(
+        landscape,
+        tracks,
+        gif_path,
+        png_path,
+        kind="descent2d",
+        style=style,
+        options=options,
+        provenance=provenance,
+    )
+
+
+def render_compare3d(
+    landscape: Landscape,
+    tracks: Sequence[Track],
+    gif_path: PathLike,
+    png_path: PathLike | None,
+    *,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+) -> list[int]:
+    """Write the optimizer-comparison 3D GIF (one colour per optimizer, Track.name = optimizer)."""
+    return _animate_3d(
+        landscape,
+        tracks,
+        gif_path,
+        png_path,
+        kind="compare3d",
+        style="optimizers",
+        options=options,
+        provenance=provenance,
+    )
+
+
+def render_compare2d(
+    landscape: Landscape,
+    tracks: Sequence[Track],
+    gif_path: PathLike,
+    png_path: PathLike | None,
+    *,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+) -> list[int]:
+    """Write the optimizer-comparison contour + loss GIF and its last frame as PNG."""
+    return _animate_2d(
+        landscape,
+        tracks,
+        gif_path,
+        png_path,
+        kind="compare2d",
+        style="optimizers",
+        options=options,
+        provenance=provenance,
+    )
+
+
+# ---------------------------------------------------------------------- figure jobs
+def _draw(job: FigureJob, render: Any, style: str | None) -> str:
+    """Shared body of the four animated kinds: GIF and its last frame as PNG.
+
+    Comparisons colour by optimizer; descents take params.style (default "starts").
+    """
+    kw = {} if style is None else {"style": style}
+    gif, png = job.outputs["gif"], job.outputs["png"]
+    frames = render(
+        job.landscape(), job.tracks(style or "optimizers"), gif, png, options=job.options(),
+        provenance=job.provenance(), **kw,
+    )  # fmt: skip
+    return f"wrote {gif} ({len(frames)} frames) and {png}"
+
+
+def draw_descent3d(job: FigureJob) -> str:
+    """Article Fig. 5: every start of one optimizer descending the surface."""
+    return _draw(job, render_descent3d, str(job.value("style", "starts")))
+
+
+def draw_descent2d(job: FigureJob) -> str:
+    """Article Fig. 6: every start of one optimizer on the contour, cost per epoch below."""
+    return _draw(job, render_descent2d, str(job.value("style", "starts")))
+
+
+def draw_compare3d(job: FigureJob) -> str:
+    """German notebook: every optimizer from one start on the surface."""
+    return _draw(job, render_compare3d, None)
+
+
+def draw_compare2d(job: FigureJob) -> str:
+    """German notebook: every optimizer from one start on the contour, cost per epoch below."""
+    return _draw(job, render_compare2d, None)

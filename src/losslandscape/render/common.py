@@ -1,0 +1,155 @@
+"""What every matplotlib figure shares: trajectory styles, the figure, axes, surface, contours.
+
+Figures are drawn without pyplot on an Agg canvas, so rendering never depends on a display or
+on global state.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .data import CRITICAL_KINDS, CriticalPoints, Landscape, Track, start_label
+
+PathLike = str | os.PathLike[str]
+STYLES = ("starts", "optimizers")
+
+
+@dataclass(frozen=True)
+class TrackStyle:
+    """How one trajectory is drawn."""
+
+    color: str
+    marker_color: str
+    linestyle: str
+    label: str
+
+
+def track_styles(
+    tracks: Sequence[Track], style: str, styles: Mapping[str, Any]
+) -> list[TrackStyle]:
+    """Return one TrackStyle per track: the article's black line styles or optimizer colours."""
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {STYLES}, got {style!r}")
+    out: list[TrackStyle] = []
+    fallback = list(styles["fallback_colors"])
+    unknown = 0
+    for i, track in enumerate(tracks):
+        if style == "starts":
+            linestyles = list(styles["start_linestyles"])
+            color = str(styles["start_color"])
+            label = track.label or start_label(track.name)
+            out.append(TrackStyle(color, color, linestyles[i % len(linestyles)], label))
+            continue
+        colors = styles["optimizer_colors"].get(track.name)
+        if colors is None:
+            color = fallback[unknown % len(fallback)]
+            unknown += 1
+            colors = [color, color]
+        label = styles["optimizer_labels"].get(track.name, track.label or track.name)
+        out.append(TrackStyle(str(colors[0]), str(colors[-1]), "solid", str(label)))
+    return out
+
+
+def new_figure(figsize: Sequence[float], dpi: float) -> Figure:
+    """Return a pyplot-free figure with an Agg canvas."""
+    fig = Figure(figsize=(float(figsize[0]), float(figsize[1])), dpi=float(dpi))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def legend_loc(value: Any) -> Any:
+    """Return a matplotlib legend location (lists become tuples)."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def style_3d_axes(ax: Any, land: Landscape, o: Mapping[str, Any], zlabel: str = "costs") -> None:
+    """Apply the seeds' 3D axis labels, paddings and tick sizes."""
+    pad = o["labelpad"]
+    tickpad = o["tickpad"]
+    ax.set_xlabel(land.label_a, fontsize=o["label_fontsize"], labelpad=pad[0])
+    ax.set_ylabel(land.label_b, fontsize=o["label_fontsize"], labelpad=pad[1])
+    ax.set_zlabel(zlabel, fontsize=o["label_fontsize"], labelpad=pad[2])
+    for axis, p in zip("xyz", tickpad, strict=True):
+        ax.tick_params(axis=axis, pad=p, which="major", labelsize=o["tick_labelsize"])
+
+
+def draw_surface(ax: Any, land: Landscape, o: Mapping[str, Any], **kwargs: Any) -> None:
+    """Draw the landscape surface as the seeds do (terrain, stride 1, alpha 0.75)."""
+    mesh_a, mesh_b = land.mesh
+    ax.plot_surface(
+        mesh_a,
+        mesh_b,
+        land.z,
+        cmap=o["cmap"],
+        antialiased=True,
+        rstride=1,
+        cstride=1,
+        alpha=o["alpha"],
+        **kwargs,
+    )
+    ax.set_xlim(float(land.a.min()), float(land.a.max()))
+    ax.set_ylim(float(land.b.min()), float(land.b.max()))
+
+
+def title_of(land: Landscape, extra: str = "") -> str:
+    """Return 'seed S, N: n' (and extra) for titles."""
+    parts = []
+    if land.seed is not None:
+        parts.append(f"seed {land.seed}")
+    if land.n is not None:
+        parts.append(f"N: {land.n:,}")
+    if extra:
+        parts.append(extra)
+    return ", ".join(parts)
+
+
+def contour_background(ax: Any, land: Landscape, o: Mapping[str, Any]) -> None:
+    """Draw dashed black contour lines and filled contours as the seeds do."""
+    mesh_a, mesh_b = land.mesh
+    ax.contour(
+        mesh_a,
+        mesh_b,
+        land.z,
+        int(o["line_levels"]),
+        colors="black",
+        linestyles="dashed",
+        linewidths=1,
+    )
+    fill_args = [] if o["fill_levels"] is None else [int(o["fill_levels"])]
+    ax.contourf(mesh_a, mesh_b, land.z, *fill_args, alpha=o["fill_alpha"], cmap=o["cmap"])
+    ax.set_xlim(float(land.a.min()), float(land.a.max()))
+    ax.set_ylim(float(land.b.min()), float(land.b.max()))
+
+
+def draw_critical(
+    ax: Any, critical: CriticalPoints | None, o: Mapping[str, Any], zorder: float = 5
+) -> list[Any]:
+    """Mark the critical points by kind (options section `critical`); return legend handles."""
+    handles: list[Any] = []
+    if critical is None or not o["show"]:
+        return handles
+    for kind in CRITICAL_KINDS:
+        idx = critical.indices(kind)
+        if idx.size == 0:
+            continue
+        st = o["kinds"][kind]
+        (handle,) = ax.plot(
+            critical.w_a[idx],
+            critical.w_b[idx],
+            linestyle="none",
+            marker=st["marker"],
+            markersize=float(o["marker_size"]),
+            markerfacecolor=st["color"],
+            markeredgecolor=o["edge_color"],
+            markeredgewidth=float(o["edge_width"]),
+            zorder=zorder,
+            label=str(st["label"]),
+        )
+        handles.append(handle)
+    return handles

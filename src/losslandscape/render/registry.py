@@ -1,0 +1,185 @@
+"""Every figure kind of the workflow, by its one name.
+
+A kind's name is the name of its rule, of its render-options section, of its report caption
+(workflow/report/{name}.rst) and the stem of its output files, and `draw_{name}` in the render
+module it names draws it from a `FigureJob`. Adding a kind: a renderer with its `draw_{name}`,
+an entry here (with its default options in options.py), a rule in workflow/rules/figures.smk,
+and a caption.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..paths import wildcards_of
+from .data import (
+    CriticalPoints,
+    Landscape,
+    Track,
+    load_critical,
+    load_landscape,
+    load_tracks,
+    provenance_json,
+)
+
+FIGURES = "results/figures"
+LANDSCAPE_DIR = f"{FIGURES}/{{seed}}/{{n}}/{{pair}}"
+
+
+@dataclass(frozen=True)
+class FigureKind:
+    """One kind of figure: its name, renderer module, output files and report entry."""
+
+    name: str
+    module: str  # render submodule that defines draw_{name}
+    path: str  # output path template without its extension
+    extensions: tuple[str, ...]  # one output file per extension
+    category: str  # report category
+    label: str  # the report's "figure" label
+    sections: tuple[str, ...] = ()  # render-options sections it reads besides its own and styles
+
+    def outputs(self) -> dict[str, str]:
+        """Output path template per extension (the rule's named outputs)."""
+        return {ext: f"{self.path}.{ext}" for ext in self.extensions}
+
+    def reported(self) -> str:
+        """The extension shown in the report: the still (PNG) or page, never the GIF."""
+        return next(ext for ext in reversed(self.extensions) if ext != "gif")
+
+    def option_sections(self) -> tuple[str, ...]:
+        """Every render-options section the kind depends on, its own first."""
+        return (self.name, *self.sections, "styles")
+
+    def report_labels(self) -> dict[str, str]:
+        """The report's labels: the kind and each wildcard of its path (n shown as N)."""
+        labels = {"figure": self.label}
+        for name in wildcards_of(self.path):
+            labels["N" if name == "n" else name] = f"{{{name}}}"
+        return labels
+
+
+def _kind(name: str, module: str, path: str, exts: Sequence[str], category: str, **kw: Any):
+    """A registry entry (short form)."""
+    return FigureKind(name, module, path, tuple(exts), category, kw.pop("label", name), **kw)
+
+
+#: Every figure kind, by name.
+REGISTRY: dict[str, FigureKind] = {
+    k.name: k
+    for k in (
+        _kind("surfaces", "surfaces", f"{FIGURES}/{{seed}}/{{pair}}/surfaces", ["png"],
+              "Landscapes"),
+        _kind("rotation", "surfaces", f"{LANDSCAPE_DIR}/rotation", ["gif", "png"], "Landscapes"),
+        _kind("contact_sheet", "surfaces", f"{FIGURES}/gallery/{{n}}/{{pair}}/contact_sheet",
+              ["png"], "Gallery", label="contact sheet"),
+        _kind("contour", "contour", f"{LANDSCAPE_DIR}/contour_{{optimizer}}", ["png"],
+              "Trajectories", sections=("critical",)),
+        _kind("descent3d", "animation", f"{LANDSCAPE_DIR}/descent3d_{{optimizer}}",
+              ["gif", "png"], "Trajectories", label="descent 3D"),
+        _kind("descent2d", "animation", f"{LANDSCAPE_DIR}/descent2d_{{optimizer}}",
+              ["gif", "png"], "Trajectories", label="descent 2D"),
+        _kind("compare3d", "animation", f"{LANDSCAPE_DIR}/compare3d_{{start}}", ["gif", "png"],
+              "Optimizer comparison", label="compare 3D"),
+        _kind("compare2d", "animation", f"{LANDSCAPE_DIR}/compare2d_{{start}}", ["gif", "png"],
+              "Optimizer comparison", label="compare 2D"),
+        _kind("interactive", "interactive", f"{LANDSCAPE_DIR}/interactive_{{start}}", ["html"],
+              "Optimizer comparison", sections=("critical",)),
+        _kind("basin_map", "contour", f"{LANDSCAPE_DIR}/basin_map_{{optimizer}}", ["png"],
+              "Analysis", label="basin map", sections=("critical",)),
+    )
+}  # fmt: skip
+
+_MISSING = object()
+
+
+@dataclass
+class FigureJob:
+    """One figure to draw: the kind, its input and output files, params and wildcards.
+
+    Plain mappings, so that tests build one without Snakemake; `from_snakemake` adapts a rule's
+    job. Values are looked up in params first, then in the wildcards (`value`).
+    """
+
+    kind: str
+    inputs: Mapping[str, Any]
+    outputs: Mapping[str, str]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    wildcards: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_snakemake(cls, smk: Any) -> FigureJob:
+        """The job of Snakemake's `snakemake` object in a figure rule's script."""
+        return cls(
+            kind=str(smk.rule),
+            inputs=dict(smk.input.items()),
+            outputs={k: str(v) for k, v in smk.output.items()},
+            params=dict(smk.params.items()),
+            wildcards={k: str(v) for k, v in smk.wildcards.items()},
+        )
+
+    def value(self, name: str, default: Any = _MISSING) -> Any:
+        """params[name], else wildcards[name], else `default` (a KeyError without one)."""
+        for section in (self.params, self.wildcards):
+            if name in section:
+                return section[name]
+        if default is _MISSING:
+            raise KeyError(f"the rule passes no params.{name} (and no wildcard {name!r})")
+        return default
+
+    def options(self) -> dict[str, Any]:
+        """params.render: the render-options sections the kind uses, resolved by the workflow."""
+        return json.loads(json.dumps(self.params.get("render") or {}))
+
+    def provenance(self) -> str:
+        """params.provenance, or a JSON record of the kind, its inputs and params."""
+        given = self.params.get("provenance")
+        if given is not None:
+            return str(given)
+        params = {k: v for k, v in self.params.items() if k != "provenance"}
+        return provenance_json(self.kind, dict(self.inputs), params)
+
+    def landscape(self, path: str | None = None, n: int | None = None) -> Landscape:
+        """inputs.grid (or `path`) labelled with seed, n and pair from params or wildcards."""
+        seed = self.value("seed", None)
+        n_value = self.value("n", None) if n is None else n
+        return load_landscape(
+            self.inputs["grid"] if path is None else path,
+            pair=self.value("pair", None),
+            seed=None if seed is None else int(seed),
+            n=None if n_value is None else int(n_value),
+        )
+
+    def tracks(self, style: str) -> list[Track]:
+        """inputs.trajectories, named by params.names or by their paths.
+
+        Named by the start (file stem) for style "starts", by the optimizer (folder) otherwise.
+        """
+        from pathlib import Path
+
+        paths = [str(p) for p in self.inputs["trajectories"]]
+        names = self.value("names", None)
+        if names is None:
+            names = [Path(p).parent.name if style == "optimizers" else Path(p).stem for p in paths]
+        return load_tracks(paths, [str(x) for x in names], labels=[""] * len(paths))
+
+    def critical(self) -> CriticalPoints | None:
+        """inputs.critical when the rule has one (figures are drawn without it otherwise)."""
+        path = self.inputs.get("critical")
+        return None if path is None else load_critical(path)
+
+
+def draw(job: FigureJob) -> str:
+    """Draw `job` with its kind's renderer; returns what was written (for the log)."""
+    if job.kind not in REGISTRY:
+        raise ValueError(f"unknown figure kind {job.kind!r}; known: {', '.join(REGISTRY)}")
+    kind = REGISTRY[job.kind]
+    module = importlib.import_module(f".{kind.module}", __package__)
+    message = getattr(module, f"draw_{kind.name}")(job)
+    import logging
+
+    logging.getLogger("losslandscape").info("%s", message)
+    return message

@@ -1,0 +1,161 @@
+"""3D surfaces of landscapes: side by side per N, a contact sheet per seed, a rotating GIF."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .common import PathLike, draw_surface, new_figure, style_3d_axes, title_of
+from .data import Landscape, load_landscape, pair_labels
+from .options import resolve_options
+from .output import canvas_rgb, save_figure_png, write_gif
+
+if TYPE_CHECKING:
+    from .registry import FigureJob
+
+
+def render_surfaces(
+    landscapes: Sequence[Landscape],
+    png_path: PathLike,
+    *,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+) -> None:
+    """Write 3D surface panels side by side, one per landscape (article Fig. 3)."""
+    if not landscapes:
+        raise ValueError("render_surfaces needs at least one landscape")
+    o = resolve_options(options)["surfaces"]
+    count = len(landscapes)
+    width, height = o["panel_size"]
+    fig = new_figure((width * count, height), o["dpi"])
+    azims = list(o["azims"]) or [-20.0]
+    for i, land in enumerate(landscapes):
+        ax = fig.add_subplot(1, count, i + 1, projection="3d")
+        ax.view_init(elev=o["elev"], azim=azims[i % len(azims)])
+        style_3d_axes(ax, land, o)
+        ax.set_title(title_of(land), y=0.85, fontsize=o["title_fontsize"])
+        draw_surface(ax, land, o)
+    fig.tight_layout()
+    save_figure_png(fig, png_path, provenance)
+
+
+def render_contact_sheet(
+    landscapes: Sequence[Landscape],
+    png_path: PathLike,
+    *,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+    title: str = "",
+) -> None:
+    """Write a contact sheet of small surfaces, one per landscape (the article's seed sweep)."""
+    if not landscapes:
+        raise ValueError("render_contact_sheet needs at least one landscape")
+    o = resolve_options(options)["contact_sheet"]
+    cols = max(1, min(int(o["columns"]), len(landscapes)))
+    rows = -(-len(landscapes) // cols)
+    width, height = o["panel_size"]
+    fig = new_figure((width * cols, height * rows + 0.6), o["dpi"])
+    for i, land in enumerate(landscapes):
+        ax = fig.add_subplot(rows, cols, i + 1, projection="3d")
+        ax.view_init(elev=o["elev"], azim=o["azim"])
+        ax.tick_params(labelsize=o["tick_labelsize"], pad=0)
+        ax.set_title(title_of(land), fontsize=o["title_fontsize"], y=0.95)
+        draw_surface(ax, land, o)
+    if title:
+        fig.suptitle(title, fontsize=o["suptitle_fontsize"])
+    fig.tight_layout()
+    save_figure_png(fig, png_path, provenance)
+
+
+def rotation_azimuths(options: Mapping[str, Any] | None = None) -> list[float]:
+    """Return the azimuth of every frame of the rotating-landscape GIF."""
+    o = resolve_options(options)["rotation"]
+    n = int(o["n_frames"])
+    if n < 1:
+        raise ValueError("rotation.n_frames must be at least 1")
+    return [float(o["azim_start"]) + float(o["degrees"]) * i / n for i in range(n)]
+
+
+def render_rotation(
+    landscape: Landscape,
+    gif_path: PathLike,
+    png_path: PathLike | None,
+    *,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+    title: str | None = None,
+) -> list[float]:
+    """Write the landscape turning in azimuth as GIF (article Fig. 7/8) and its last frame."""
+    o = resolve_options(options)["rotation"]
+    azims = rotation_azimuths(options)
+    fig = new_figure(o["figsize"], o["dpi"])
+    ax = fig.add_subplot(111, projection="3d")
+    style_3d_axes(ax, landscape, o)
+    draw_surface(ax, landscape, o)
+    ax.set_zlim(*landscape.zrange)
+    if title is None:
+        title = title_of(landscape, f"{landscape.label_a}, {landscape.label_b}")
+    ax.set_title(title, fontsize=o["title_fontsize"])
+    ax.view_init(elev=o["elev"], azim=azims[0])
+    fig.tight_layout()
+
+    def render_frame(i: int) -> np.ndarray:
+        ax.view_init(elev=o["elev"], azim=azims[i])
+        fig.canvas.draw()
+        return canvas_rgb(fig)
+
+    write_gif(
+        fig,
+        gif_path,
+        png_path,
+        render_frame,
+        len(azims),
+        fps=float(o["fps"]),
+        loop=int(o["loop"]),
+        provenance=provenance,
+    )
+    return azims
+
+
+# ---------------------------------------------------------------------- figure jobs
+def draw_surfaces(job: FigureJob) -> str:
+    """One panel per grid of inputs.grids, N from params.ns (same order)."""
+    grids = list(job.inputs["grids"])
+    ns = [int(n) for n in job.value("ns")]
+    if len(ns) != len(grids):
+        raise ValueError(f"{len(grids)} grids but params.ns has {len(ns)} values")
+    landscapes = [job.landscape(path, n=n) for path, n in zip(grids, ns, strict=True)]
+    png = job.outputs["png"]
+    render_surfaces(landscapes, png, options=job.options(), provenance=job.provenance())
+    return f"wrote {png} ({len(landscapes)} panels)"
+
+
+def draw_rotation(job: FigureJob) -> str:
+    """inputs.grid turning in azimuth; params.title overrides the title."""
+    gif, png = job.outputs["gif"], job.outputs["png"]
+    azims = render_rotation(
+        job.landscape(), gif, png, options=job.options(), provenance=job.provenance(),
+        title=job.value("title", None),
+    )  # fmt: skip
+    return f"wrote {gif} ({len(azims)} frames) and {png}"
+
+
+def draw_contact_sheet(job: FigureJob) -> str:
+    """One small surface per grid of inputs.grids, seeds from params.seeds (same order)."""
+    grids = list(job.inputs["grids"])
+    seeds = [int(s) for s in job.value("seeds")]
+    if len(seeds) != len(grids):
+        raise ValueError(f"{len(grids)} grids but params.seeds has {len(seeds)} values")
+    pair = str(job.value("pair"))
+    landscapes = [
+        load_landscape(path, pair=pair, seed=seed) for path, seed in zip(grids, seeds, strict=True)
+    ]
+    label_a, label_b = pair_labels(pair)
+    png = job.outputs["png"]
+    render_contact_sheet(
+        landscapes, png, options=job.options(), provenance=job.provenance(),
+        title=f"{label_a} and {label_b}, N = {int(job.value('n')):,}",
+    )  # fmt: skip
+    return f"wrote {png} ({len(landscapes)} seeds)"

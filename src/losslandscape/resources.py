@@ -1,0 +1,77 @@
+"""What a job asks a cluster scheduler for: memory (MB) and runtime (minutes), from its size.
+
+Fitted to measured job sizes (Snakemake's benchmark files and the summed RSS of SLURM jobs) on a
+2-core machine with the MNIST test split and the 784-50-500-10 network; docs/cluster.md lists
+the measurements. The estimates are about twice the measurements, and every retry (`attempt`)
+doubles them, so a job killed for memory or time comes back with twice as much.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from .names import layer_sizes, parse_pair
+
+#: MB of every job besides its data. Measured ~510 MB at N=100: a SLURM job runs two Snakemake
+#: processes (~205 MB each: the job step's and the job's own), and the script's interpreter with
+#: numpy, pandas and pyarrow (~100 MB).
+JOB_BASE_MB = 1000
+#: MB per sample: the first N images as float64 and their activations (measured ~0.013).
+MB_PER_SAMPLE = 0.025
+#: MB per grid point and per trajectory row: result table and Parquet encoding (measured ~0.00003
+#: per point from resolution 1000 to 4000, ~0.0001 per epoch from 10^4 to 10^6 epochs).
+MB_PER_GRID_POINT = 0.0001
+MB_PER_EPOCH = 0.0002
+#: MB per grid point of a critical-points or plateau job (exact derivative grids and the refined
+#: table) and per start of a basin map: measured ~240 bytes per point at resolution 1000 and
+#: ~290 per start at basin resolution 300.
+MB_PER_ANALYSIS_POINT = 0.0005
+#: Seconds of a job besides its computation: start-up (a few s here, more on a busy shared file
+#: system), loading MNIST, writing Parquet. Also the shortest time limit a job asks for.
+JOB_BASE_S = 300
+#: Seconds (per grid point or epoch, per grid point or epoch and sample), with the grid on the
+#: rule's 2 threads; measured for w0-5-406_w0-5-407 (a weight below the output layer: grids
+#: 1.2-1.6e-6 per point and sample, trajectories 4-4.4e-6 per epoch and sample + 2.6e-4 per epoch)
+#: and w2-5-250_w2-5-251 (both weights in the output layer: the cost is separable, grids 5e-7
+#: per point, trajectories 1.1e-5 per epoch, both nearly independent of N).
+JOB_SECONDS = {
+    ("grid", "hidden"): (1e-6, 3e-6),
+    ("grid", "output"): (1e-6, 1e-8),
+    ("trajectory", "hidden"): (5e-4, 1e-5),
+    ("trajectory", "output"): (2e-5, 2e-8),
+}
+#: The times above are for this network's weight count; a bigger network scales them.
+MEASURED_WEIGHTS = 784 * 50 + 50 * 500 + 500 * 10
+
+
+def retry_scaled(base: float, attempt: int) -> int:
+    """`base` rounded up, doubled for every retry after the first attempt."""
+    return int(math.ceil(base)) * 2 ** (attempt - 1)
+
+
+def time_factor(hidden: Sequence[int]) -> float:
+    """How much slower than the measured network a job on this one is (never below 1)."""
+    sizes = layer_sizes(list(hidden))
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
+    return max(1.0, weights / MEASURED_WEIGHTS)
+
+
+def job_mem_mb(n: int, units: int, mb_per_unit: float, attempt: int = 1) -> int:
+    """Memory (MB) of a job over `units` grid points, epochs or starts of N samples."""
+    return retry_scaled(JOB_BASE_MB + MB_PER_SAMPLE * n + mb_per_unit * units, attempt)
+
+
+def job_runtime(
+    kind: str, units: int, n: int, pair: str, hidden: Sequence[int], attempt: int = 1
+) -> int:
+    """Minutes for `units` grid points (kind "grid") or epochs ("trajectory") of N samples.
+
+    The pair decides the cost per unit: a pair in the output layer has a separable cost, one
+    below it needs a backward pass through the layers above.
+    """
+    lowest = min(w.layer for w in parse_pair(pair))
+    layer = "output" if lowest == len(hidden) else "hidden"
+    per_unit, per_sample = JOB_SECONDS[kind, layer]
+    work = units * (per_unit + per_sample * n) * time_factor(hidden)
+    return retry_scaled((JOB_BASE_S + work) / 60, attempt)
