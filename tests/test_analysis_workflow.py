@@ -1,4 +1,4 @@
-"""The analysis (issue 7) through the real workflow, on tests/configs/analysis.yaml, offline.
+"""The analysis through the real workflow, on tests/configs/analysis.yaml, offline.
 
 One complete run of the default target (module fixture); the outputs are checked against the
 contract (columns, grid order, one summary row per grid), then dry runs on copies of the run
@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import REPO, SHARED_MNIST
+from conftest import MNIST_DIR, REPO
 from PIL import Image
 
 from losslandscape.analysis import BASIN_COLUMNS, CRITICAL_COLUMNS, KINDS
@@ -39,15 +39,15 @@ META_KEY = b"losslandscape"
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file(),
-        reason=f"offline MNIST test split not found at {SHARED_MNIST}",
+        not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
+        reason=f"offline MNIST test split not found at {MNIST_DIR}",
     ),
 ]
 
 
 def smk(workdir: Path, *args: str, config: Path = CONFIG) -> str:
     """Run the workflow in `workdir` on exactly `config`; require success, return its output."""
-    env = {**os.environ, "MNIST_MIRROR": str(SHARED_MNIST)}
+    env = {**os.environ, "MNIST_MIRROR": str(MNIST_DIR)}
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
     cmd += ["--directory", str(workdir), *args, "--replace-workflow-config"]
     cmd += ["--configfile", str(config)]
@@ -179,7 +179,7 @@ def test_basin_files(complete_run: Path) -> None:
             png = complete_run / f"results/figures/{seed}/{n}/{pair}/basin_map_{optimizer}.png"
             with Image.open(png) as im:
                 prov = json.loads(im.text["Description"])  # type: ignore[attr-defined]
-            assert prov["figure"] == "basins" and prov["inputs"]["basins"].endswith(path.name)
+            assert prov["figure"] == "basin_map" and prov["inputs"]["basins"].endswith(path.name)
     assert len(reached) == 2  # both minima have a basin
 
 

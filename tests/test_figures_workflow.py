@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, SHARED_MNIST
+from conftest import MNIST_DIR, REPO
 
 FIGS = REPO / "tests" / "configs" / "figures.yaml"
 FIGURE_RULES = {
@@ -23,15 +23,15 @@ FIGURE_RULES = {
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file(),
-        reason=f"offline MNIST test split not found at {SHARED_MNIST}",
+        not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
+        reason=f"offline MNIST test split not found at {MNIST_DIR}",
     ),
 ]
 
 
 def smk(workdir: Path, *args: str, config: Path = FIGS, check: bool = True) -> str:
     """Run the workflow in `workdir` on exactly `config`; return its output."""
-    env = {**os.environ, "MNIST_MIRROR": str(SHARED_MNIST)}
+    env = {**os.environ, "MNIST_MIRROR": str(MNIST_DIR)}
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
     cmd += ["--directory", str(workdir), *args, "--replace-workflow-config"]
     cmd += ["--configfile", str(config)]
@@ -160,7 +160,7 @@ def test_gallery_target(run_copy: Path) -> None:
 
 
 def test_workflow_is_lint_clean_and_snakefmt_formatted() -> None:
-    env = {**os.environ, "MNIST_MIRROR": str(SHARED_MNIST)}
+    env = {**os.environ, "MNIST_MIRROR": str(MNIST_DIR)}
     lint = subprocess.run(
         [sys.executable, "-m", "snakemake", "--lint"], cwd=REPO, env=env,
         capture_output=True, text=True, timeout=120,

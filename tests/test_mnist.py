@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import MNIST_DIR
 
 from losslandscape import mnist
 from losslandscape.idx import MnistFormatError, load_images, load_labels, load_split, one_hot
@@ -33,10 +34,9 @@ from losslandscape.mnist import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_MNIST = REPO.parent / "shared" / "mnist"
 needs_shared = pytest.mark.skipif(
-    not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file(),
-    reason=f"offline MNIST copy not found at {SHARED_MNIST}",
+    not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
+    reason=f"offline MNIST copy not found at {MNIST_DIR}",
 )
 
 IMAGES = "t10k-images-idx3-ubyte.gz"
@@ -365,10 +365,10 @@ def test_verify_synthetic_file_and_one_flipped_byte(
 @needs_shared
 def test_verify_real_files_and_one_flipped_byte(tmp_path: Path) -> None:
     for name in SPLIT_FILES["test"]:
-        verify(SHARED_MNIST / name)
+        verify(MNIST_DIR / name)
     damaged = tmp_path / "resources" / "mnist" / IMAGES
     damaged.parent.mkdir(parents=True)
-    shutil.copyfile(SHARED_MNIST / IMAGES, damaged)
+    shutil.copyfile(MNIST_DIR / IMAGES, damaged)
     flip_middle_byte(damaged)
     with pytest.raises(MnistChecksumError) as info:
         verify(damaged)
@@ -466,8 +466,8 @@ def test_load_split_rejects_mismatched_counts(tmp_path: Path) -> None:
 @needs_shared
 def test_real_test_split_fetch_and_load(tmp_path: Path) -> None:
     images_name, labels_name = SPLIT_FILES["test"]
-    images = fetch(images_name, [str(SHARED_MNIST)], tmp_path)
-    labels = fetch(labels_name, [str(SHARED_MNIST)], tmp_path)
+    images = fetch(images_name, [str(MNIST_DIR)], tmp_path)
+    labels = fetch(labels_name, [str(MNIST_DIR)], tmp_path)
     assert hashlib.md5(images.read_bytes()).hexdigest() == CANONICAL_MD5[images_name]
     assert hashlib.md5(labels.read_bytes()).hexdigest() == CANONICAL_MD5[labels_name]
     verify(images)
@@ -485,14 +485,14 @@ def test_real_test_split_fetch_and_load(tmp_path: Path) -> None:
 
 @needs_shared
 def test_real_train_split_fails_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MNIST_MIRROR", str(SHARED_MNIST))
+    monkeypatch.setenv("MNIST_MIRROR", str(MNIST_DIR))
     images_name, labels_name = SPLIT_FILES["train"]
     dest = tmp_path / "resources" / "mnist"
     dead = f"http://127.0.0.1:{free_closed_port()}/mnist/"
     with pytest.raises(MnistDownloadError) as info:
         fetch(images_name, mirror_list([dead]), dest)
     message = str(info.value)
-    assert f"file not found: {SHARED_MNIST / images_name}" in message
+    assert f"file not found: {MNIST_DIR / images_name}" in message
     assert "mnist: {split: test}" in message
     assert_empty(dest)
     # The train labels are there, so that half of the split does work.
@@ -525,25 +525,25 @@ def _run_snakemake(workdir: Path, target: str, mirror: Path) -> subprocess.Compl
 @needs_shared
 def test_download_rule_end_to_end(tmp_path: Path) -> None:
     name = SPLIT_FILES["test"][1]
-    done = _run_snakemake(tmp_path, f"resources/mnist/{name}", SHARED_MNIST)
+    done = _run_snakemake(tmp_path, f"resources/mnist/{name}", MNIST_DIR)
     assert done.returncode == 0, done.stderr
     out = tmp_path / "resources" / "mnist" / name
     assert hashlib.md5(out.read_bytes()).hexdigest() == CANONICAL_MD5[name]
     assert (tmp_path / "benchmarks" / "mnist_download" / f"{name}.tsv").is_file()
 
     missing = SPLIT_FILES["train"][0]
-    failed = _run_snakemake(tmp_path, f"resources/mnist/{missing}", SHARED_MNIST)
+    failed = _run_snakemake(tmp_path, f"resources/mnist/{missing}", MNIST_DIR)
     assert failed.returncode != 0
     log_text = (tmp_path / "logs" / "mnist_download" / f"{missing}.log").read_text()
-    assert f"file not found: {SHARED_MNIST / missing}" in log_text
+    assert f"file not found: {MNIST_DIR / missing}" in log_text
     assert sorted(os.listdir(out.parent)) == [name]
 
 
 @needs_shared
 def test_prefix_read_equals_whole_read() -> None:
     """Loading the first N items (trailer-checked prefix) gives the same as the whole file."""
-    images = SHARED_MNIST / SPLIT_FILES["test"][0]
-    labels = SHARED_MNIST / SPLIT_FILES["test"][1]
+    images = MNIST_DIR / SPLIT_FILES["test"][0]
+    labels = MNIST_DIR / SPLIT_FILES["test"][1]
     x_small, y_small = load_split(images, labels, 37)
     x_all, y_all = load_split(images, labels, 10000)
     np.testing.assert_array_equal(x_small, x_all[:37])

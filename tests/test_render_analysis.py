@@ -1,4 +1,4 @@
-"""Drawing the analysis (issue 7): critical-point markers, basin maps; the summary table."""
+"""Drawing the analysis: critical-point markers, basin maps; the summary table."""
 
 from __future__ import annotations
 

@@ -29,8 +29,8 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import MNIST_DIR
 from test_workflow import (
-    SHARED_MNIST,
     SMALL,
     TARGETS,
     grid_files,
@@ -51,8 +51,8 @@ STARTED, REUSED, MISSING = 0, 10, 3
 
 def skip_reason() -> str | None:
     """Why this machine cannot run the test (None when it can)."""
-    if not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
-        return f"offline MNIST test split not found at {SHARED_MNIST}"
+    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file():
+        return f"offline MNIST test split not found at {MNIST_DIR}"
     missing = [
         cmd
         for cmd in ("sbatch", "squeue", "scontrol", "slurmctld", "slurmd", "munged")
@@ -106,7 +106,7 @@ def slurm_run(workdir: Path) -> str:
     """
     shutil.copy(SMALL, workdir / "config.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
-    env["MNIST_MIRROR"] = str(SHARED_MNIST)
+    env["MNIST_MIRROR"] = str(MNIST_DIR)
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
     cmd += ["--directory", str(workdir), "--workflow-profile", str(PROFILE)]
     cmd += ["--executor", "slurm", "--slurm-init-seconds-before-status-checks", "2"]

@@ -2,7 +2,7 @@
 
 One complete run (module fixture) is copied for each dry-run test; each test then asks Snakemake
 what it would do after one config change, from two angles: `--summary` (per output file: rule and
-plan) and the "Job stats" table of `-n` (jobs per rule). Both must agree with what DESIGN.md
+plan) and the "Job stats" table of `-n` (jobs per rule). Both must agree with what the README
 promises: changed parameters rerun only the steps that depend on them.
 
 Every call passes --replace-workflow-config, so the config is exactly tests/configs/small.yaml (or
@@ -27,11 +27,11 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import MNIST_DIR
 
 from losslandscape.names import start_name
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_MNIST = REPO.parent / "shared" / "mnist"
 SMALL = REPO / "tests" / "configs" / "small.yaml"
 META_KEY = b"losslandscape"
 #: The target rules run and dry-run here: the data steps (figures are tested elsewhere), so these
@@ -43,9 +43,9 @@ DATA_RULES = {"mnist_download", "grid", "trajectory"}
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file()
-        or not (SHARED_MNIST / "t10k-labels-idx1-ubyte.gz").is_file(),
-        reason=f"offline MNIST test split not found at {SHARED_MNIST} (this machine has no "
+        not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file()
+        or not (MNIST_DIR / "t10k-labels-idx1-ubyte.gz").is_file(),
+        reason=f"offline MNIST test split not found at {MNIST_DIR} (this machine has no "
         "internet; the workflow tests need a local mirror)",
     ),
 ]
@@ -98,7 +98,7 @@ def snakemake(
     workdir: Path, *args: str, config: Path = SMALL, timeout: float = 300
 ) -> subprocess.CompletedProcess:
     """Run the TARGETS of the repository's workflow in `workdir`, one --configfile, offline."""
-    env = {**os.environ, "MNIST_MIRROR": str(SHARED_MNIST)}
+    env = {**os.environ, "MNIST_MIRROR": str(MNIST_DIR)}
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
     cmd += ["--directory", str(workdir), *args, *TARGETS, "--replace-workflow-config"]
     cmd += ["--configfile", str(config)]
@@ -346,12 +346,27 @@ def test_shrinking_the_config_schedules_nothing(run_copy: Path, tmp_path: Path) 
 # --------------------------------------------------------------------------------------------
 
 
+def test_a_damaged_mnist_file_stops_the_jobs_that_read_it(run_copy: Path) -> None:
+    """One flipped byte in the downloaded images: a forced grid and trajectory stop, and their
+    logs name the file and how to fetch it again (the loader alone would not notice)."""
+    images = run_copy / "resources" / "mnist" / "t10k-images-idx3-ubyte.gz"
+    data = bytearray(images.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    images.write_bytes(bytes(data))
+    for rule in ("grid", "trajectory"):
+        proc = snakemake(run_copy, "-c1", "--forcerun", rule, "--until", rule)
+        assert proc.returncode != 0, proc.stdout + proc.stderr
+        logs = "".join(p.read_text() for p in (run_copy / "logs" / rule).rglob("*.log"))
+        assert "t10k-images-idx3-ubyte.gz" in logs and "forcerun mnist_download" in logs, logs
+        assert "MnistChecksumError" in logs
+
+
 def test_train_split_against_local_mirror_names_the_missing_file(tmp_path: Path) -> None:
-    if (SHARED_MNIST / "train-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"{SHARED_MNIST} holds the train images: nothing is missing")
+    if (MNIST_DIR / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"{MNIST_DIR} holds the train images: nothing is missing")
 
     def edit(cfg: dict[str, Any]) -> None:
-        cfg["mnist"] = {"split": "train", "mirrors": [str(SHARED_MNIST)]}  # no network at all
+        cfg["mnist"] = {"split": "train", "mirrors": [str(MNIST_DIR)]}  # no network at all
 
     config = variant(tmp_path, edit)
     workdir = tmp_path / "run"

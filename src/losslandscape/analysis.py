@@ -1,4 +1,4 @@
-"""Critical points, plateaus and basins of attraction of a two-weight landscape (issue 7).
+"""Critical points, plateaus and basins of attraction of a two-weight landscape.
 
 Everything here is exact: the gradient and Hessian of J come from forward-mode second-order
 propagation through the part of the network that PairSlice recomputes (value, two first and

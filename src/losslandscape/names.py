@@ -1,4 +1,4 @@
-"""Names of weights, pairs and start points, as DESIGN.md spells them in paths and config."""
+"""Names of weights, pairs and start points, as paths and the config spell them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ OUTPUT_SIZE = 10
 
 
 class NameError_(ValueError):
-    """A weight, pair or start name that does not follow DESIGN.md's spelling."""
+    """A weight, pair or start name that does not follow the project's spelling."""
 
 
 @dataclass(frozen=True, order=True)

@@ -1,7 +1,8 @@
 """Deliberately naive reference: fresh init and a full forward (and backward) pass every time.
 
-This is the test oracle for every shortcut the engine takes. It follows the seeds' code
-(../shared/seeds/) line by line in spirit: scipy's expit, whole weight matrices, whole batches.
+This is the test oracle for every shortcut the engine takes. It follows the source
+documents' code (the article's and the German notebook's) line by line in spirit: scipy's
+expit, whole weight matrices, whole batches.
 It is slow on purpose; never use it in the pipeline.
 """
 

@@ -16,7 +16,7 @@ SHARED_MNIST = REPO.parent / "shared" / "mnist"
 
 
 def mnist_dir() -> Path:
-    """A directory holding the MNIST test split: MNIST_MIRROR if set, else ../shared/mnist."""
+    """A folder holding the MNIST test split: MNIST_MIRROR if set, else shared/mnist beside us."""
     path = Path(os.environ.get("MNIST_MIRROR", SHARED_MNIST))
     if not (path / "t10k-images-idx3-ubyte.gz").exists():
         sys.exit(f"no MNIST test split in {path}; set MNIST_MIRROR to a directory holding it")

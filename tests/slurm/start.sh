@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start a real single-node SLURM cluster on 127.0.0.1 from Debian's slurm-wlm and munge:
 # munged, slurmctld and slurmd as plain background processes (no systemd, no cgroups, no
-# accounting database). See ../shared/SLURM.md for what this machine kind needs and why.
+# accounting database). README, "Running on a cluster", says what the test cluster needs.
 #
 #   tests/slurm/start.sh [STATE_DIR]     (default: $LOSSLANDSCAPE_SLURM_STATE or
 #                                         /tmp/losslandscape-slurm)

@@ -130,7 +130,7 @@ def figure_params(kind, **more):
     }
 
 
-# ---- rule files: outputs, logs and benchmarks ----
+# ---- outputs, logs and benchmarks of the stage files ----
 
 
 def figure_outputs(kind):

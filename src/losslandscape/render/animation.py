@@ -77,6 +77,18 @@ def _check_tracks(tracks: Sequence[Track]) -> None:
         raise ValueError("an animation needs at least one trajectory")
 
 
+def _start(
+    tracks: Sequence[Track], kind: str, style: str, options: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], list[TrackStyle], list[int], Figure]:
+    """What every animation starts from: its options section, track styles, frames, figure."""
+    _check_tracks(tracks)
+    opts = resolve_options(options)
+    o = opts[kind]
+    styles = track_styles(tracks, style, opts["styles"])
+    frames = select_frames(o["frames"], last_epoch(tracks))
+    return o, styles, frames, new_figure(o["figsize"], o["dpi"])
+
+
 def _animate_3d(
     land: Landscape,
     tracks: Sequence[Track],
@@ -85,16 +97,11 @@ def _animate_3d(
     *,
     kind: str,
     style: str,
-    options: Mapping[str, Any] | None,
-    provenance: str,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
 ) -> list[int]:
     """Shared body of the 3D descent and comparison GIFs; returns the frame epochs."""
-    _check_tracks(tracks)
-    opts = resolve_options(options)
-    o = opts[kind]
-    styles = track_styles(tracks, style, opts["styles"])
-    frames = select_frames(o["frames"], last_epoch(tracks))
-    fig = new_figure(o["figsize"], o["dpi"])
+    o, styles, frames, fig = _start(tracks, kind, style, options)
     ax = fig.add_subplot(111, projection="3d", computed_zorder=False)
     ax.view_init(elev=o["elev"], azim=o["azim"])
     style_3d_axes(ax, land, o)
@@ -176,16 +183,11 @@ def _animate_2d(
     *,
     kind: str,
     style: str,
-    options: Mapping[str, Any] | None,
-    provenance: str,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
 ) -> list[int]:
     """Shared body of the 2D descent and comparison GIFs; returns the frame epochs."""
-    _check_tracks(tracks)
-    opts = resolve_options(options)
-    o = opts[kind]
-    styles = track_styles(tracks, style, opts["styles"])
-    frames = select_frames(o["frames"], last_epoch(tracks))
-    fig = new_figure(o["figsize"], o["dpi"])
+    o, styles, frames, fig = _start(tracks, kind, style, options)
     ax0 = fig.add_subplot(2, 1, 1)
     ax1 = fig.add_subplot(2, 1, 2)
     ax0.set_xlabel(land.label_a, fontsize=o["label_fontsize"], labelpad=0)
@@ -254,22 +256,14 @@ def render_descent3d(
     tracks: Sequence[Track],
     gif_path: PathLike,
     png_path: PathLike | None,
-    *,
-    style: str = "starts",
-    options: Mapping[str, Any] | None = None,
-    provenance: str = "",
+    **kw: Any,
 ) -> list[int]:
-    """Write the 3D gradient-descent GIF (article Fig. 5) and its last frame as PNG."""
-    return _animate_3d(
-        landscape,
-        tracks,
-        gif_path,
-        png_path,
-        kind="descent3d",
-        style=style,
-        options=options,
-        provenance=provenance,
-    )
+    """The 3D gradient-descent GIF (article Fig. 5) and its last frame as PNG.
+
+    Keywords: style ("starts" or "optimizers"), options, provenance.
+    """
+    kw.setdefault("style", "starts")
+    return _animate_3d(landscape, tracks, gif_path, png_path, kind="descent3d", **kw)
 
 
 def render_descent2d(
@@ -277,22 +271,11 @@ def render_descent2d(
     tracks: Sequence[Track],
     gif_path: PathLike,
     png_path: PathLike | None,
-    *,
-    style: str = "starts",
-    options: Mapping[str, Any] | None = None,
-    provenance: str = "",
+    **kw: Any,
 ) -> list[int]:
-    """Write the contour + loss-graph GIF (article Fig. 6) and its last frame as PNG."""
-    return _animate_2d(
-        landscape,
-        tracks,
-        gif_path,
-        png_path,
-        kind="descent2d",
-        style=style,
-        options=options,
-        provenance=provenance,
-    )
+    """The contour + loss-graph GIF (article Fig. 6) and its last frame; keywords as descent3d."""
+    kw.setdefault("style", "starts")
+    return _animate_2d(landscape, tracks, gif_path, png_path, kind="descent2d", **kw)
 
 
 def render_compare3d(
@@ -300,20 +283,14 @@ def render_compare3d(
     tracks: Sequence[Track],
     gif_path: PathLike,
     png_path: PathLike | None,
-    *,
-    options: Mapping[str, Any] | None = None,
-    provenance: str = "",
+    **kw: Any,
 ) -> list[int]:
-    """Write the optimizer-comparison 3D GIF (one colour per optimizer, Track.name = optimizer)."""
+    """The optimizer-comparison 3D GIF, one colour per optimizer (Track.name).
+
+    Keywords: options, provenance.
+    """
     return _animate_3d(
-        landscape,
-        tracks,
-        gif_path,
-        png_path,
-        kind="compare3d",
-        style="optimizers",
-        options=options,
-        provenance=provenance,
+        landscape, tracks, gif_path, png_path, kind="compare3d", style="optimizers", **kw
     )
 
 
@@ -322,20 +299,11 @@ def render_compare2d(
     tracks: Sequence[Track],
     gif_path: PathLike,
     png_path: PathLike | None,
-    *,
-    options: Mapping[str, Any] | None = None,
-    provenance: str = "",
+    **kw: Any,
 ) -> list[int]:
-    """Write the optimizer-comparison contour + loss GIF and its last frame as PNG."""
+    """The optimizer-comparison contour + loss GIF and its last frame; options, provenance."""
     return _animate_2d(
-        landscape,
-        tracks,
-        gif_path,
-        png_path,
-        kind="compare2d",
-        style="optimizers",
-        options=options,
-        provenance=provenance,
+        landscape, tracks, gif_path, png_path, kind="compare2d", style="optimizers", **kw
     )
 
 
