@@ -347,18 +347,23 @@ def test_shrinking_the_config_schedules_nothing(run_copy: Path, tmp_path: Path) 
 
 
 def test_a_damaged_mnist_file_stops_the_jobs_that_read_it(run_copy: Path) -> None:
-    """One flipped byte in the downloaded images: a forced grid and trajectory stop, and their
-    logs name the file and how to fetch it again (the loader alone would not notice)."""
+    """One flipped byte in the downloaded images (the loader alone would not notice): every
+    job that reads it stops, and its log names the file and how to fetch it again."""
     images = run_copy / "resources" / "mnist" / "t10k-images-idx3-ubyte.gz"
     data = bytearray(images.read_bytes())
     data[len(data) // 2] ^= 0xFF
     images.write_bytes(bytes(data))
-    for rule in ("grid", "trajectory"):
-        proc = snakemake(run_copy, "-c1", "--forcerun", rule, "--until", rule)
-        assert proc.returncode != 0, proc.stdout + proc.stderr
-        logs = "".join(p.read_text() for p in (run_copy / "logs" / rule).rglob("*.log"))
-        assert "t10k-images-idx3-ubyte.gz" in logs and "forcerun mnist_download" in logs, logs
-        assert "MnistChecksumError" in logs
+    shutil.rmtree(run_copy / "logs")
+    proc = snakemake(run_copy, "-c2", "--keep-going", "--forcerun", "grid", "trajectory")
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    logs = sorted((run_copy / "logs").rglob("*.log"))
+    rules = {log.relative_to(run_copy / "logs").parts[0] for log in logs}
+    assert {"grid", "trajectory"} <= rules, logs  # and the analysis jobs where they are run
+    for log in logs:
+        text = log.read_text()
+        assert "MnistChecksumError" in text and "t10k-images-idx3-ubyte.gz" in text, log
+        assert "forcerun mnist_download" in text, log
+    assert not any((run_copy / rel).exists() for rel in grid_files() | trajectory_files())
 
 
 def test_train_split_against_local_mirror_names_the_missing_file(tmp_path: Path) -> None:
