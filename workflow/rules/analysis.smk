@@ -17,7 +17,7 @@ rule critical_points:
     resources:
         mem_mb=landscape_analysis_mem_mb,
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -37,7 +37,7 @@ rule plateaus:
     resources:
         mem_mb=landscape_analysis_mem_mb,
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -59,7 +59,7 @@ rule basins:
     resources:
         mem_mb=basins_mem_mb,
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -87,7 +87,7 @@ rule analysis_summary:
         benchmark_of("analysis_summary", paths.SUMMARY)
     localrule: True
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -107,6 +107,6 @@ rule basin_map:
     benchmark:
         figure_benchmark("basin_map")
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"

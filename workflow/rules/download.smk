@@ -14,6 +14,6 @@ rule mnist_download:
         benchmark_of("mnist_download", paths.MNIST)
     localrule: True
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"

@@ -15,7 +15,7 @@ rule surfaces:
     benchmark:
         figure_benchmark("surfaces")
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -33,7 +33,7 @@ rule rotation:
     benchmark:
         figure_benchmark("rotation")
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -53,7 +53,7 @@ rule contour:
     benchmark:
         figure_benchmark("contour")
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -72,7 +72,7 @@ rule descent3d:
     benchmark:
         figure_benchmark("descent3d")
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -91,7 +91,7 @@ rule descent2d:
     benchmark:
         figure_benchmark("descent2d")
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -110,7 +110,7 @@ rule compare3d:
     benchmark:
         figure_benchmark("compare3d")
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -129,7 +129,7 @@ rule compare2d:
     benchmark:
         figure_benchmark("compare2d")
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -149,7 +149,7 @@ rule interactive:
     benchmark:
         figure_benchmark("interactive")
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -167,6 +167,6 @@ rule contact_sheet:
     benchmark:
         figure_benchmark("contact_sheet")
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"

@@ -17,6 +17,6 @@ rule grid:
         mem_mb=grid_mem_mb,
         runtime=grid_runtime,
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     script:
         "../../scripts/job.py"

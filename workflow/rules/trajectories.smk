@@ -20,7 +20,7 @@ rule trajectory:
         mem_mb=trajectory_mem_mb,
         runtime=trajectory_runtime,
     conda:
-        "../../environment.yml"
+        CONDA_ENV
     shell:
         "python -m losslandscape trajectory --seed {wildcards.seed} --n {wildcards.n}"
         " --pair {wildcards.pair} --optimizer {wildcards.optimizer} {params.options}"
