@@ -162,6 +162,8 @@ def fetch(
 
     import pooch  # here, not at the top: every job imports this module for verify()
 
+    pooch.get_logger().setLevel(logging.WARNING)  # our own log line names file and mirror
+
     dest = Path(dest_dir)
     failures: list[tuple[str, str]] = []
     for mirror in mirrors:

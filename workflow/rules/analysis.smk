@@ -16,8 +16,6 @@ rule critical_points:
     threads: 1
     resources:
         mem_mb=landscape_analysis_mem_mb,
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -36,8 +34,6 @@ rule plateaus:
     threads: 1
     resources:
         mem_mb=landscape_analysis_mem_mb,
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -58,8 +54,6 @@ rule basins:
     threads: 2
     resources:
         mem_mb=basins_mem_mb,
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -86,8 +80,6 @@ rule analysis_summary:
     benchmark:
         benchmark_of("analysis_summary", paths.SUMMARY)
     localrule: True
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -106,7 +98,5 @@ rule basin_map:
         figure_log("basin_map"),
     benchmark:
         figure_benchmark("basin_map")
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"

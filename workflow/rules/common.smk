@@ -27,9 +27,6 @@ with optimizers_switched_off_as_empty(config):
     validate(config, SCHEMA, set_default=True)
 check_semantics(config)
 
-#: The conda environment every job runs in with --use-conda: the one environment.yml creates
-#: (by name, since that environment also installs this repository's package).
-CONDA_ENV = "losslandscape"
 #: The numerical package's version; in params so that a new engine reruns what it made.
 CODE_VERSION = losslandscape.__version__
 HIDDEN = [int(h) for h in config["network"]["hidden"]]

@@ -14,8 +14,6 @@ rule surfaces:
         figure_log("surfaces"),
     benchmark:
         figure_benchmark("surfaces")
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -32,8 +30,6 @@ rule rotation:
         figure_log("rotation"),
     benchmark:
         figure_benchmark("rotation")
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -52,8 +48,6 @@ rule contour:
         figure_log("contour"),
     benchmark:
         figure_benchmark("contour")
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -71,8 +65,6 @@ rule descent3d:
         figure_log("descent3d"),
     benchmark:
         figure_benchmark("descent3d")
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -90,8 +82,6 @@ rule descent2d:
         figure_log("descent2d"),
     benchmark:
         figure_benchmark("descent2d")
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -109,8 +99,6 @@ rule compare3d:
         figure_log("compare3d"),
     benchmark:
         figure_benchmark("compare3d")
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -128,8 +116,6 @@ rule compare2d:
         figure_log("compare2d"),
     benchmark:
         figure_benchmark("compare2d")
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -148,8 +134,6 @@ rule interactive:
         figure_log("interactive"),
     benchmark:
         figure_benchmark("interactive")
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -166,7 +150,5 @@ rule contact_sheet:
         figure_log("contact_sheet"),
     benchmark:
         figure_benchmark("contact_sheet")
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"

@@ -16,7 +16,5 @@ rule grid:
     resources:
         mem_mb=grid_mem_mb,
         runtime=grid_runtime,
-    conda:
-        CONDA_ENV
     script:
         "../../scripts/job.py"

@@ -19,8 +19,6 @@ rule trajectory:
     resources:
         mem_mb=trajectory_mem_mb,
         runtime=trajectory_runtime,
-    conda:
-        CONDA_ENV
     shell:
         "python -m losslandscape trajectory --seed {wildcards.seed} --n {wildcards.n}"
         " --pair {wildcards.pair} --optimizer {wildcards.optimizer} {params.options}"
