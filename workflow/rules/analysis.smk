@@ -16,6 +16,8 @@ rule critical_points:
     threads: 1
     resources:
         mem_mb=landscape_analysis_mem_mb,
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -34,6 +36,8 @@ rule plateaus:
     threads: 1
     resources:
         mem_mb=landscape_analysis_mem_mb,
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -54,6 +58,8 @@ rule basins:
     threads: 2
     resources:
         mem_mb=basins_mem_mb,
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -80,6 +86,8 @@ rule analysis_summary:
     benchmark:
         benchmark_of("analysis_summary", paths.SUMMARY)
     localrule: True
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -98,5 +106,7 @@ rule basin_map:
         figure_log("basin_map"),
     benchmark:
         figure_benchmark("basin_map")
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"

@@ -1,5 +1,7 @@
 # Wiring: the validated config, wildcard constraints, path templates, what each job's params
 # hold, input functions and resources. Target lists are in targets.smk; stage files hold rules.
+import os
+
 import losslandscape
 from losslandscape import paths, resources
 from losslandscape.config import (
@@ -27,6 +29,10 @@ with optimizers_switched_off_as_empty(config):
     validate(config, SCHEMA, set_default=True)
 check_semantics(config)
 
+#: Every job's conda environment (with --use-conda): environment.yml, which also installs this
+#: repository's package from the folder LOSSLANDSCAPE_REPO names, set here to the workflow's.
+CONDA_ENV = "../../environment.yml"
+os.environ.setdefault("LOSSLANDSCAPE_REPO", workflow.basedir)
 #: The numerical package's version; in params so that a new engine reruns what it made.
 CODE_VERSION = losslandscape.__version__
 HIDDEN = [int(h) for h in config["network"]["hidden"]]

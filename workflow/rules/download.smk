@@ -13,5 +13,7 @@ rule mnist_download:
     benchmark:
         benchmark_of("mnist_download", paths.MNIST)
     localrule: True
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"

@@ -14,6 +14,8 @@ rule surfaces:
         figure_log("surfaces"),
     benchmark:
         figure_benchmark("surfaces")
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -30,6 +32,8 @@ rule rotation:
         figure_log("rotation"),
     benchmark:
         figure_benchmark("rotation")
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -48,6 +52,8 @@ rule contour:
         figure_log("contour"),
     benchmark:
         figure_benchmark("contour")
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -65,6 +71,8 @@ rule descent3d:
         figure_log("descent3d"),
     benchmark:
         figure_benchmark("descent3d")
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -82,6 +90,8 @@ rule descent2d:
         figure_log("descent2d"),
     benchmark:
         figure_benchmark("descent2d")
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -99,6 +109,8 @@ rule compare3d:
         figure_log("compare3d"),
     benchmark:
         figure_benchmark("compare3d")
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -116,6 +128,8 @@ rule compare2d:
         figure_log("compare2d"),
     benchmark:
         figure_benchmark("compare2d")
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -134,6 +148,8 @@ rule interactive:
         figure_log("interactive"),
     benchmark:
         figure_benchmark("interactive")
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"
 
@@ -150,5 +166,7 @@ rule contact_sheet:
         figure_log("contact_sheet"),
     benchmark:
         figure_benchmark("contact_sheet")
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"

@@ -16,5 +16,7 @@ rule grid:
     resources:
         mem_mb=grid_mem_mb,
         runtime=grid_runtime,
+    conda:
+        CONDA_ENV
     script:
         "../../scripts/job.py"

@@ -19,6 +19,8 @@ rule trajectory:
     resources:
         mem_mb=trajectory_mem_mb,
         runtime=trajectory_runtime,
+    conda:
+        CONDA_ENV
     shell:
         "python -m losslandscape trajectory --seed {wildcards.seed} --n {wildcards.n}"
         " --pair {wildcards.pair} --optimizer {wildcards.optimizer} {params.options}"
