@@ -7,13 +7,11 @@ order, and one error listing why each mirror failed.
 
 from __future__ import annotations
 
-import ftplib
 import hashlib
 import logging
 import os
 import shutil
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -65,7 +63,6 @@ _REFETCH_HINT = (
 
 # What a failing mirror raises: requests' errors and local copy errors are OSErrors, pooch's
 # hash mismatch is a ValueError, and FTP adds its own.
-_MIRROR_ERRORS = (OSError, ValueError, EOFError, ftplib.Error)
 
 
 class MnistDownloadError(RuntimeError):
@@ -160,7 +157,12 @@ def fetch(
     if algorithm not in hashlib.algorithms_available:
         raise ValueError(f"unknown hash algorithm {algorithm!r} in {known_hash!r}")
 
-    import pooch  # here, not at the top: every job imports this module for verify()
+    # here, not at the top: every job imports this module for verify(), downloads are rare
+    import ftplib
+
+    import pooch
+
+    mirror_errors = (OSError, ValueError, EOFError, ftplib.Error)
 
     pooch.get_logger().setLevel(logging.WARNING)  # our own log line names file and mirror
 
@@ -172,7 +174,7 @@ def fetch(
             pooch.retrieve(
                 download.source, known_hash=known_hash, fname=name, path=dest, downloader=download
             )
-        except _MIRROR_ERRORS as exc:
+        except mirror_errors as exc:
             reason = _reason(exc, download, expected, timeout)
             log.warning("mirror %s failed for %s: %s", mirror, name, reason)
             failures.append((mirror, reason))
@@ -193,6 +195,8 @@ class _Download:
 
     def __init__(self, mirror: str, name: str, algorithm: str, timeout: float) -> None:
         """Pick the URL or local path of ``name`` on ``mirror`` and the way to get it."""
+        import urllib.request
+
         import pooch
 
         self.algorithm = algorithm
@@ -208,7 +212,8 @@ class _Download:
             )
         elif scheme == "file":
             parsed = urllib.parse.urlparse(mirror)
-            self.source = str(Path(urllib.request.url2pathname(parsed.netloc + parsed.path)) / name)
+            local = urllib.request.url2pathname(parsed.netloc + parsed.path)
+            self.source = str(Path(local) / name)
             self._get = _copy_local
         elif "://" in mirror:
             self.source, self._get = mirror, _unsupported_scheme
