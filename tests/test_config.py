@@ -291,6 +291,30 @@ def test_null_switches_an_optimizer_off() -> None:
     assert filled["trajectories"]["optimizers"]["sgd"] == {"lr": 10}
     message = error_of(changed(_set("trajectories.optimizers.sgd", None)))
     assert "analysis.basins.optimizers[0] = 'sgd': not configured" in message
+    assert "training.optimizers[0] = 'sgd': not configured" in message
     basins_of_adam = changed(_set("trajectories.optimizers.sgd", None))
     basins_of_adam["analysis"]["basins"]["optimizers"] = ["adam"]
+    basins_of_adam["training"]["optimizers"] = ["adam"]  # runs, planes and lines too
+    basins_of_adam["planes"]["names"] = ["init-random0", "adam-pca"]
+    basins_of_adam["lines"]["names"] = ["init_adam"]
     assert check(basins_of_adam)["analysis"]["basins"]["optimizers"] == ["adam"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("planes.names", ["init-random0", "sgd-eigen"], "planes.names[1] = 'sgd-eigen': plane"),
+        ("planes.names", ["init-pca"], "the centre must be a run"),
+        ("planes.names", ["momentum-hessian"], "centre 'momentum' is neither init nor a training"),
+        ("lines.names", ["sgd_sgd"], "lines.names[0] = 'sgd_sgd': a line needs two different"),
+        ("lines.names", ["init_nadam"], "end 'nadam' is neither init nor a training run"),
+        ("planes.grid.a", [1, 1], "planes.grid.a = [1, 1]: needs low < high"),
+        ("lines.t", [0.5, 0.5], "lines.t = [0.5, 0.5]: needs low < high"),
+        ("training.optimizers", ["sgd", "nadam"], "training.optimizers[1] = 'nadam': not"),
+        ("training.n", [70000], "training.n[0] = 70000: larger than the train split"),
+    ],
+)
+def test_whole_network_keys_are_checked(key: str, value: object, says: str) -> None:
+    """Bad planes, lines and runs stop the run before any job, naming key and value."""
+    message = error_of(changed(_set(key, value)))
+    assert says in message, message

@@ -12,7 +12,7 @@ import jsonschema
 import yaml
 
 from .mnist import SPLIT_SIZE
-from .names import check_pair, start_name
+from .names import check_line, check_pair, check_plane, start_name
 from .optimizers import constants as optimizer_constants
 from .render.options import DEFAULT_RENDER, RENAMED
 
@@ -134,6 +134,52 @@ def semantic_errors(config: dict[str, Any]) -> list[str]:
         except ValueError as exc:
             errors.append(f"config key trajectories.optimizers.{name} = {_show(given)}: {exc}")
     errors.extend(analysis_errors(config))
+    errors.extend(whole_network_errors(config))
+    return errors
+
+
+def whole_network_errors(config: dict[str, Any]) -> list[str]:
+    """Training runs use configured optimizers; planes and lines name valid anchors; ranges."""
+    training = config.get("training") or {}
+    split = config["mnist"]["split"]
+    configured = [
+        name for name, given in config["trajectories"]["optimizers"].items() if given is not None
+    ]
+    runs = [str(name) for name in training.get("optimizers", [])]
+    errors = []
+    for i, name in enumerate(runs):
+        if name not in configured:
+            errors.append(
+                f"config key training.optimizers[{i}] = {name!r}: not configured in "
+                f"trajectories.optimizers (its constants come from there); configured: "
+                f"{', '.join(configured) or 'none'}"
+            )
+    for i, n in enumerate(training.get("n", [])):
+        if n > SPLIT_SIZE[split]:
+            errors.append(
+                f"config key training.n[{i}] = {n}: larger than the {split} split's "
+                f"{SPLIT_SIZE[split]} images"
+            )
+    planes = config.get("planes") or {}
+    for i, name in enumerate(planes.get("names", [])):
+        why = check_plane(str(name), runs)
+        if why:
+            errors.append(f"config key planes.names[{i}] = {name!r}: {why}")
+    for axis in ("a", "b"):
+        low, high = (planes.get("grid") or {}).get(axis, [0, 1])
+        if not low < high:
+            errors.append(
+                f"config key planes.grid.{axis} = {_show([low, high])}: needs low < high "
+                "(a grid range of zero width has no points to show)"
+            )
+    lines = config.get("lines") or {}
+    for i, name in enumerate(lines.get("names", [])):
+        why = check_line(str(name), runs)
+        if why:
+            errors.append(f"config key lines.names[{i}] = {name!r}: {why}")
+    low, high = lines.get("t", [0, 1])
+    if not low < high:
+        errors.append(f"config key lines.t = {_show([low, high])}: needs low < high")
     return errors
 
 

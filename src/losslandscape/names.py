@@ -97,3 +97,78 @@ def parse_start(name: str) -> tuple[float, float]:
         return float(m.group(1)), float(m.group(2))
     except ValueError as exc:
         raise NameError_(f"start {name!r}: {exc}") from None
+
+
+# ---------------------------------------------------------------------- whole-network views
+#: Where a plane or a line is anchored: the seed's initial network, or a training run's final
+#: state (a run is named by its optimizer).
+INIT = "init"
+#: Direction kinds of a plane: random{k} (Gaussian from RandomState(k), filter-normalised),
+#: pca (of a training run's snapshots), hessian (top eigenvectors at the centre).
+DIRECTION_KINDS = ("random", "pca", "hessian")
+PLANE_PATTERN = r"[a-z]+-(?:random\d+|pca|hessian)"
+LINE_PATTERN = r"[a-z]+_[a-z]+"
+
+
+@dataclass(frozen=True)
+class Plane:
+    """A plane `{centre}-{directions}`: centre `init` or a run; random{k}, pca or hessian."""
+
+    centre: str
+    kind: str
+    k: int | None = None
+
+    @property
+    def name(self) -> str:
+        """The path spelling, e.g. `init-random0`, `sgd-pca`."""
+        return f"{self.centre}-{self.kind}{'' if self.k is None else self.k}"
+
+
+def parse_plane(name: str) -> Plane:
+    """Parse `{centre}-{directions}` (no check that the centre is a configured run)."""
+    m = re.match(r"^([a-z]+)-(?:(random)(\d+)|(pca|hessian))$", name)
+    if not m:
+        raise NameError_(
+            f"plane {name!r} is not of the form {{centre}}-{{directions}} with directions "
+            "random{k}, pca or hessian, e.g. init-random0, sgd-pca"
+        )
+    if m.group(2):
+        return Plane(m.group(1), "random", int(m.group(3)))
+    return Plane(m.group(1), m.group(4))
+
+
+def parse_line(name: str) -> tuple[str, str]:
+    """Parse `{from}_{to}` into its two ends, each `init` or a run's name."""
+    m = re.match(r"^([a-z]+)_([a-z]+)$", name)
+    if not m:
+        raise NameError_(f"line {name!r} is not of the form {{from}}_{{to}}, e.g. init_sgd")
+    return m.group(1), m.group(2)
+
+
+def check_plane(name: str, runs: list[str] | tuple[str, ...]) -> str | None:
+    """Why `name` is not a plane of the configured runs (None when it is)."""
+    try:
+        plane = parse_plane(name)
+    except NameError_ as exc:
+        return str(exc)
+    anchors = [INIT, *runs]
+    if plane.centre not in anchors:
+        return f"centre {plane.centre!r} is neither init nor a training run ({', '.join(runs)})"
+    if plane.kind == "pca" and plane.centre == INIT:
+        return "pca directions come from a training run's snapshots: the centre must be a run"
+    return None
+
+
+def check_line(name: str, runs: list[str] | tuple[str, ...]) -> str | None:
+    """Why `name` is not a line between two distinct anchors (None when it is)."""
+    try:
+        start, end = parse_line(name)
+    except NameError_ as exc:
+        return str(exc)
+    anchors = [INIT, *runs]
+    for end_name in (start, end):
+        if end_name not in anchors:
+            return f"end {end_name!r} is neither init nor a training run ({', '.join(runs)})"
+    if start == end:
+        return "a line needs two different ends"
+    return None

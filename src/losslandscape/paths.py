@@ -24,6 +24,17 @@ BASINS = f"{ANALYSIS_DIR}/basins_{{optimizer}}.parquet"
 SUMMARY = "results/analysis/summary.parquet"
 SUMMARY_CSV = "results/analysis/summary.csv"
 
+#: Whole-network views: a training run (per-epoch cost and accuracy) and its snapshots.
+TRAINING = "results/training/{seed}/{n}/{run}.parquet"
+SNAPSHOTS = "results/training/{seed}/{n}/{run}_snapshots.parquet"
+#: A plane through all weights: its directions, its grid and every run's path on it.
+PLANE_DIR = "results/planes/{seed}/{n}/{plane}"
+DIRECTIONS = f"{PLANE_DIR}/directions.parquet"
+PLANE_GRID = f"{PLANE_DIR}/grid.parquet"
+PLANE_PATH = f"{PLANE_DIR}/path_{{run}}.parquet"
+#: J and accuracy along the line between two networks.
+LINE = "results/lines/{seed}/{n}/{line}.parquet"
+
 _WILDCARD = re.compile(r"{(\w+)}")
 
 

@@ -34,6 +34,20 @@ class LandscapeSpec:
 
 
 @dataclass(frozen=True)
+class NetworkSpec:
+    """The whole network of one seed on the first N images: what planes and lines work on."""
+
+    seed: int
+    n: int
+    hidden: tuple[int, ...]
+    split: str
+
+    def meta(self) -> dict[str, Any]:
+        """Provenance fields of every file computed on this network."""
+        return {"seed": self.seed, "n": self.n, "hidden": list(self.hidden), "split": self.split}
+
+
+@dataclass(frozen=True)
 class GridSpec:
     """A resolution x resolution grid over the ranges a (of w_a) and b (of w_b)."""
 
