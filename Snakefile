@@ -28,6 +28,8 @@ include: "workflow/rules/grids.smk"
 include: "workflow/rules/trajectories.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/training.smk"
+include: "workflow/rules/planes.smk"
 
 
 rule grids:
@@ -50,6 +52,21 @@ rule analysis:
         all_analysis(),
 
 
+rule training:
+    input:
+        all_training(),
+
+
+rule planes:
+    input:
+        all_planes(),
+
+
+rule lines:
+    input:
+        all_lines(),
+
+
 rule gallery:
     input:
         all_gallery(),
@@ -67,3 +84,6 @@ rule all:
         rules.trajectories.input,
         rules.figures.input,
         rules.analysis.input,
+        rules.training.input,
+        rules.planes.input,
+        rules.lines.input,

@@ -68,6 +68,12 @@ def to_arrow(values: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(kind, len(arr), [None, pa.py_buffer(arr)])
 
 
+def to_arrow_rows(matrix: np.ndarray) -> pa.Array:
+    """The rows of a 2D float64 array as one fixed-size-list column (e.g. whole weight vectors)."""
+    arr = np.ascontiguousarray(matrix, dtype=np.float64)
+    return pa.FixedSizeListArray.from_arrays(to_arrow(arr.ravel()), arr.shape[1])
+
+
 def write_arrow(path: str | os.PathLike[str], table: pa.Table, metadata: dict[str, Any]) -> None:
     """Write an Arrow table as one Parquet file atomically, `metadata` as JSON under META_KEY.
 
@@ -80,16 +86,27 @@ def write_arrow(path: str | os.PathLike[str], table: pa.Table, metadata: dict[st
 
 
 def write_table(
-    path: str | os.PathLike[str], columns: dict[str, np.ndarray], metadata: dict[str, Any]
+    path: str | os.PathLike[str], columns: dict[str, Any], metadata: dict[str, Any]
 ) -> None:
-    """Write numpy columns as one Parquet file atomically, metadata as JSON under META_KEY."""
-    write_arrow(path, pa.table({k: to_arrow(v) for k, v in columns.items()}), metadata)
+    """Write columns (numpy arrays or Arrow arrays) as one Parquet file atomically.
+
+    The metadata goes in as JSON under META_KEY.
+    """
+    arrays = {k: v if isinstance(v, pa.Array) else to_arrow(v) for k, v in columns.items()}
+    write_arrow(path, pa.table(arrays), metadata)
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The JSON parameters stored in a file written by write_table."""
     meta = pq.read_schema(path).metadata or {}
     return json.loads(meta[META_KEY])
+
+
+def read_rows(path: str | os.PathLike[str], column: str) -> np.ndarray:
+    """A fixed-size-list column (written by to_arrow_rows) as a 2D float64 array."""
+    values = pq.read_table(path, columns=[column]).column(column).combine_chunks()
+    width = values.type.list_size
+    return values.flatten().to_numpy().reshape(len(values), width)
 
 
 def read_columns(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:

@@ -31,7 +31,7 @@ from .io import write_table  # noqa: E402
 from .mnist import CANONICAL_MD5, verify  # noqa: E402
 from .names import parse_pair  # noqa: E402
 from .network import init_weights  # noqa: E402
-from .specs import GridSpec, LandscapeSpec, OptimizerSpec  # noqa: E402
+from .specs import GridSpec, LandscapeSpec, NetworkSpec, OptimizerSpec  # noqa: E402
 
 log = logging.getLogger("losslandscape")
 
@@ -292,6 +292,236 @@ def summary_job(
     return frame
 
 
+# ---------------------------------------------------------------------- whole network
+def _anchor(network: NetworkSpec, snapshots: str | None) -> np.ndarray:
+    """All weights of `init` (snapshots None) or of a run's final state (its last snapshot)."""
+    from .io import read_rows
+    from .wholenet import flatten
+
+    if snapshots is None:
+        return flatten(init_weights(network.seed, list(network.hidden)))
+    return read_rows(snapshots, "theta")[-1]
+
+
+def _run_meta(snapshots: str | None) -> dict[str, Any] | None:
+    """What a run's snapshots file says about the run (None for `init`)."""
+    from .io import read_metadata
+
+    if snapshots is None:
+        return None
+    meta = read_metadata(snapshots)
+    keys = ("run", "optimizer", "constants", "epochs", "snapshots", "diverged_at_epoch")
+    return {key: meta[key] for key in keys}
+
+
+def train_job(
+    images: str,
+    labels: str,
+    output: str,
+    snapshots_output: str,
+    network: NetworkSpec,
+    optimizer: OptimizerSpec,
+    epochs: int,
+    snapshots: int,
+) -> None:
+    """Train every weight from the seed's network -> {run}.parquet and {run}_snapshots.parquet.
+
+    A diverging run is recorded, not raised: both files end at that epoch and their metadata
+    says `diverged_at_epoch`.
+    """
+    from .io import to_arrow_rows
+    from .wholenet import flatten, snapshot_epochs, train, weight_names
+
+    t0 = time.perf_counter()
+    x, y = load_data(images, labels, network.n)
+    hidden = list(network.hidden)
+    theta0 = flatten(init_weights(network.seed, hidden))
+    run = train(theta0, x, y, hidden, optimizer.name, optimizer.constants, epochs,
+                snapshot_epochs(epochs, snapshots))  # fmt: skip
+    meta = provenance(
+        images, labels, kind="training", **network.meta(), run=optimizer.name,
+        **optimizer.meta(), epochs=epochs, snapshots=snapshots,
+        diverged_at_epoch=run.diverged_at,
+    )  # fmt: skip
+    if run.diverged_at is not None:
+        log.warning("training diverged at epoch %d; the files end there", run.diverged_at)
+    write_table(output, {"epoch": run.epoch, "cost": run.cost, "accuracy": run.accuracy}, meta)
+    rows = {"epoch": run.snapshot_epochs, "theta": to_arrow_rows(run.snapshots)}
+    write_table(snapshots_output, rows, {**meta, "weights": len(weight_names(hidden))})
+    log.info("training %s %s: %d epochs, final J %.6g, accuracy %.4f; wrote %s in %.2f s",
+             network, optimizer.name, len(run.epoch) - 1, run.cost[-1], run.accuracy[-1],
+             output, time.perf_counter() - t0)  # fmt: skip
+
+
+def directions_job(
+    images: str,
+    labels: str,
+    output: str,
+    network: NetworkSpec,
+    plane: str,
+    centre_snapshots: str | None,
+) -> None:
+    """The two directions of a plane and its centre -> directions.parquet.
+
+    `centre_snapshots` is the centre run's snapshots file (None for `init`): its last row is the
+    centre, and all its rows are the PCA's data. The metadata holds the PCA's explained
+    variance ratios or the Hessian's eigenvalues.
+    """
+    from .io import read_rows
+    from .names import parse_plane
+    from .wholenet import (
+        hessian_directions,
+        pca_directions,
+        random_directions,
+        weight_names,
+    )
+
+    t0 = time.perf_counter()
+    spec = parse_plane(plane)
+    hidden = list(network.hidden)
+    centre = _anchor(network, centre_snapshots)
+    extra: dict[str, Any] = {}
+    if spec.kind == "random":
+        d1, d2 = random_directions(int(spec.k or 0), centre, hidden)
+    elif spec.kind == "pca":
+        if centre_snapshots is None:
+            raise ValueError(f"plane {plane}: pca directions need a training run as centre")
+        d1, d2, ratios = pca_directions(read_rows(centre_snapshots, "theta"), centre)
+        extra["explained_variance_ratio"] = [float(r) for r in ratios]
+    else:
+        x, y = load_data(images, labels, network.n)
+        d1, d2, eigenvalues = hessian_directions(centre, x, y, hidden)
+        extra["eigenvalues"] = [float(v) for v in eigenvalues]
+    if not np.all(np.isfinite(centre)):
+        raise ValueError(f"plane {plane}: the centre has non-finite weights (a diverged run?)")
+    meta = provenance(
+        images, labels, kind="directions", **network.meta(), plane=plane,
+        centre=spec.centre, directions=spec.kind, k=spec.k,
+        centre_run=_run_meta(centre_snapshots), **extra,
+    )  # fmt: skip
+    names = np.array(weight_names(hidden), dtype=object)
+    write_table(output, {"weight": names, "centre": centre, "d1": d1, "d2": d2}, meta)
+    log.info("directions %s %s %s; wrote %s in %.2f s",
+             network, plane, extra, output, time.perf_counter() - t0)  # fmt: skip
+
+
+def _directions(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """centre, d1, d2 of a directions file."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=["centre", "d1", "d2"])
+    return tuple(table.column(c).to_numpy() for c in ("centre", "d1", "d2"))  # type: ignore[return-value]
+
+
+def plane_grid_job(
+    images: str,
+    labels: str,
+    directions: str,
+    output: str,
+    network: NetworkSpec,
+    plane: str,
+    grid: GridSpec,
+    threads: int = 1,
+) -> None:
+    """J and accuracy on the plane's (alpha, beta) grid -> grid.parquet (alpha fastest)."""
+    from .io import read_metadata
+    from .wholenet import plane_grid
+
+    t0 = time.perf_counter()
+    x, y = load_data(images, labels, network.n)
+    centre, d1, d2 = _directions(directions)
+    alphas, betas = grid.axes()
+    cost, accuracy = plane_grid(centre, d1, d2, alphas, betas, x, y, list(network.hidden),
+                                threads=threads)  # fmt: skip
+    dmeta = read_metadata(directions)
+    meta = provenance(
+        images, labels, kind="plane_grid", **network.meta(), plane=plane, **grid.meta(),
+        directions={k: dmeta.get(k) for k in ("centre_run", "eigenvalues",
+                                               "explained_variance_ratio")},
+    )  # fmt: skip
+    m1, m2 = np.meshgrid(alphas, betas)
+    columns = {"alpha": m1.ravel(), "beta": m2.ravel(), "cost": cost, "accuracy": accuracy}
+    write_table(output, columns, meta)
+    log.info("plane grid %s %s %dx%d; wrote %s in %.2f s", network, plane, grid.resolution,
+             grid.resolution, output, time.perf_counter() - t0)  # fmt: skip
+
+
+def plane_path_job(
+    images: str,
+    labels: str,
+    directions: str,
+    snapshots: str,
+    output: str,
+    network: NetworkSpec,
+    plane: str,
+    run: str,
+) -> None:
+    """Every snapshot of a run projected onto the plane -> path_{run}.parquet.
+
+    Per snapshot: least-squares (alpha, beta), the true J of the snapshot, J at the projected
+    point, and the snapshot's distance from the plane (how far the drawn path can be trusted).
+    """
+    import pyarrow.parquet as pq
+
+    from .io import read_rows
+    from .wholenet import cost_and_accuracy, project
+
+    t0 = time.perf_counter()
+    x, y = load_data(images, labels, network.n)
+    hidden = list(network.hidden)
+    centre, d1, d2 = _directions(directions)
+    thetas = read_rows(snapshots, "theta")
+    epochs = pq.read_table(snapshots, columns=["epoch"]).column("epoch").to_numpy()
+    alpha, beta, distance = project(thetas, centre, d1, d2)
+    cost = np.array([cost_and_accuracy(theta, x, y, hidden)[0] for theta in thetas])
+    plane_cost = np.array(
+        [cost_and_accuracy(centre + a * d1 + b * d2, x, y, hidden)[0]
+         for a, b in zip(alpha, beta, strict=True)]
+    )  # fmt: skip
+    meta = provenance(
+        images, labels, kind="plane_path", **network.meta(), plane=plane,
+        run=_run_meta(snapshots),
+    )  # fmt: skip
+    columns = {
+        "epoch": epochs.astype(np.int64), "alpha": alpha, "beta": beta, "cost": cost,
+        "plane_cost": plane_cost, "distance": distance,
+    }  # fmt: skip
+    write_table(output, columns, meta)
+    log.info("path of %s on %s %s: largest distance from the plane %.4g; wrote %s in %.2f s",
+             run, network, plane, float(np.max(distance)), output,
+             time.perf_counter() - t0)  # fmt: skip
+
+
+def line_job(
+    images: str,
+    labels: str,
+    output: str,
+    network: NetworkSpec,
+    line: str,
+    start_snapshots: str | None,
+    end_snapshots: str | None,
+    t: tuple[float, float],
+    points: int,
+    threads: int = 1,
+) -> None:
+    """J and accuracy along (1 - t) theta_from + t theta_to -> results/lines/.../{line}.parquet."""
+    from .wholenet import line_costs
+
+    t0 = time.perf_counter()
+    x, y = load_data(images, labels, network.n)
+    start = _anchor(network, start_snapshots)
+    end = _anchor(network, end_snapshots)
+    ts = np.linspace(t[0], t[1], points)
+    cost, accuracy = line_costs(start, end, ts, x, y, list(network.hidden), threads=threads)
+    meta = provenance(
+        images, labels, kind="line", **network.meta(), line=line, t=list(t), points=points,
+        start_run=_run_meta(start_snapshots), end_run=_run_meta(end_snapshots),
+    )  # fmt: skip
+    write_table(output, {"t": ts, "cost": cost, "accuracy": accuracy}, meta)
+    log.info("line %s %s, %d points; wrote %s in %.2f s", network, line, points, output,
+             time.perf_counter() - t0)  # fmt: skip
+
+
 # ---------------------------------------------------------------------- downloads
 def download_job(output: str, mirrors: Sequence[str]) -> None:
     """Fetch one canonical MNIST file into its folder, checksum-verified, from the mirrors.
@@ -328,6 +558,17 @@ def _optimizer(smk: Any) -> OptimizerSpec:
     return OptimizerSpec(str(smk.wildcards.optimizer), dict(smk.params.constants))
 
 
+def _network(smk: Any) -> NetworkSpec:
+    """The whole network of a job from its wildcards (seed, n) and params (hidden, split)."""
+    w, p = smk.wildcards, smk.params
+    return NetworkSpec(int(w.seed), int(w.n), tuple(map(int, p.hidden)), p.split)
+
+
+def _optional(smk: Any, name: str) -> str | None:
+    """A named input when the job has it (a run's snapshots; absent for `init`)."""
+    return getattr(smk.input, name, None) or None
+
+
 def _data(smk: Any) -> dict[str, Any]:
     """The MNIST inputs of a job."""
     return {"images": smk.input.images, "labels": smk.input.labels}
@@ -356,6 +597,32 @@ RULES: dict[str, Callable[[Any], Any]] = {
         **_data(smk), critical=smk.input.critical, output=smk.output.basins,
         landscape=_landscape(smk), starts=_grid(smk), optimizer=_optimizer(smk),
         epochs=int(smk.params.epochs), threads=smk.threads,
+    ),
+    "train": lambda smk: train_job(
+        **_data(smk), output=smk.output.training, snapshots_output=smk.output.snapshots,
+        network=_network(smk), optimizer=OptimizerSpec(str(smk.wildcards.run),
+                                                       dict(smk.params.constants)),
+        epochs=int(smk.params.epochs), snapshots=int(smk.params.snapshots),
+    ),
+    "directions": lambda smk: directions_job(
+        **_data(smk), output=smk.output.directions, network=_network(smk),
+        plane=str(smk.wildcards.plane), centre_snapshots=_optional(smk, "centre"),
+    ),
+    "plane_grid": lambda smk: plane_grid_job(
+        **_data(smk), directions=smk.input.directions, output=smk.output.grid,
+        network=_network(smk), plane=str(smk.wildcards.plane), grid=_grid(smk),
+        threads=smk.threads,
+    ),
+    "plane_path": lambda smk: plane_path_job(
+        **_data(smk), directions=smk.input.directions, snapshots=smk.input.snapshots,
+        output=smk.output.path, network=_network(smk), plane=str(smk.wildcards.plane),
+        run=str(smk.wildcards.run),
+    ),
+    "line": lambda smk: line_job(
+        **_data(smk), output=smk.output.line, network=_network(smk),
+        line=str(smk.wildcards.line), start_snapshots=_optional(smk, "start"),
+        end_snapshots=_optional(smk, "end"), t=tuple(map(float, smk.params.t)),
+        points=int(smk.params.points), threads=smk.threads,
     ),
     "analysis_summary": lambda smk: summary_job(
         grids=list(smk.input.grids), critical=list(smk.input.critical),

@@ -75,3 +75,36 @@ def job_runtime(
     per_unit, per_sample = JOB_SECONDS[kind, layer]
     work = units * (per_unit + per_sample * n) * time_factor(hidden)
     return retry_scaled((JOB_BASE_S + work) / 60, attempt)
+
+
+# ---------------------------------------------------------------------- whole network
+#: Seconds per weight and sample of one full forward and backward pass (a training epoch, a
+#: Hessian-vector product) or one forward pass over a plane point; about twice what a 2-core
+#: machine measures for the 784-50-500-10 network (docs/cluster.md).
+SECONDS_PER_WEIGHT_SAMPLE = 2e-9
+#: Bytes per activation kept while a block of samples passes through the network.
+BYTES_PER_ACTIVATION = 32
+
+
+def weight_count(hidden: Sequence[int]) -> int:
+    """Number of weights P of the network."""
+    sizes = layer_sizes(list(hidden))
+    return sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
+
+
+def whole_network_mem_mb(n: int, hidden: Sequence[int], vectors: int, attempt: int = 1) -> int:
+    """Memory (MB) of a job on all weights: N samples' activations and `vectors` weight vectors.
+
+    `vectors` counts the full weight vectors a job holds at once (snapshots of a run, directions
+    and Lanczos vectors of a Hessian eigensolver).
+    """
+    units = sum(layer_sizes(list(hidden)))
+    mb = JOB_BASE_MB + MB_PER_SAMPLE * n + n * units * BYTES_PER_ACTIVATION / 1e6
+    mb += vectors * weight_count(hidden) * 8 / 1e6
+    return retry_scaled(mb, attempt)
+
+
+def whole_network_runtime(passes: int, n: int, hidden: Sequence[int], attempt: int = 1) -> int:
+    """Minutes for `passes` passes over N samples through all weights (epochs or points)."""
+    work = passes * n * weight_count(hidden) * SECONDS_PER_WEIGHT_SAMPLE
+    return retry_scaled((JOB_BASE_S + work) / 60, attempt)

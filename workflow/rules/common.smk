@@ -11,7 +11,17 @@ from losslandscape.config import (
     optimizers_switched_off_as_empty,
 )
 from losslandscape.mnist import CANONICAL_MD5, SPLIT_FILES
-from losslandscape.names import PAIR_PATTERN, START_PATTERN, parse_start, start_name
+from losslandscape.names import (
+    INIT,
+    LINE_PATTERN,
+    PAIR_PATTERN,
+    PLANE_PATTERN,
+    START_PATTERN,
+    parse_line,
+    parse_plane,
+    parse_start,
+    start_name,
+)
 from losslandscape.optimizers import NAMES as OPTIMIZER_NAMES
 from losslandscape.optimizers import constants as optimizer_constants
 from losslandscape.render.options import resolve_options
@@ -55,6 +65,13 @@ STARTS = list(START_VALUES)
 GALLERY_SEEDS = list(range(GALLERY["seeds"][0], GALLERY["seeds"][1] + 1))
 #: Optimizers of the basin maps, in config order (config.py checks each is configured).
 BASIN_OPTIMIZERS = [str(name) for name in BASINS["optimizers"]]
+TRAINING = config["training"]
+PLANES = config["planes"]
+LINES = config["lines"]
+#: Training runs, named by their optimizer, in config order.
+RUNS = [str(name) for name in TRAINING["optimizers"]]
+PLANE_NAMES = [str(name) for name in PLANES["names"]]
+LINE_NAMES = [str(name) for name in LINES["names"]]
 
 
 wildcard_constraints:
@@ -63,6 +80,9 @@ wildcard_constraints:
     pair=PAIR_PATTERN,
     optimizer="|".join(OPTIMIZER_NAMES),
     start=START_PATTERN,
+    run="|".join(OPTIMIZER_NAMES),
+    plane=PLANE_PATTERN,
+    line=LINE_PATTERN,
 
 
 # ---- MNIST ----
@@ -99,11 +119,40 @@ BASIN_PARAMS = {
 }
 
 
-def optimizer_params(wildcards):
-    """The full constants of the job's optimizer (defaults filled), with sorted keys."""
-    given = TRAJECTORIES["optimizers"].get(wildcards.optimizer) or {}
-    full = optimizer_constants(wildcards.optimizer, given)
+def _constants(name):
+    """The full constants of optimizer `name` (defaults filled), with sorted keys."""
+    full = optimizer_constants(name, TRAJECTORIES["optimizers"].get(name) or {})
     return {key: full[key] for key in sorted(full)}
+
+
+def optimizer_params(wildcards):
+    """The constants of the job's optimizer (trajectories and basin maps)."""
+    return _constants(wildcards.optimizer)
+
+
+def run_constants(wildcards):
+    """The constants of the job's training run (a run is named by its optimizer)."""
+    return _constants(wildcards.run)
+
+
+#: Training runs: what each depends on besides its run (constants) and N.
+TRAIN_PARAMS = {
+    **LANDSCAPE_PARAMS,
+    "epochs": int(TRAINING["epochs"]),
+    "snapshots": int(TRAINING["snapshots"]),
+}
+#: Plane grids: the (alpha, beta) grid.
+PLANE_GRID_PARAMS = {
+    **LANDSCAPE_PARAMS,
+    "a": [float(x) for x in PLANES["grid"]["a"]],
+    "b": [float(x) for x in PLANES["grid"]["b"]],
+    "resolution": int(PLANES["grid"]["resolution"]),
+}
+LINE_PARAMS = {
+    **LANDSCAPE_PARAMS,
+    "t": [float(x) for x in LINES["t"]],
+    "points": int(LINES["points"]),
+}
 
 
 def start_params(wildcards):
@@ -208,6 +257,41 @@ def trajectories_of_start(wildcards):
     )
 
 
+def _snapshots_of(wildcards, anchor):
+    """The snapshots file of run `anchor` on the job's (seed, n); none for `init`."""
+    if anchor == INIT:
+        return {}
+    return paths.SNAPSHOTS.format(seed=wildcards.seed, n=wildcards.n, run=anchor)
+
+
+def centre_of(wildcards):
+    """A plane's centre run (its snapshots), as named input `centre`; nothing for `init`."""
+    found = _snapshots_of(wildcards, parse_plane(wildcards.plane).centre)
+    return {"centre": found} if found else {}
+
+
+def line_ends(wildcards):
+    """A line's ends (their snapshots) as named inputs `start` and `end`; `init` has none."""
+    start, end = parse_line(wildcards.line)
+    ends = {
+        "start": _snapshots_of(wildcards, start),
+        "end": _snapshots_of(wildcards, end),
+    }
+    return {name: path for name, path in ends.items() if path}
+
+
+def directions_of(wildcards):
+    """The directions of the job's plane."""
+    return paths.DIRECTIONS.format(
+        seed=wildcards.seed, n=wildcards.n, plane=wildcards.plane
+    )
+
+
+def snapshots_of_run(wildcards):
+    """The snapshots of the job's run."""
+    return paths.SNAPSHOTS.format(seed=wildcards.seed, n=wildcards.n, run=wildcards.run)
+
+
 def surfaces_grids(wildcards):
     """One grid per configured N for the side-by-side surfaces (article Fig. 3)."""
     return expand(
@@ -269,3 +353,31 @@ def basins_mem_mb(wildcards, attempt):
     return resources.job_mem_mb(
         int(wildcards.n), starts, resources.MB_PER_ANALYSIS_POINT, attempt
     )
+
+
+def train_mem_mb(wildcards, attempt):
+    """Memory (MB) of a training run: its samples and its snapshots."""
+    vectors = (
+        int(TRAINING["snapshots"]) + 8
+    )  # snapshots, weights, gradient, optimizer state
+    return resources.whole_network_mem_mb(int(wildcards.n), HIDDEN, vectors, attempt)
+
+
+def train_runtime(wildcards, attempt):
+    """Runtime (minutes) of a training run: epochs x N."""
+    epochs = int(TRAINING["epochs"])
+    return resources.whole_network_runtime(epochs, int(wildcards.n), HIDDEN, attempt)
+
+
+def whole_network_mem_mb(wildcards, attempt):
+    """Memory (MB) of a directions, plane-grid, path or line job: samples and weight vectors."""
+    vectors = (
+        int(TRAINING["snapshots"]) + 40
+    )  # a run's snapshots or the eigensolver's vectors
+    return resources.whole_network_mem_mb(int(wildcards.n), HIDDEN, vectors, attempt)
+
+
+def plane_grid_runtime(wildcards, attempt):
+    """Runtime (minutes) of a plane grid: grid points x N."""
+    points = int(PLANES["grid"]["resolution"]) ** 2
+    return resources.whole_network_runtime(points, int(wildcards.n), HIDDEN, attempt)

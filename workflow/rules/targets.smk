@@ -154,3 +154,21 @@ def all_analysis():
         paths.SUMMARY_CSV,
         *all_basin_figures(),
     ]
+
+
+def all_training():
+    """Every training run and its snapshots."""
+    sets = dict(seed=TRAINING["seeds"], n=TRAINING["n"], run=RUNS)
+    return expand(paths.TRAINING, **sets) + expand(paths.SNAPSHOTS, **sets)
+
+
+def all_planes():
+    """Every plane's directions and grid, and every run's path on it."""
+    sets = dict(seed=TRAINING["seeds"], n=TRAINING["n"], plane=PLANE_NAMES)
+    out = expand(paths.DIRECTIONS, **sets) + expand(paths.PLANE_GRID, **sets)
+    return out + expand(paths.PLANE_PATH, run=RUNS, **sets)
+
+
+def all_lines():
+    """Every line."""
+    return expand(paths.LINE, seed=TRAINING["seeds"], n=TRAINING["n"], line=LINE_NAMES)

@@ -1,0 +1,88 @@
+# Planes and lines through all weights: directions, grids, every run's path on each plane,
+# and 1D interpolations; one job per (seed, n) of training's cross product and name.
+
+
+rule directions:
+    input:
+        unpack(centre_of),
+        **MNIST_INPUT,
+    output:
+        directions=paths.DIRECTIONS,
+    params:
+        **LANDSCAPE_PARAMS,
+    log:
+        log_of("directions", paths.DIRECTIONS),
+    benchmark:
+        benchmark_of("directions", paths.DIRECTIONS)
+    threads: 1
+    resources:
+        mem_mb=whole_network_mem_mb,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
+rule plane_grid:
+    input:
+        **MNIST_INPUT,
+        directions=directions_of,
+    output:
+        grid=paths.PLANE_GRID,
+    params:
+        **PLANE_GRID_PARAMS,
+    log:
+        log_of("plane_grid", paths.PLANE_GRID),
+    benchmark:
+        benchmark_of("plane_grid", paths.PLANE_GRID)
+    threads: 2
+    resources:
+        mem_mb=whole_network_mem_mb,
+        runtime=plane_grid_runtime,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
+rule plane_path:
+    input:
+        **MNIST_INPUT,
+        directions=directions_of,
+        snapshots=snapshots_of_run,
+    output:
+        path=paths.PLANE_PATH,
+    params:
+        **LANDSCAPE_PARAMS,
+    log:
+        log_of("plane_path", paths.PLANE_PATH),
+    benchmark:
+        benchmark_of("plane_path", paths.PLANE_PATH)
+    threads: 1
+    resources:
+        mem_mb=whole_network_mem_mb,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
+rule line:
+    input:
+        unpack(line_ends),
+        **MNIST_INPUT,
+    output:
+        line=paths.LINE,
+    params:
+        **LINE_PARAMS,
+    log:
+        log_of("line", paths.LINE),
+    benchmark:
+        benchmark_of("line", paths.LINE)
+    threads: 2
+    resources:
+        mem_mb=whole_network_mem_mb,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
