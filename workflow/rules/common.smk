@@ -381,3 +381,25 @@ def plane_grid_runtime(wildcards, attempt):
     """Runtime (minutes) of a plane grid: grid points x N."""
     points = int(PLANES["grid"]["resolution"]) ** 2
     return resources.whole_network_runtime(points, int(wildcards.n), HIDDEN, attempt)
+
+
+#: Hessian-vector products a Hessian plane's eigensolver may take (each about two passes).
+HESSIAN_PASSES = 1000
+
+
+def directions_runtime(wildcards, attempt):
+    """Runtime (minutes) of a directions job: the Hessian's eigensolver dominates."""
+    passes = HESSIAN_PASSES if parse_plane(wildcards.plane).kind == "hessian" else 1
+    return resources.whole_network_runtime(passes, int(wildcards.n), HIDDEN, attempt)
+
+
+def plane_path_runtime(wildcards, attempt):
+    """Runtime (minutes) of a path: two forward passes per snapshot."""
+    passes = 2 * int(TRAINING["snapshots"])
+    return resources.whole_network_runtime(passes, int(wildcards.n), HIDDEN, attempt)
+
+
+def line_runtime(wildcards, attempt):
+    """Runtime (minutes) of a line: one forward pass per point."""
+    passes = int(LINES["points"])
+    return resources.whole_network_runtime(passes, int(wildcards.n), HIDDEN, attempt)

@@ -17,6 +17,7 @@ rule directions:
     threads: 1
     resources:
         mem_mb=whole_network_mem_mb,
+        runtime=directions_runtime,
     conda:
         CONDA_ENV
     script:
@@ -61,6 +62,7 @@ rule plane_path:
     threads: 1
     resources:
         mem_mb=whole_network_mem_mb,
+        runtime=plane_path_runtime,
     conda:
         CONDA_ENV
     script:
@@ -82,6 +84,7 @@ rule line:
     threads: 2
     resources:
         mem_mb=whole_network_mem_mb,
+        runtime=line_runtime,
     conda:
         CONDA_ENV
     script:
