@@ -30,6 +30,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/planes.smk"
+include: "workflow/rules/plane_figures.smk"
 
 
 rule grids:
@@ -55,16 +56,19 @@ rule analysis:
 rule training:
     input:
         all_training(),
+        all_training_figures(),
 
 
 rule planes:
     input:
         all_planes(),
+        all_plane_figures(),
 
 
 rule lines:
     input:
         all_lines(),
+        all_line_figures(),
 
 
 rule gallery:

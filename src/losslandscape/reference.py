@@ -145,3 +145,138 @@ def naive_trajectory(
         "w_b": np.array(ws_b),
         "cost": np.array(costs),
     }
+
+
+# ---------------------------------------------------------------- whole-network landscapes
+def naive_unflatten(theta: np.ndarray, hidden: list[int]) -> list[np.ndarray]:
+    """Weight matrices (copies) of a flat theta: w0, w1, ... each raveled row-major, in order."""
+    from .names import layer_sizes
+
+    sizes = layer_sizes(hidden)
+    weights, offset = [], 0
+    for k in range(len(sizes) - 1):
+        count = sizes[k + 1] * sizes[k]
+        weights.append(np.array(theta[offset : offset + count]).reshape(sizes[k + 1], sizes[k]))
+        offset += count
+    return weights
+
+
+def naive_cost_accuracy(
+    weights: list[np.ndarray], x: np.ndarray, y: np.ndarray
+) -> tuple[float, float]:
+    """J and accuracy (share of samples whose largest output is the label) by a full forward."""
+    pred = naive_forward(weights, x)[-1]
+    cost = float(np.mean(np.sum((y.T - pred) ** 2, axis=0)))
+    accuracy = float(np.mean(np.argmax(pred, axis=0) == np.argmax(y, axis=1)))
+    return cost, accuracy
+
+
+def naive_plane_grid(
+    centre: np.ndarray,
+    d1: np.ndarray,
+    d2: np.ndarray,
+    alphas: np.ndarray,
+    betas: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    hidden: list[int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """J and accuracy at centre + alpha d1 + beta d2 on numpy.meshgrid(alphas, betas), raveled.
+
+    Every point assembles its whole theta, unflattens it and runs a fresh full forward pass.
+    """
+    m1, m2 = np.meshgrid(alphas, betas)
+    costs, accs = [], []
+    for a, b in zip(m1.ravel(), m2.ravel(), strict=True):
+        theta = centre + a * d1 + b * d2
+        cost, accuracy = naive_cost_accuracy(naive_unflatten(theta, hidden), x, y)
+        costs.append(cost)
+        accs.append(accuracy)
+    return np.array(costs), np.array(accs)
+
+
+def naive_train_epoch(
+    weights: list[np.ndarray], x: np.ndarray, y: np.ndarray
+) -> tuple[list[np.ndarray], float, float]:
+    """One epoch of the documents' loop before the update: full forward, cost, accuracy, backprop.
+
+    Returns the gradients of J/2 for every weight matrix, and J and the accuracy at `weights`.
+    """
+    acts = naive_forward(weights, x)
+    pred = acts[-1]
+    n = x.shape[0]
+    cost = float(np.mean(np.sum((y.T - pred) ** 2, axis=0)))
+    accuracy = float(np.mean(np.argmax(pred, axis=0) == np.argmax(y, axis=1)))
+    delta = (pred - y.T) * pred * (1 - pred)
+    grads: list[np.ndarray] = [np.empty(0)] * len(weights)
+    for k in range(len(weights) - 1, -1, -1):
+        grads[k] = delta @ acts[k].T / n
+        if k > 0:
+            delta = (weights[k].T @ delta) * acts[k] * (1 - acts[k])
+    return grads, cost, accuracy
+
+
+def naive_whole_train(
+    theta0: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    hidden: list[int],
+    optimizer: str,
+    constants: dict[str, float],
+    epochs: int,
+) -> dict[str, np.ndarray]:
+    """Train every weight, full batch, for `epochs` updates; row k is the state after k updates.
+
+    Each weight matrix has its own optimizer state (the rules work element by element).
+    """
+    from .optimizers import make_step
+
+    weights = naive_unflatten(np.asarray(theta0, dtype=np.float64), hidden)
+    steps = [make_step(optimizer, constants) for _ in weights]
+    costs, accs = [], []
+    for t in range(1, epochs + 1):
+        grads, cost, accuracy = naive_train_epoch(weights, x, y)
+        weights = [step(w, g, t) for step, w, g in zip(steps, weights, grads, strict=True)]
+        costs.append(cost)
+        accs.append(accuracy)
+    cost, accuracy = naive_cost_accuracy(weights, x, y)
+    costs.append(cost)
+    accs.append(accuracy)
+    return {
+        "epoch": np.arange(epochs + 1, dtype=np.int64),
+        "cost": np.array(costs),
+        "accuracy": np.array(accs),
+        "final": np.concatenate([w.ravel() for w in weights]),
+    }
+
+
+def naive_hessian(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Dense Hessian of J by complex-step differentiation of whole-matrix backprop.
+
+    Column i is 2 Im(grad(J/2)(theta + i h e_i)) / h with h = 1e-30: no subtraction, so it is
+    exact to rounding and independent of any Hessian-vector product.
+    """
+    h = 1e-30
+    theta = np.concatenate([w.ravel() for w in weights]).astype(np.complex128)
+    shapes = [w.shape for w in weights]
+    n = x.shape[0]
+    hess = np.empty((theta.shape[0], theta.shape[0]))
+    for i in range(theta.shape[0]):
+        tc = theta.copy()
+        tc[i] += 1j * h
+        ws, offset = [], 0
+        for r, c in shapes:
+            ws.append(tc[offset : offset + r * c].reshape(r, c))
+            offset += r * c
+        acts = [x.T.astype(np.complex128)]
+        for w in ws:
+            acts.append(1.0 / (1.0 + np.exp(-(w @ acts[-1]))))
+        pred = acts[-1]
+        delta = (pred - y.T) * pred * (1 - pred)
+        grads: list[np.ndarray] = [np.empty(0)] * len(ws)
+        for k in range(len(ws) - 1, -1, -1):
+            grads[k] = delta @ acts[k].T / n
+            if k > 0:
+                delta = (ws[k].T @ delta) * acts[k] * (1 - acts[k])
+        hess[:, i] = 2.0 * np.concatenate([g.ravel() for g in grads]).imag / h
+    return hess

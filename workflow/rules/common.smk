@@ -292,6 +292,34 @@ def snapshots_of_run(wildcards):
     return paths.SNAPSHOTS.format(seed=wildcards.seed, n=wildcards.n, run=wildcards.run)
 
 
+def plane_grid_of(wildcards):
+    """The grid of the job's plane."""
+    return paths.PLANE_GRID.format(
+        seed=wildcards.seed, n=wildcards.n, plane=wildcards.plane
+    )
+
+
+def plane_paths_of(wildcards):
+    """Every configured run's path on the job's plane, in RUNS order (params.runs)."""
+    return expand(
+        paths.PLANE_PATH,
+        seed=wildcards.seed,
+        n=wildcards.n,
+        plane=wildcards.plane,
+        run=RUNS,
+    )
+
+
+def training_of_runs(wildcards):
+    """Every configured run's training file on the job's (seed, n), in RUNS order."""
+    return expand(paths.TRAINING, seed=wildcards.seed, n=wildcards.n, run=RUNS)
+
+
+def line_of(wildcards):
+    """The job's line."""
+    return paths.LINE.format(seed=wildcards.seed, n=wildcards.n, line=wildcards.line)
+
+
 def surfaces_grids(wildcards):
     """One grid per configured N for the side-by-side surfaces (article Fig. 3)."""
     return expand(

@@ -172,3 +172,32 @@ def all_planes():
 def all_lines():
     """Every line."""
     return expand(paths.LINE, seed=TRAINING["seeds"], n=TRAINING["n"], line=LINE_NAMES)
+
+
+def all_training_figures():
+    """The training curves of every (seed, n) of training."""
+    return figure_files("training_curves", seed=TRAINING["seeds"], n=TRAINING["n"])
+
+
+#: Figure kinds drawn for every plane.
+PLANE_FIGURES = (
+    "plane_contour",
+    "plane_surfaces",
+    "plane_descent3d",
+    "plane_descent2d",
+    "plane_interactive",
+    "plane_distance",
+)
+
+
+def all_plane_figures():
+    """Every plane figure of every (seed, n) of training."""
+    sets = dict(seed=TRAINING["seeds"], n=TRAINING["n"], plane=PLANE_NAMES)
+    return [path for kind in PLANE_FIGURES for path in figure_files(kind, **sets)]
+
+
+def all_line_figures():
+    """The plot of every line of every (seed, n) of training."""
+    return figure_files(
+        "line_plot", seed=TRAINING["seeds"], n=TRAINING["n"], line=LINE_NAMES
+    )

@@ -58,6 +58,38 @@ basin_map  (basin map: every start coloured by the minimum it reached)
     no minimum), diverged_color ("dimgray"); line_levels: dashed contour lines of the landscape
     over the map (21; 0 = none); line_alpha; label_fontsize; tick_labelsize; title_fontsize;
     legend_fontsize; annotate_minima: write each minimum's row number next to its marker.
+plane_contour  (whole network: filled contours of J and accuracy on a plane, every run's path)
+    figsize ([16, 7]: two panels); dpi; cmap (J panel, "terrain"); accuracy_cmap ("viridis");
+    line_levels; fill_levels; fill_alpha; colorbar (true); linewidth; snapshot_marker_size:
+    the marker on every snapshot (4); start_marker_size: the square on the first snapshot (9);
+    centre_marker_size: the star at the centre alpha = beta = 0 (16); centre_color ("white");
+    label_fontsize; tick_labelsize; title_fontsize; legend_fontsize.
+plane_surfaces  (whole network: 3D surfaces of J and accuracy, paths at their TRUE values)
+    figsize ([16, 7.5]); dpi; elev (30); azim (-60); cmap; accuracy_cmap; alpha (0.6, lower
+    than the seeds' so paths below the surface show); linewidth; snapshot_marker_size;
+    gap_lines: dotted vertical lines from J at the projected point to the true J (true);
+    gap_linewidth; centre_marker_size, centre_color: the star at the centre, on the surface
+    (14, "white"); label_fontsize; tick_labelsize; title_fontsize; legend_fontsize;
+    labelpad, tickpad: [x, y, z]. The z range covers the surface and every path value.
+plane_descent3d, plane_descent2d  (whole network: every run's path growing on a plane)
+    the keys of compare3d / compare2d; frames: null (default) = every snapshot epoch of the
+    paths (one frame per snapshot), or a frame list as descent3d's; plane_descent3d's zlim:
+    null = the range of the surface and of every path's true J.
+plane_interactive  (whole network: the plotly page of a plane, every run's path)
+    the keys of interactive; frames: null (default) = every snapshot epoch of the paths.
+plane_distance  (whole network: how far each run's snapshots lie from a plane)
+    figsize ([10, 9]); dpi; linewidth; marker_size; distance_scale ("linear" or "log");
+    cost_scale; show_in_plane: also draw, dotted, the projection's offset from the centre
+    |alpha d1 + beta d2| as the distance's scale (true); label_fontsize; tick_labelsize;
+    title_fontsize; legend_fontsize.
+training_curves  (whole network: cost and accuracy per epoch of every training run)
+    figsize ([10, 9]); dpi; linewidth; marker_size (the cross ending a diverged run);
+    cost_scale ("log"); label_fontsize; tick_labelsize; title_fontsize; legend_fontsize.
+line_plot  (whole network: J and accuracy along the line between two networks)
+    figsize ([10, 8]); dpi; linewidth; cost_color ("black"); accuracy_color ("tab:blue");
+    end_color: the dashed lines at t = 0 and t = 1 ("gray"); marker_size of the ends' markers;
+    cost_scale ("linear"); label_fontsize; tick_labelsize; title_fontsize; legend_fontsize
+    (also the ends' names).
 styles  (shared by every figure kind)
     start_color ("black") and start_linestyles (["dashed", "dashdot", "dotted"], cycled):
     the article's look for several starts; optimizer_colors: name -> [line colour, marker
@@ -261,6 +293,102 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "title_fontsize": 17,
             "legend_fontsize": 12,
             "annotate_minima": True,
+        },
+        "plane_contour": {
+            "figsize": [16.0, 7.0],
+            "dpi": 100,
+            "cmap": "terrain",
+            "accuracy_cmap": "viridis",
+            "line_levels": 21,
+            "fill_levels": None,
+            "fill_alpha": 0.85,
+            "colorbar": True,
+            "linewidth": 2.0,
+            "snapshot_marker_size": 4.0,
+            "start_marker_size": 9.0,
+            "centre_marker_size": 16.0,
+            "centre_color": "white",
+            "label_fontsize": 16,
+            "tick_labelsize": 12,
+            "title_fontsize": 15,
+            "legend_fontsize": 11,
+        },
+        "plane_surfaces": {
+            "figsize": [16.0, 7.5],
+            "dpi": 100,
+            "elev": 30.0,
+            "azim": -60.0,
+            "cmap": "terrain",
+            "accuracy_cmap": "viridis",
+            "alpha": 0.6,
+            "linewidth": 2.0,
+            "snapshot_marker_size": 4.0,
+            "gap_lines": True,
+            "gap_linewidth": 0.8,
+            "centre_marker_size": 14.0,
+            "centre_color": "white",
+            "label_fontsize": 14,
+            "tick_labelsize": 10,
+            "title_fontsize": 15,
+            "legend_fontsize": 11,
+            "labelpad": [10, 10, 10],
+            "tickpad": [2, 2, 4],
+        },
+        "plane_descent3d": {**_ANIM_3D, "frames": None, "legend_loc": [0.05, 0.72]},
+        "plane_descent2d": {**_ANIM_2D, "frames": None},
+        "plane_interactive": {
+            "frames": None,
+            "width": 800,
+            "height": 800,
+            "contour_height": 1000,
+            "camera_eye": [2.0, -2.0, 2.0],
+            "surface_colorscale": None,
+            "contour_colorscale": "hsv",
+            "project_contours": True,
+            "z_lift": 1.001,
+            "line_width": 5,
+            "marker_size": 10,
+            "frame_duration": 500,
+            "transition_duration": 300,
+            "max_path_points": 400,
+        },
+        "plane_distance": {
+            "figsize": [10.0, 9.0],
+            "dpi": 100,
+            "linewidth": 2.0,
+            "marker_size": 4.0,
+            "distance_scale": "linear",
+            "cost_scale": "linear",
+            "show_in_plane": True,
+            "label_fontsize": 16,
+            "tick_labelsize": 12,
+            "title_fontsize": 15,
+            "legend_fontsize": 11,
+        },
+        "training_curves": {
+            "figsize": [10.0, 9.0],
+            "dpi": 100,
+            "linewidth": 2.0,
+            "marker_size": 12.0,
+            "cost_scale": "log",
+            "label_fontsize": 16,
+            "tick_labelsize": 12,
+            "title_fontsize": 15,
+            "legend_fontsize": 12,
+        },
+        "line_plot": {
+            "figsize": [10.0, 8.0],
+            "dpi": 100,
+            "linewidth": 2.0,
+            "cost_color": "black",
+            "accuracy_color": "tab:blue",
+            "end_color": "gray",
+            "marker_size": 9.0,
+            "cost_scale": "linear",
+            "label_fontsize": 16,
+            "tick_labelsize": 12,
+            "title_fontsize": 15,
+            "legend_fontsize": 12,
         },
         "styles": {
             "start_color": "black",
