@@ -273,6 +273,10 @@ def _surface_figure(
     fig.frames = [go.Frame(data=traces(e), traces=indices, name=str(e)) for e in frames]
     buttons, sliders = _anim_controls(frames, o)
     zlo, zhi = land.zrange
+    if o.get("z_covers_paths"):  # paths off the surface (a plane's true J) stay in view
+        finite = [c[np.isfinite(c)] for c in (t.cost for t in tracks)]
+        zlo = min([zlo, *(float(c.min()) for c in finite if c.size)])
+        zhi = max([zhi, *(float(c.max()) for c in finite if c.size)])
     eye = o["camera_eye"]
     fig.update_layout(
         title=title,
@@ -397,17 +401,19 @@ def render_interactive(
     provenance: str = "",
     title: str | None = None,
     critical: CriticalPoints | Any | None = None,
+    kind: str = "interactive",
 ) -> list[int]:
     """Write a self-contained interactive page; return the frame epochs.
 
     `critical` (CriticalPoints or a critical-points table) adds markers by kind to the surface
-    and the contour plot (hover: kind, row number, w_a, w_b, J).
+    and the contour plot (hover: kind, row number, w_a, w_b, J). `kind` names the options
+    section (a figure kind drawn this way, e.g. a plane's page).
     """
     critical = CriticalPoints.coerce(critical)
     if not tracks:
         raise ValueError("render_interactive needs at least one trajectory")
     opts = resolve_options(options)
-    o = opts["interactive"]
+    o = opts[kind]
     styles = track_styles(tracks, style, opts["styles"])
     frames = select_frames(o["frames"], last_epoch(tracks))
     paths = _Paths(tracks, int(o["max_path_points"]))

@@ -76,7 +76,8 @@ plane_descent3d, plane_descent2d  (whole network: every run's path growing on a 
     paths (one frame per snapshot), or a frame list as descent3d's; plane_descent3d's zlim:
     null = the range of the surface and of every path's true J.
 plane_interactive  (whole network: the plotly page of a plane, every run's path)
-    the keys of interactive; frames: null (default) = every snapshot epoch of the paths.
+    the keys of interactive; frames: null (default) = every snapshot epoch of the paths;
+    z_covers_paths: the 3D view's cost range covers the paths' true J too (true).
 plane_distance  (whole network: how far each run's snapshots lie from a plane)
     figsize ([10, 9]); dpi; linewidth; marker_size; distance_scale ("linear" or "log");
     cost_scale; show_in_plane: also draw, dotted, the projection's offset from the centre
@@ -338,6 +339,7 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
         "plane_descent2d": {**_ANIM_2D, "frames": None},
         "plane_interactive": {
             "frames": None,
+            "z_covers_paths": True,
             "width": 800,
             "height": 800,
             "contour_height": 1000,

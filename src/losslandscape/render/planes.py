@@ -574,7 +574,6 @@ def render_plane_interactive(
 ) -> list[int]:
     """render_interactive with section plane_interactive (frames: the snapshots by default)."""
     opts = snapshot_options(options, "plane_interactive", landscape, tracks)
-    opts["interactive"] = opts["plane_interactive"]
     return render_interactive(
         landscape,
         tracks,
@@ -583,6 +582,7 @@ def render_plane_interactive(
         options=opts,
         provenance=provenance,
         title=title,
+        kind="plane_interactive",
     )
 
 
