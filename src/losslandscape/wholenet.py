@@ -353,6 +353,24 @@ def cost_and_accuracy(
     return cost, accuracy
 
 
+def costs_and_accuracies(
+    thetas: np.ndarray, x: np.ndarray, y: np.ndarray, hidden: Hidden, threads: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """J and accuracy at every row of `thetas`, each as cost_and_accuracy gives it (one setup)."""
+    ev = _Evaluator(x, y, hidden, threads, TRAIN_BLOCK)
+    pool = _pool(threads)
+    costs, accs = [], []
+    try:
+        for theta in np.atleast_2d(thetas):
+            cost, accuracy, _ = ev.run(theta, False, pool)
+            costs.append(cost)
+            accs.append(accuracy)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return np.array(costs, dtype=np.float64), np.array(accs, dtype=np.float64)
+
+
 # ---------------------------------------------------------------------------- training
 @dataclass(frozen=True, eq=False)
 class TrainingRun:

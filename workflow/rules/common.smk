@@ -292,6 +292,11 @@ def snapshots_of_run(wildcards):
     return paths.SNAPSHOTS.format(seed=wildcards.seed, n=wildcards.n, run=wildcards.run)
 
 
+def training_of_run(wildcards):
+    """The per-epoch record of the job's run."""
+    return paths.TRAINING.format(seed=wildcards.seed, n=wildcards.n, run=wildcards.run)
+
+
 def plane_grid_of(wildcards):
     """The grid of the job's plane."""
     return paths.PLANE_GRID.format(

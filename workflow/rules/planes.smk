@@ -51,6 +51,7 @@ rule plane_path:
         **MNIST_INPUT,
         directions=directions_of,
         snapshots=snapshots_of_run,
+        training=training_of_run,
     output:
         path=paths.PLANE_PATH,
     params:
