@@ -1,0 +1,232 @@
+"""Whole-network views through the real workflow (tests/configs/planes.yaml), offline.
+
+Training runs, planes of the three direction kinds, paths and lines: the files and columns the
+README promises, their relations (the path's cost is the run's own J, the grid's centre point is
+the centre's J), precise reruns, byte-identical reruns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from conftest import MNIST_DIR, REPO
+
+from losslandscape.idx import load_split
+from losslandscape.io import read_rows
+from losslandscape.network import init_weights
+from losslandscape.wholenet import cost_and_accuracy, flatten, snapshot_epochs, weight_names
+
+CONFIG = REPO / "tests" / "configs" / "planes.yaml"
+CFG = yaml.safe_load(CONFIG.read_text())
+TARGETS = ("training", "planes", "lines")
+SEED, N = CFG["training"]["seeds"][0], CFG["training"]["n"][0]
+RUNS = CFG["training"]["optimizers"]
+PLANES = CFG["planes"]["names"]
+LINES = CFG["lines"]["names"]
+HIDDEN = CFG["network"]["hidden"]
+PLANE_FIGURES = {
+    "plane_contour", "plane_surfaces", "plane_descent3d", "plane_descent2d", "plane_interactive",
+    "plane_distance",
+}  # fmt: skip
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
+        reason=f"offline MNIST test split not found at {MNIST_DIR}",
+    ),
+]
+
+
+def smk(workdir: Path, *args: str, config: Path = CONFIG) -> str:
+    """Run the whole-network targets of the workflow in `workdir` on exactly `config`."""
+    env = {**os.environ, "MNIST_MIRROR": str(MNIST_DIR)}
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+    cmd += ["--directory", str(workdir), *TARGETS, *args, "--replace-workflow-config"]
+    cmd += ["--configfile", str(config)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    return out
+
+
+def stats(workdir: Path, config: Path = CONFIG) -> Counter:
+    """Jobs per rule a dry run would execute."""
+    out = smk(workdir, "-n", config=config)
+    if "Nothing to be done" in out:
+        return Counter()
+    table = out[out.index("Job stats") :].split("\n\n")[0]
+    rows = re.findall(r"^(\w+)\s+(\d+)$", table, re.M)
+    return Counter({rule: int(k) for rule, k in rows if rule not in ("total", *TARGETS)})
+
+
+def variant(tmp_path: Path, edit) -> Path:
+    """planes.yaml with `edit` applied."""
+    cfg = yaml.safe_load(CONFIG.read_text())
+    edit(cfg)
+    path = tmp_path / "variant.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def complete_run(tmp_path_factory) -> Path:
+    """One complete run of the whole-network targets."""
+    workdir = tmp_path_factory.mktemp("planes-run")
+    smk(workdir, "-c2")
+    return workdir
+
+
+@pytest.fixture
+def run_copy(complete_run: Path, tmp_path: Path) -> Path:
+    """A copy of the complete run that a test may change."""
+    return Path(shutil.copytree(complete_run, tmp_path / "run", symlinks=True))
+
+
+def meta(path: Path) -> dict:
+    """A result file's parameters."""
+    return json.loads(pq.read_schema(path).metadata[b"losslandscape"])
+
+
+def data() -> tuple[np.ndarray, np.ndarray]:
+    """The first N test images and targets."""
+    return load_split(
+        MNIST_DIR / "t10k-images-idx3-ubyte.gz", MNIST_DIR / "t10k-labels-idx1-ubyte.gz", N
+    )
+
+
+def test_training_files(complete_run: Path) -> None:
+    epochs, count = CFG["training"]["epochs"], CFG["training"]["snapshots"]
+    x, y = data()
+    for run in RUNS:
+        base = complete_run / f"results/training/{SEED}/{N}"
+        table = pq.read_table(base / f"{run}.parquet").to_pandas()
+        assert list(table.columns) == ["epoch", "cost", "accuracy"]
+        assert table["epoch"].tolist() == list(range(epochs + 1))
+        snaps = pq.read_table(base / f"{run}_snapshots.parquet")
+        assert snaps.column_names == ["epoch", "theta"]
+        want = snapshot_epochs(epochs, count)
+        assert snaps.column("epoch").to_numpy().tolist() == want.tolist()
+        thetas = read_rows(base / f"{run}_snapshots.parquet", "theta")
+        assert thetas.shape == (len(want), len(weight_names(HIDDEN)))
+        init = flatten(init_weights(SEED, HIDDEN))
+        assert np.array_equal(thetas[0], init)  # row 0 is the seed's network
+        # every snapshot's J is the record of its epoch
+        for k, theta in zip(want, thetas, strict=True):
+            cost, acc = cost_and_accuracy(theta, x, y, HIDDEN)
+            assert cost == table["cost"][k] and acc == table["accuracy"][k]
+        m = meta(base / f"{run}.parquet")
+        assert m["run"] == run and m["epochs"] == epochs and m["snapshots"] == count
+
+
+def test_plane_files(complete_run: Path) -> None:
+    res = CFG["planes"]["grid"]["resolution"]
+    x, y = data()
+    for plane in PLANES:
+        base = complete_run / f"results/planes/{SEED}/{N}/{plane}"
+        dirs = pq.read_table(base / "directions.parquet").to_pandas()
+        assert list(dirs.columns) == ["weight", "centre", "d1", "d2"]
+        assert dirs["weight"].tolist() == weight_names(HIDDEN)
+        m = meta(base / "directions.parquet")
+        if plane.endswith("pca"):
+            assert len(m["explained_variance_ratio"]) == 2
+        if plane.endswith("hessian"):
+            assert m["eigenvalues"][0] >= m["eigenvalues"][1]
+        grid = pq.read_table(base / "grid.parquet").to_pandas()
+        assert list(grid.columns) == ["alpha", "beta", "cost", "accuracy"] and len(grid) == res**2
+        alphas = np.linspace(*CFG["planes"]["grid"]["a"], res)
+        assert np.array_equal(grid["alpha"][:res], alphas)  # alpha fastest
+        # an even resolution has no (0, 0) point: check one grid point against a full pass
+        centre, d1, d2 = (dirs[c].to_numpy() for c in ("centre", "d1", "d2"))
+        row = grid.iloc[res + 2]
+        theta = centre + row["alpha"] * d1 + row["beta"] * d2
+        cost, acc = cost_and_accuracy(theta, x, y, HIDDEN)
+        assert cost == pytest.approx(row["cost"], rel=1e-12) and acc == row["accuracy"]
+        for run in RUNS:
+            path = pq.read_table(base / f"path_{run}.parquet").to_pandas()
+            assert list(path.columns) == [
+                "epoch", "alpha", "beta", "cost", "plane_cost", "distance",
+            ]  # fmt: skip
+            record = pq.read_table(complete_run / f"results/training/{SEED}/{N}/{run}.parquet")
+            assert np.array_equal(path["cost"], record.column("cost").to_numpy()[path["epoch"]])
+            assert (path["distance"] >= 0).all()
+        if plane.split("-")[0] in RUNS:  # the centre run's final state lies on its plane
+            path = pq.read_table(base / f"path_{plane.split('-')[0]}.parquet").to_pandas()
+            assert path["distance"].iloc[-1] == pytest.approx(0, abs=1e-9)
+
+
+def test_line_files(complete_run: Path) -> None:
+    for line in LINES:
+        table = pq.read_table(complete_run / f"results/lines/{SEED}/{N}/{line}.parquet")
+        frame = table.to_pandas()
+        assert list(frame.columns) == ["t", "cost", "accuracy"]
+        assert np.array_equal(frame["t"], np.linspace(*CFG["lines"]["t"], CFG["lines"]["points"]))
+    # J along init -> sgd's final state equals full passes at (1 - t) theta_init + t theta_sgd
+    x, y = data()
+    line = pq.read_table(complete_run / f"results/lines/{SEED}/{N}/init_sgd.parquet").to_pandas()
+    start = flatten(init_weights(SEED, HIDDEN))
+    end = read_rows(complete_run / f"results/training/{SEED}/{N}/sgd_snapshots.parquet", "theta")
+    for i in (0, 4, len(line) - 1):
+        t = line["t"][i]
+        cost, acc = cost_and_accuracy((1 - t) * start + t * end[-1], x, y, HIDDEN)
+        assert line["cost"][i] == pytest.approx(cost, rel=1e-12) and line["accuracy"][i] == acc
+
+
+def test_every_figure_is_made(complete_run: Path) -> None:
+    root = complete_run / f"results/figures/{SEED}/{N}"
+    names = {str(p.relative_to(root)) for p in root.rglob("*.*")}
+    assert "training_curves.png" in names
+    for plane in PLANES:
+        for kind in PLANE_FIGURES:
+            ext = "html" if kind == "plane_interactive" else "png"
+            assert f"planes/{kind}_{plane}.{ext}" in names
+        for kind in ("plane_descent3d", "plane_descent2d"):
+            assert f"planes/{kind}_{plane}.gif" in names
+    assert {f"lines/line_plot_{line}.png" for line in LINES} <= names
+
+
+def test_nothing_to_do_after_a_complete_run(run_copy: Path) -> None:
+    assert stats(run_copy) == Counter()
+
+
+def test_plane_grid_range_reruns_only_plane_grids_and_their_figures(run_copy, tmp_path) -> None:
+    cfg = variant(tmp_path, lambda c: c["planes"]["grid"].update(a=[-2, 2]))
+    k = len(PLANES)
+    assert stats(run_copy, cfg) == Counter({"plane_grid": k, **{kind: k for kind in PLANE_FIGURES}})
+
+
+def test_training_epochs_rerun_runs_their_planes_paths_lines_not_pairs(run_copy, tmp_path):
+    cfg = variant(tmp_path, lambda c: c["training"].update(epochs=20))
+    got = stats(run_copy, cfg)
+    centred = [p for p in PLANES if not p.startswith("init-")]
+    assert got["train"] == len(RUNS)
+    assert got["directions"] == len(centred)  # init-random0's directions do not change
+    assert got["plane_grid"] == len(centred)
+    assert got["plane_path"] == len(PLANES) * len(RUNS)
+    assert got["line"] == len(LINES)
+    assert not {"grid", "trajectory", "critical_points", "plateaus"} & set(got)
+
+
+def test_clean_rerun_is_byte_identical(complete_run: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    smk(again, "-c2")
+    for sub in ("training", "planes", "lines", "figures"):
+        first = sorted((complete_run / "results" / sub).rglob("*.*"))
+        second = sorted((again / "results" / sub).rglob("*.*"))
+        assert [p.relative_to(complete_run) for p in first] == [
+            p.relative_to(again) for p in second
+        ]
+        differ = [str(a) for a, b in zip(first, second, strict=True)
+                  if a.read_bytes() != b.read_bytes()]  # fmt: skip
+        assert not differ
