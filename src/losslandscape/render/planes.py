@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ..names import INIT, NameError_, parse_line, parse_plane
 from .animation import _animate_2d, _animate_3d
@@ -35,7 +34,7 @@ from .common import (
     title_of,
     track_styles,
 )
-from .data import Landscape, Track
+from .data import Columns, Landscape, Track, read_table
 from .interactive import render_interactive
 from .options import resolve_options
 from .output import save_figure_png
@@ -58,7 +57,7 @@ def _columns_of(path: PathLike) -> list[str]:
     return [str(name) for name in pq.read_schema(path).names]
 
 
-def _read(path: PathLike, columns: Sequence[str], what: str, why: str = "") -> pd.DataFrame:
+def _read(path: PathLike, columns: Sequence[str], what: str, why: str = "") -> Columns:
     """`columns` of a Parquet file; a missing column is named in the error, with `why`."""
     have = _columns_of(path)
     missing = [c for c in columns if c not in have]
@@ -68,7 +67,7 @@ def _read(path: PathLike, columns: Sequence[str], what: str, why: str = "") -> p
             f"{what} {path} lacks column(s) {names} (it has: {', '.join(have)})"
             + (f"; {why}" if why else "")
         )
-    return pd.read_parquet(path, columns=list(columns))
+    return read_table(path, list(columns))
 
 
 def _metadata(path: PathLike | None) -> dict[str, Any]:
@@ -88,7 +87,9 @@ def load_plane(
 ) -> Landscape:
     """A plane's grid.parquet as a Landscape over (alpha, beta); z is column `value`."""
     frame = _read(path, ("alpha", "beta", value), "plane grid")
-    table = pd.DataFrame({"w_a": frame["alpha"], "w_b": frame["beta"], "cost": frame[value]})
+    table = Columns(
+        {"w_a": frame.data["alpha"], "w_b": frame.data["beta"], "cost": frame.data[value]}
+    )
     land = Landscape.from_frame(table, seed=seed, n=n)
     return replace(land, label_a=ALPHA_LABEL, label_b=BETA_LABEL)
 
