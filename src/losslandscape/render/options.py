@@ -72,7 +72,8 @@ plane_surfaces  (whole network: 3D surfaces of J and accuracy, paths at their TR
     (14, "white"); label_fontsize; tick_labelsize; title_fontsize; legend_fontsize;
     labelpad, tickpad: [x, y, z]. The z range covers the surface and every path value.
 plane_descent3d, plane_descent2d  (whole network: every run's path growing on a plane)
-    the keys of compare3d / compare2d; frames: null (default) = every snapshot epoch of the
+    the keys of compare3d / compare2d (dpi 80: 800 x 800 pixels); frames: null (default) =
+    every snapshot epoch of the
     paths (one frame per snapshot), or a frame list as descent3d's; plane_descent3d's zlim:
     null = the range of the surface and of every path's true J.
 plane_interactive  (whole network: the plotly page of a plane, every run's path)
@@ -335,8 +336,8 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "labelpad": [10, 10, 10],
             "tickpad": [2, 2, 4],
         },
-        "plane_descent3d": {**_ANIM_3D, "frames": None, "legend_loc": [0.05, 0.72]},
-        "plane_descent2d": {**_ANIM_2D, "frames": None},
+        "plane_descent3d": {**_ANIM_3D, "dpi": 80, "frames": None, "legend_loc": [0.05, 0.72]},
+        "plane_descent2d": {**_ANIM_2D, "dpi": 80, "frames": None},
         "plane_interactive": {
             "frames": None,
             "z_covers_paths": True,
