@@ -349,7 +349,8 @@ def train_job(
         log.warning("training diverged at epoch %d; the files end there", run.diverged_at)
     write_table(output, {"epoch": run.epoch, "cost": run.cost, "accuracy": run.accuracy}, meta)
     rows = {"epoch": run.snapshot_epochs, "theta": to_arrow_rows(run.snapshots)}
-    write_table(snapshots_output, rows, {**meta, "weights": len(weight_names(hidden))})
+    weights = len(weight_names(hidden))
+    write_table(snapshots_output, rows, {**meta, "weights": weights}, plain=["theta"])
     log.info("training %s %s: %d epochs, final J %.6g, accuracy %.4f; wrote %s in %.2f s",
              network, optimizer.name, len(run.epoch) - 1, run.cost[-1], run.accuracy[-1],
              output, time.perf_counter() - t0)  # fmt: skip
@@ -402,7 +403,8 @@ def directions_job(
         centre_run=_run_meta(centre_snapshots), **extra,
     )  # fmt: skip
     names = np.array(weight_names(hidden), dtype=object)
-    write_table(output, {"weight": names, "centre": centre, "d1": d1, "d2": d2}, meta)
+    columns = {"weight": names, "centre": centre, "d1": d1, "d2": d2}
+    write_table(output, columns, meta, plain=list(columns))
     log.info("directions %s %s %s; wrote %s in %.2f s",
              network, plane, extra, output, time.perf_counter() - t0)  # fmt: skip
 
