@@ -367,36 +367,35 @@ def directions_job(
     """The two directions of a plane and its centre -> directions.parquet.
 
     `centre_snapshots` is the centre run's snapshots file (None for `init`): its last row is the
-    centre, and all its rows are the PCA's data. The metadata holds the PCA's explained
-    variance ratios or the Hessian's eigenvalues.
+    centre, and all its rows are the data of kinds that need a run (pca). The directions come
+    from the plane's kind (losslandscape.directions); what it reports (the PCA's explained
+    variance ratios, the Hessian's eigenvalues) goes into the metadata.
     """
+    from .directions import DIRECTION_KINDS, DirectionInputs
     from .io import read_rows
     from .names import parse_plane
-    from .wholenet import (
-        hessian_directions,
-        pca_directions,
-        random_directions,
-        weight_names,
-    )
+    from .wholenet import weight_names
 
     t0 = time.perf_counter()
     spec = parse_plane(plane)
+    kind = DIRECTION_KINDS[spec.kind]
     hidden = list(network.hidden)
     centre = _anchor(network, centre_snapshots)
-    extra: dict[str, Any] = {}
-    if spec.kind == "random":
-        d1, d2 = random_directions(int(spec.k or 0), centre, hidden)
-    elif spec.kind == "pca":
+    if kind.needs_run and centre_snapshots is None:
+        raise ValueError(f"plane {plane}: {kind.name} directions need a training run as centre")
+
+    def snapshots() -> np.ndarray:
+        """The centre run's snapshots, read when the kind asks for them."""
         if centre_snapshots is None:
-            raise ValueError(f"plane {plane}: pca directions need a training run as centre")
-        d1, d2, ratios = pca_directions(read_rows(centre_snapshots, "theta"), centre)
-        extra["explained_variance_ratio"] = [float(r) for r in ratios]
-    else:
-        x, y = load_data(images, labels, network.n)
-        d1, d2, eigenvalues = hessian_directions(centre, x, y, hidden)
-        extra["eigenvalues"] = [float(v) for v in eigenvalues]
+            raise ValueError(f"plane {plane}: the centre `init` has no snapshots")
+        return read_rows(centre_snapshots, "theta")
+
+    inputs = DirectionInputs(
+        centre, hidden, spec.k, snapshots, lambda: load_data(images, labels, network.n)
+    )
     if not np.all(np.isfinite(centre)):
         raise ValueError(f"plane {plane}: the centre has non-finite weights (a diverged run?)")
+    d1, d2, extra = kind.make(inputs)
     meta = provenance(
         images, labels, kind="directions", **network.meta(), plane=plane,
         centre=spec.centre, directions=spec.kind, k=spec.k,

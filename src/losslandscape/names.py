@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .directions import DIRECTION_KINDS, direction_pattern
+
 WEIGHT_RE = re.compile(r"^w(\d+)-(\d+)-(\d+)$")
 PAIR_PATTERN = r"w\d+-\d+-\d+_w\d+-\d+-\d+"
 START_PATTERN = r"a[^_/]+_b[^_/]+"
@@ -103,10 +105,8 @@ def parse_start(name: str) -> tuple[float, float]:
 #: Where a plane or a line is anchored: the seed's initial network, or a training run's final
 #: state (a run is named by its optimizer).
 INIT = "init"
-#: Direction kinds of a plane: random{k} (Gaussian from RandomState(k), filter-normalised),
-#: pca (of a training run's snapshots), hessian (top eigenvectors at the centre).
-DIRECTION_KINDS = ("random", "pca", "hessian")
-PLANE_PATTERN = r"[a-z]+-(?:random\d+|pca|hessian)"
+#: A plane's name: `{centre}-{directions}`, directions from losslandscape.directions.
+PLANE_PATTERN = rf"[a-z]+-(?:{direction_pattern()})"
 LINE_PATTERN = r"[a-z]+_[a-z]+"
 
 
@@ -126,15 +126,16 @@ class Plane:
 
 def parse_plane(name: str) -> Plane:
     """Parse `{centre}-{directions}` (no check that the centre is a configured run)."""
-    m = re.match(r"^([a-z]+)-(?:(random)(\d+)|(pca|hessian))$", name)
-    if not m:
+    m = re.match(r"^([a-z]+)-([a-z]+)(\d*)$", name)
+    kind = DIRECTION_KINDS.get(m.group(2)) if m else None
+    if m is None or kind is None or bool(m.group(3)) != kind.numbered:
+        known = ", ".join(f"{k.name}{{k}}" if k.numbered else k.name
+                          for k in DIRECTION_KINDS.values())  # fmt: skip
         raise NameError_(
             f"plane {name!r} is not of the form {{centre}}-{{directions}} with directions "
-            "random{k}, pca or hessian, e.g. init-random0, sgd-pca"
+            f"{known}, e.g. init-random0, sgd-pca"
         )
-    if m.group(2):
-        return Plane(m.group(1), "random", int(m.group(3)))
-    return Plane(m.group(1), m.group(4))
+    return Plane(m.group(1), kind.name, int(m.group(3)) if kind.numbered else None)
 
 
 def parse_line(name: str) -> tuple[str, str]:
@@ -154,8 +155,11 @@ def check_plane(name: str, runs: list[str] | tuple[str, ...]) -> str | None:
     anchors = [INIT, *runs]
     if plane.centre not in anchors:
         return f"centre {plane.centre!r} is neither init nor a training run ({', '.join(runs)})"
-    if plane.kind == "pca" and plane.centre == INIT:
-        return "pca directions come from a training run's snapshots: the centre must be a run"
+    if DIRECTION_KINDS[plane.kind].needs_run and plane.centre == INIT:
+        return (
+            f"{plane.kind} directions come from a training run's snapshots: the centre must be "
+            "a run"
+        )
     return None
 
 
