@@ -6,10 +6,10 @@ Every rule of the workflow runs one function of this module: `script:` rules thr
 and specs, so tests call them directly; only `run_rule` knows Snakemake's object.
 
 Every job that reads MNIST first checks the files' canonical MD5, so a damaged file stops the job
-instead of silently changing results. Numerical jobs run their own threads over blocks of samples
-(or run side by side with other jobs): BLAS gets one thread, set before numpy loads. Snakemake
-sets OPENBLAS_NUM_THREADS to a job's `threads`; left so, every worker thread's small products
-would start BLAS threads of their own, which made a 2-thread plane job 40x slower.
+instead of silently changing results. BLAS threads: a job started outside Snakemake gets one
+(set before numpy loads); inside, Snakemake sets OPENBLAS_NUM_THREADS to the job's `threads`,
+which the pair-landscape jobs keep (their results were made so; see the README's note on BLAS
+threads) and the whole-network functions override with one (losslandscape.wholenet).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-os.environ["OPENBLAS_NUM_THREADS"] = "1"
-os.environ["OMP_NUM_THREADS"] = "1"
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 

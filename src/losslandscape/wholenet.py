@@ -9,13 +9,14 @@ theta(alpha, beta) = centre + alpha d1 + beta d2, on a line, or at single points
 
 Everything is exact: the same arithmetic as a full forward pass, up to summation order. Work runs
 on blocks of samples (memory stays bounded whatever N) and spreads over `threads` threads with
-results that do not depend on the thread count. BLAS should run one thread per worker: the jobs
-set OPENBLAS_NUM_THREADS=1 before numpy loads; multi-threaded BLAS on the small block products
-is much slower on a busy machine.
+results that do not depend on the thread count. Every public function runs BLAS on one thread
+(threadpoolctl, whatever OPENBLAS_NUM_THREADS says): BLAS threads inside worker threads made a
+plane 40x slower, and the number of BLAS threads can change a product's last bits.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -25,9 +26,24 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
 
 from .names import layer_sizes
 from .optimizers import make_step
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def one_blas_thread(fn: F) -> F:
+    """Run `fn` with BLAS on one thread: the work spreads over its own threads, bits fixed."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
 
 __all__ = [
     "HessianDirections",
@@ -324,6 +340,7 @@ class _Evaluator(_Blocked):
         return cost, correct
 
 
+@one_blas_thread
 def cost_and_grad(
     theta: np.ndarray, x: np.ndarray, y: np.ndarray, hidden: Hidden, threads: int = 1
 ) -> tuple[float, np.ndarray]:
@@ -339,6 +356,7 @@ def cost_and_grad(
     return cost, grad
 
 
+@one_blas_thread
 def cost_and_accuracy(
     theta: np.ndarray, x: np.ndarray, y: np.ndarray, hidden: Hidden, threads: int = 1
 ) -> tuple[float, float]:
@@ -353,6 +371,7 @@ def cost_and_accuracy(
     return cost, accuracy
 
 
+@one_blas_thread
 def costs_and_accuracies(
     thetas: np.ndarray, x: np.ndarray, y: np.ndarray, hidden: Hidden, threads: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -391,6 +410,7 @@ class TrainingRun:
     final: np.ndarray
 
 
+@one_blas_thread
 def train(
     theta0: np.ndarray,
     x: np.ndarray,
@@ -544,6 +564,7 @@ class _Curvature(_Blocked):
             rdelta = back
 
 
+@one_blas_thread
 def hvp(
     theta: np.ndarray,
     v: np.ndarray,
@@ -578,6 +599,7 @@ class HessianDirections:
         return iter((self.d1, self.d2, self.eigenvalues))
 
 
+@one_blas_thread
 def hessian_directions(
     centre: np.ndarray,
     x: np.ndarray,
@@ -756,6 +778,7 @@ class _Plane:
         return costs, accs
 
 
+@one_blas_thread
 def plane_grid(
     centre: np.ndarray,
     d1: np.ndarray,
@@ -795,6 +818,7 @@ def plane_grid(
     return cost, accuracy
 
 
+@one_blas_thread
 def line_costs(
     theta_from: np.ndarray,
     theta_to: np.ndarray,
