@@ -377,6 +377,8 @@ def directions_job(
     from .wholenet import weight_names
 
     t0 = time.perf_counter()
+    verify(images)  # an input of every directions job, read only by some kinds: checked always
+    verify(labels)
     spec = parse_plane(plane)
     kind = DIRECTION_KINDS[spec.kind]
     hidden = list(network.hidden)
