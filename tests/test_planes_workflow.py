@@ -230,3 +230,10 @@ def test_clean_rerun_is_byte_identical(complete_run: Path, tmp_path: Path) -> No
         differ = [str(a) for a, b in zip(first, second, strict=True)
                   if a.read_bytes() != b.read_bytes()]  # fmt: skip
         assert not differ
+
+
+def test_report_holds_the_whole_network_figures(run_copy: Path) -> None:
+    smk(run_copy, "--report", "report.html")
+    html = (run_copy / "report.html").read_text(errors="replace")
+    for caption in ("How much of each training run the plane", "interpolation"):
+        assert caption in html, caption
