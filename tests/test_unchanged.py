@@ -3,15 +3,16 @@
 The baseline (`BASELINE`, the last commit before the restructuring into a job layer and a figure
 registry) is exported with `git archive` into a temporary directory, and its workflow (its own
 Snakefile, scripts, src/ and config files) runs beside this checkout's on the same configs, each
-in an empty run directory, offline (MNIST_MIRROR = ../shared/mnist). Every output file under
-results/ and resources/mnist must then be byte-identical, except that figures (PNG, GIF, HTML) may
-differ in their embedded provenance record by the known renames below, and two figure paths may
-carry their new names. logs/, benchmarks/ and .snakemake/ are not compared.
+in an empty run directory, offline (MNIST_MIRROR, see conftest.py). Every output file the
+baseline makes under results/ and resources/mnist must then be byte-identical, except that
+figures (PNG, GIF, HTML) may differ in their embedded provenance record by the known renames
+below, and two figure paths may carry their new names; the whole-network views (NEW_VIEWS) are
+new files this checkout may add. logs/, benchmarks/ and .snakemake/ are not compared.
 
 "This checkout" is the working tree this file lies in, uncommitted changes included. Each tree
-runs its own code whichever checkout is the pip-installed `losslandscape` (editable installs add
-their src/ at the end of sys.path): its Snakefile and every script put the tree's own src/ first
-on sys.path. That is not taken on trust: every Python process of each run records, at exit,
+runs its own code: the baseline's Snakefile and every script put its own src/ first on sys.path
+(editable installs add theirs at the end), and this checkout's package is the installed one
+(pip install -e .). That is not taken on trust: every Python process of each run records, at exit,
 where `losslandscape` was imported from (a sitecustomize module on PYTHONPATH), and
 test_each_tree_runs_its_own_package checks it.
 

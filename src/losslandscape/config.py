@@ -147,6 +147,13 @@ def whole_network_errors(config: dict[str, Any]) -> list[str]:
     ]
     runs = [str(name) for name in training.get("optimizers", [])]
     errors = []
+    for key in ("seeds", "n"):
+        for i, x in enumerate(training.get(key, [])):
+            if not isinstance(x, int) or isinstance(x, bool):
+                errors.append(
+                    f"config key training.{key}[{i}] = {_show(x)}: must be a whole number "
+                    "written without a decimal point (it becomes part of file names)"
+                )
     for i, name in enumerate(runs):
         if name not in configured:
             errors.append(
@@ -215,6 +222,10 @@ def _kind(value: Any) -> str:
     return "null"
 
 
+#: Render options whose default is null but whose value, when given, is a list.
+LIST_OR_NULL = ("frames", "zlim")
+
+
 def render_errors(given: Any, default: Any, key: str = "render") -> list[str]:
     """Unknown render options, and values whose type differs from the default's."""
     if not isinstance(given, dict):
@@ -238,6 +249,8 @@ def render_errors(given: Any, default: Any, key: str = "render") -> list[str]:
             errors.extend(render_errors(value, base, sub))
         elif base is not None and value is not None and _kind(value) != _kind(base):
             errors.append(f"config key {sub} = {_show(value)}: must be {_kind(base)}")
+        elif base is None and name in LIST_OR_NULL and not isinstance(value, list | None):
+            errors.append(f"config key {sub} = {_show(value)}: must be a list or null")
     return errors
 
 

@@ -2,8 +2,10 @@
 
 A plane `{centre}-{kind}` (with a number for numbered kinds, e.g. `random0`) takes its two
 directions from `DIRECTION_KINDS[kind]`. Adding a kind: a function here and its entry (and a
-line in the schema's description of planes.names); names, config checks, the workflow and the
-directions job take it from this table.
+line in the schema's description of planes.names); names, config checks, the workflow (its
+wildcard and a job's runtime) and the directions job take it from this table, and the metadata
+the function returns travels to the plane's grid file. Figure titles name the PCA's variance and
+the Hessian's eigenvalues when present (render/planes.py).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class DirectionKind:
     numbered: bool  # written with a number, e.g. random0
     needs_run: bool  # the centre must be a training run (its snapshots are the data)
     make: Callable[[DirectionInputs], Directions]
-    summary: str  # one line for messages and docs
+    passes: int  # full passes over the samples it may take (a cluster job's runtime)
 
 
 def _random(inp: DirectionInputs) -> Directions:
@@ -52,6 +54,11 @@ def _pca(inp: DirectionInputs) -> Directions:
     from .wholenet import pca_directions
 
     d1, d2, explained = pca_directions(inp.snapshots(), inp.centre)
+    if not explained[1] > 1e-12:  # the path lies on a line: the second component is arbitrary
+        raise ValueError(
+            f"the run's snapshots span one direction only (explained variance {list(explained)}):"
+            " a pca plane needs a path that turns; take more snapshots or epochs"
+        )
     return d1, d2, {"explained_variance_ratio": [float(r) for r in explained]}
 
 
@@ -69,9 +76,12 @@ def _hessian(inp: DirectionInputs) -> Directions:
 DIRECTION_KINDS: dict[str, DirectionKind] = {
     kind.name: kind
     for kind in (
-        DirectionKind("random", True, False, _random, "filter-normalised Gaussian, seed k"),
-        DirectionKind("pca", False, True, _pca, "principal components of the centre run"),
-        DirectionKind("hessian", False, False, _hessian, "top Hessian eigenvectors at the centre"),
+        # filter-normalised Gaussian directions from RandomState(k)
+        DirectionKind("random", True, False, _random, passes=1),
+        # the first two principal components of the centre run's snapshots
+        DirectionKind("pca", False, True, _pca, passes=1),
+        # the top two Hessian eigenvectors at the centre: Lanczos, about two passes per product
+        DirectionKind("hessian", False, False, _hessian, passes=1000),
     )
 }
 

@@ -65,7 +65,8 @@ def job_log(path: str | None, what: str) -> Iterator[logging.Logger]:
         log.exception("%s job failed", what)
         raise
     finally:
-        handler.flush()
+        root.removeHandler(handler)
+        handler.close()
 
 
 def load_data(images: str, labels: str, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -410,6 +411,12 @@ def directions_job(
              network, plane, extra, output, time.perf_counter() - t0)  # fmt: skip
 
 
+#: Metadata keys every whole-network file has; the rest of a directions file's is the plane's own.
+_NETWORK_META = {
+    "kind", "seed", "n", "hidden", "split", "plane", "mnist_md5", "losslandscape_version",
+}  # fmt: skip
+
+
 def _directions(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """centre, d1, d2 of a directions file."""
     import pyarrow.parquet as pq
@@ -441,8 +448,7 @@ def plane_grid_job(
     dmeta = read_metadata(directions)
     meta = provenance(
         images, labels, kind="plane_grid", **network.meta(), plane=plane, **grid.meta(),
-        directions={k: dmeta.get(k) for k in ("centre_run", "eigenvalues",
-                                               "explained_variance_ratio")},
+        directions={k: v for k, v in dmeta.items() if k not in _NETWORK_META},
     )  # fmt: skip
     m1, m2 = np.meshgrid(alphas, betas)
     columns = {"alpha": m1.ravel(), "beta": m2.ravel(), "cost": cost, "accuracy": accuracy}
@@ -516,6 +522,8 @@ def line_job(
     x, y = load_data(images, labels, network.n)
     start = _anchor(network, start_snapshots)
     end = _anchor(network, end_snapshots)
+    if not (np.all(np.isfinite(start)) and np.all(np.isfinite(end))):
+        raise ValueError(f"line {line}: an end has non-finite weights (a diverged run?)")
     ts = np.linspace(t[0], t[1], points)
     cost, accuracy = line_costs(start, end, ts, x, y, list(network.hidden), threads=threads)
     meta = provenance(

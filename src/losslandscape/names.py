@@ -33,7 +33,7 @@ class Weight:
 
     @property
     def label(self) -> str:
-        """The seeds' spelling for axis labels, e.g. `w2[5,250]`."""
+        """The source documents' spelling for axis labels, e.g. `w2[5,250]`."""
         return f"w{self.layer}[{self.row},{self.col}]"
 
 

@@ -1,4 +1,4 @@
-"""The seeds' MLP: sigmoid after every layer, no biases, weights drawn from RandomState(seed)."""
+"""The source documents' MLP: sigmoid after every layer, no biases, RandomState(seed) weights."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from .names import Weight, layer_sizes
 
 
 def init_weights(seed: int, hidden: list[int] | tuple[int, ...]) -> list[np.ndarray]:
-    """Fresh weights in the seeds' order: rng.randn(out, in), layer by layer from the input."""
+    """Fresh weights in the source documents' order: rng.randn(out, in), layer by layer."""
     rng = np.random.RandomState(int(seed))
     sizes = layer_sizes(hidden)
     return [rng.randn(sizes[k + 1], sizes[k]) for k in range(len(sizes) - 1)]

@@ -1,4 +1,4 @@
-"""Update rules for the two trained weights: the seeds' five, plus adagrad and nadam.
+"""Update rules for the two trained weights: the source documents' five, plus adagrad and nadam.
 
 Every rule uses only arithmetic operators, so one definition serves Python floats (a single
 trajectory, fastest in a tight loop) and numpy arrays (many starts at once).
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-#: Each optimizer's constants and their defaults (the seeds' values where the seeds have one).
+#: Each optimizer's constants and their defaults (the source documents' values where they have one).
 DEFAULTS: dict[str, dict[str, float]] = {
     "sgd": {"lr": 10.0},
     "momentum": {"lr": 10.0, "rho": 0.9},

@@ -33,7 +33,7 @@ def naive_cost(
     u: float,
     v: float,
 ) -> float:
-    """The seeds' costs(): fresh init, set the two weights, full forward, mean squared error sum."""
+    """The source documents' costs(): fresh init, set the two weights, full forward, J."""
     weights = init_weights(seed, hidden)
     weights[wa.layer][wa.row, wa.col] = u
     weights[wb.layer][wb.row, wb.col] = v
@@ -65,7 +65,7 @@ def naive_gradients(
     pred = acts[-1]
     n = x.shape[0]
     cost = float(np.mean(np.sum((y.T - pred) ** 2, axis=0)))
-    delta = (pred - y.T) * pred * (1 - pred)  # d(J/2)/dz * N, the seeds' expression
+    delta = (pred - y.T) * pred * (1 - pred)  # d(J/2)/dz * N, the source documents' expression
     grads: list[np.ndarray] = [np.empty(0)] * len(weights)
     for k in range(len(weights) - 1, -1, -1):
         grads[k] = delta @ acts[k].T / n

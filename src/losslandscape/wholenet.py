@@ -1,6 +1,7 @@
 """Whole-network landscapes: every weight moves, along planes and lines through weight space.
 
-The network is the seeds' MLP (784 -> hidden... -> 10, sigmoid after every layer, no biases).
+The network is the source documents' MLP (784 -> hidden... -> 10, sigmoid after every layer,
+no biases).
 A network is one flat vector theta: w0, w1, ... each raveled row-major and concatenated. This
 module trains the whole network (every weight by the optimizer's rule, full batch), finds
 directions (filter-normalised random ones, principal components of a training path, the top
@@ -661,6 +662,7 @@ class PcaDirections(NamedTuple):
     explained: np.ndarray
 
 
+@one_blas_thread
 def pca_directions(snapshots: np.ndarray, final: np.ndarray) -> PcaDirections:
     """Principal components of the mean-centred (snapshot - final) differences of a path.
 
@@ -685,6 +687,7 @@ def pca_directions(snapshots: np.ndarray, final: np.ndarray) -> PcaDirections:
     )
 
 
+@one_blas_thread
 def project(
     thetas: np.ndarray, centre: np.ndarray, d1: np.ndarray, d2: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -696,7 +699,9 @@ def project(
     thetas = np.atleast_2d(np.asarray(thetas, dtype=np.float64))
     diffs = thetas - np.asarray(centre, dtype=np.float64)
     basis = np.stack([np.asarray(d1, np.float64), np.asarray(d2, np.float64)], axis=1)
-    coef = np.linalg.lstsq(basis, diffs.T, rcond=None)[0]  # (2, S)
+    finite = np.all(np.isfinite(diffs), axis=1)  # a diverged snapshot must not spoil the rest
+    coef = np.full((2, diffs.shape[0]), np.nan)
+    coef[:, finite] = np.linalg.lstsq(basis, diffs[finite].T, rcond=None)[0]  # (2, S)
     resid = diffs - coef.T @ basis.T
     return coef[0].copy(), coef[1].copy(), np.linalg.norm(resid, axis=1)
 

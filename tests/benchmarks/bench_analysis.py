@@ -6,7 +6,7 @@
 Basin map: sgd (lr 10) from every point of a resolution x resolution grid over the default range,
 all starts at once, at N images of the MNIST test split, seed 135, pair w2-5-250_w2-5-251; a
 few starts are checked against run_trajectory to 1e-9. Printed with the number of sigmoid
-evaluations a naive run would make: the issue's count (one per start, evaluation and sample
+evaluations a naive run would make: the target's count (one per start, evaluation and sample
 for the output unit that varies) and a full forward pass per evaluation as the seeds' loop does
 (50 + 500 + 10 per sample). For comparison, estimates from a few timed epochs: the same map
 through the generic PairSlice.cost_and_grad path (what non-output pairs use), and through the
@@ -93,7 +93,7 @@ def main() -> None:
     )
     print(
         f"  replaces {issue_count:.3g} naive sigmoid evaluations (start x evaluation x sample, "
-        f"the issue's count), {full_count:.3g} with a full forward pass each time"
+        f"the target's count), {full_count:.3g} with a full forward pass each time"
     )
     print(
         f"  ends: {int(df.diverged.sum())} diverged, {int((df.minimum >= 0).sum())} at one of "

@@ -4,6 +4,7 @@ import os
 
 import losslandscape
 from losslandscape import paths, resources
+from losslandscape.directions import DIRECTION_KINDS
 from losslandscape.config import (
     check_schema,
     check_semantics,
@@ -416,13 +417,9 @@ def plane_grid_runtime(wildcards, attempt):
     return resources.whole_network_runtime(points, int(wildcards.n), HIDDEN, attempt)
 
 
-#: Hessian-vector products a Hessian plane's eigensolver may take (each about two passes).
-HESSIAN_PASSES = 1000
-
-
 def directions_runtime(wildcards, attempt):
-    """Runtime (minutes) of a directions job: the Hessian's eigensolver dominates."""
-    passes = HESSIAN_PASSES if parse_plane(wildcards.plane).kind == "hessian" else 1
+    """Runtime (minutes) of a directions job: the passes its direction kind may take."""
+    passes = DIRECTION_KINDS[parse_plane(wildcards.plane).kind].passes
     return resources.whole_network_runtime(passes, int(wildcards.n), HIDDEN, attempt)
 
 

@@ -69,7 +69,7 @@ def legend_loc(value: Any) -> Any:
 
 
 def style_3d_axes(ax: Any, land: Landscape, o: Mapping[str, Any], zlabel: str = "costs") -> None:
-    """Apply the seeds' 3D axis labels, paddings and tick sizes."""
+    """Apply the source documents' 3D axis labels, paddings and tick sizes."""
     pad = o["labelpad"]
     tickpad = o["tickpad"]
     ax.set_xlabel(land.label_a, fontsize=o["label_fontsize"], labelpad=pad[0])

@@ -1,13 +1,13 @@
-"""Render options: the defaults that reproduce the seeds' look, merging and frame selection.
+"""Render options: defaults with the source documents' look, merging and frame selection.
 
-Keys of ``DEFAULT_RENDER`` (every value is plain JSON; defaults = the seeds' look).
+Keys of ``DEFAULT_RENDER`` (every value is plain JSON; defaults = the source documents' look).
 
 surfaces  (article Fig. 3, one 3D panel per N side by side)
     panel_size [w, h] inches per panel (seeds: 10 x 7.5 for two panels); dpi;
     elev (30); azims: one azimuth per panel, cycled ([-20, -30]); cmap ("terrain");
     alpha (0.75); label_fontsize (20); tick_labelsize (12); title_fontsize (15);
-    labelpad / tickpad: [x, y, z] paddings (the seeds' z pad; x, y a little wider than
-    the seeds' since the real-weight labels such as w2[5,250] are longer than w_a).
+    labelpad / tickpad: [x, y, z] paddings (the source documents' z pad; x, y a little wider than
+    the source documents' since the real-weight labels such as w2[5,250] are longer than w_a).
 contour  (static filled contour + dashed black contour lines + trajectories)
     figsize; dpi; cmap; line_levels: number of dashed black contour lines (21);
     fill_levels: number of filled levels (null = matplotlib's automatic choice, as the seeds);
@@ -18,12 +18,12 @@ descent3d  (article Fig. 5: surface + growing paths, GIF + last-frame PNG)
     surface's range; cmap; alpha; linewidth; marker_size of the current-point marker (15);
     start_marker_size; legend_loc: legend position in axes coordinates ([0.25, 0.8]);
     legend_fontsize (17); label_fontsize (27); tick_labelsize (17); labelpad, tickpad: [x, y, z]
-    (wider than the seeds' so the longer weight labels clear the tick labels);
+    (wider than the source documents' so the longer weight labels clear the tick labels);
     frames: list of [start, stop, step] ranges (Python range semantics; stop null = through
     the last epoch) or single epochs, concatenated, de-duplicated and clipped to the longest
     trajectory (article: [[0, 200, 20], [200, 9000, 100]] = 98 frames of 10,000 epochs);
-    fps: GIF frames per second (10: the seeds' interval=5 ms is below the GIF minimum, which
-    browsers play at 100 ms per frame); loop: GIF loop count (0 = forever).
+    fps: GIF frames per second (10: the source documents' interval=5 ms is below the GIF
+    minimum, which browsers play at 100 ms per frame); loop: GIF loop count (0 = forever).
 descent2d  (article Fig. 6: contour with paths above, loss versus epoch below)
     figsize; dpi; cmap; line_levels; fill_levels; fill_alpha; linewidth; marker_size;
     label_fontsize (25); loss_label_fontsize (22); tick_labelsize (17); legend_fontsize;
@@ -66,7 +66,7 @@ plane_contour  (whole network: filled contours of J and accuracy on a plane, eve
     label_fontsize; tick_labelsize; title_fontsize; legend_fontsize.
 plane_surfaces  (whole network: 3D surfaces of J and accuracy, paths at their TRUE values)
     figsize ([16, 7.5]); dpi; elev (30); azim (-60); cmap; accuracy_cmap; alpha (0.6, lower
-    than the seeds' so paths below the surface show); linewidth; snapshot_marker_size;
+    than the source documents' so paths below the surface show); linewidth; snapshot_marker_size;
     gap_lines: dotted vertical lines from J at the projected point to the true J (true);
     gap_linewidth; centre_marker_size, centre_color: the star at the centre, on the surface
     (14, "white"); label_fontsize; tick_labelsize; title_fontsize; legend_fontsize;

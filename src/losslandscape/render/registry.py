@@ -3,8 +3,8 @@
 A kind's name is the name of its rule, of its render-options section, of its report caption
 (workflow/report/{name}.rst) and the stem of its output files, and `draw_{name}` in the render
 module it names draws it from a `FigureJob`. Adding a kind: a renderer with its `draw_{name}`,
-an entry here (with its default options in options.py), a rule in workflow/rules/figures.smk,
-and a caption.
+an entry here (with its default options in options.py), a rule in workflow/rules/figures.smk
+(plane_figures.smk for the whole-network kinds), and a caption.
 """
 
 from __future__ import annotations
