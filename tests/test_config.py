@@ -312,6 +312,14 @@ def test_null_switches_an_optimizer_off() -> None:
         ("lines.t", [0.5, 0.5], "lines.t = [0.5, 0.5]: needs low < high"),
         ("training.optimizers", ["sgd", "nadam"], "training.optimizers[1] = 'nadam': not"),
         ("training.n", [70000], "training.n[0] = 70000: larger than the train split"),
+        ("training.n", [100.0], "training.n[0] = 100.0: must be a whole number"),
+        ("training.optimizers", [], "training.optimizers = []"),
+        ("training.snapshots", 2, "training.snapshots = 2"),
+        (
+            "render",
+            {"plane_descent3d": {"frames": 5}},
+            "plane_descent3d.frames = 5: must be a list",
+        ),
     ],
 )
 def test_whole_network_keys_are_checked(key: str, value: object, says: str) -> None:

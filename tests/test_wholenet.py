@@ -433,3 +433,13 @@ def test_training_stops_at_divergence_without_raising(small_data):
     np.testing.assert_array_equal(at_start.epoch, [0])
     np.testing.assert_array_equal(at_start.snapshot_epochs, [0])
     assert np.isnan(at_start.final[5])
+
+
+def test_projection_keeps_finite_snapshots_when_one_is_not() -> None:
+    """A diverged (infinite) snapshot gets NaN coordinates; the others are still projected."""
+    rng = np.random.RandomState(3)
+    centre, d1, d2 = rng.randn(50), rng.randn(50), rng.randn(50)
+    thetas = np.stack([centre + 0.5 * d1 - 2 * d2, np.full(50, np.inf), centre + d2])
+    alpha, beta, distance = wholenet.project(thetas, centre, d1, d2)
+    np.testing.assert_allclose([alpha[0], beta[0], alpha[2], beta[2]], [0.5, -2, 0, 1], atol=1e-12)
+    assert np.isnan(alpha[1]) and np.isnan(beta[1]) and distance[0] < 1e-12
