@@ -64,6 +64,27 @@ def schema_errors(config: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     return errors
 
 
+def _whole_number_errors(section: str, sec: dict[str, Any]) -> list[str]:
+    """Seeds and N of a section must be whole numbers: they become part of file names."""
+    return [
+        f"config key {section}.{key}[{i}] = {_show(x)}: must be a whole number "
+        "written without a decimal point (it becomes part of file names)"
+        for key in ("seeds", "n")
+        for i, x in enumerate(sec.get(key, []))
+        if not isinstance(x, int) or isinstance(x, bool)
+    ]
+
+
+def _size_errors(section: str, ns: list[Any], split: str) -> list[str]:
+    """Every N of a section must fit in the split."""
+    return [
+        f"config key {section}.n[{i}] = {n}: larger than the {split} split's "
+        f"{SPLIT_SIZE[split]} images"
+        for i, n in enumerate(ns)
+        if n > SPLIT_SIZE[split]
+    ]
+
+
 def semantic_errors(config: dict[str, Any]) -> list[str]:
     """Checks a schema cannot express: weights inside the network, ranges, N within the split."""
     errors: list[str] = []
@@ -71,13 +92,7 @@ def semantic_errors(config: dict[str, Any]) -> list[str]:
     split = config["mnist"]["split"]
     for section in ("landscapes", "trajectories"):
         sec = config[section]
-        for key in ("seeds", "n"):
-            for i, x in enumerate(sec[key]):
-                if not isinstance(x, int) or isinstance(x, bool):
-                    errors.append(
-                        f"config key {section}.{key}[{i}] = {_show(x)}: must be a whole number "
-                        "written without a decimal point (it becomes part of file names)"
-                    )
+        errors.extend(_whole_number_errors(section, sec))
         for i, pair in enumerate(sec["pairs"]):
             why = check_pair(pair, hidden)
             if why:
@@ -85,23 +100,13 @@ def semantic_errors(config: dict[str, Any]) -> list[str]:
                     f"config key {section}.pairs[{i}] = {pair!r}: {why} "
                     f"(network 784 -> {' -> '.join(map(str, hidden))} -> 10)"
                 )
-        for i, n in enumerate(sec["n"]):
-            if n > SPLIT_SIZE[split]:
-                errors.append(
-                    f"config key {section}.n[{i}] = {n}: larger than the {split} split's "
-                    f"{SPLIT_SIZE[split]} images"
-                )
+        errors.extend(_size_errors(section, sec["n"], split))
     gallery = config.get("gallery") or {}
     for i, pair in enumerate(gallery.get("pairs", [])):
         why = check_pair(pair, hidden)
         if why:
             errors.append(f"config key gallery.pairs[{i}] = {pair!r}: {why}")
-    for i, n in enumerate(gallery.get("n", [])):
-        if n > SPLIT_SIZE[split]:
-            errors.append(
-                f"config key gallery.n[{i}] = {n}: larger than the {split} split's "
-                f"{SPLIT_SIZE[split]} images"
-            )
+    errors.extend(_size_errors("gallery", gallery.get("n", []), split))
     if "seeds" in gallery and gallery["seeds"][0] > gallery["seeds"][1]:
         errors.append(f"config key gallery.seeds = {_show(gallery['seeds'])}: needs first <= last")
     grid = config["landscapes"]["grid"]
@@ -147,13 +152,7 @@ def whole_network_errors(config: dict[str, Any]) -> list[str]:
     ]
     runs = [str(name) for name in training.get("optimizers", [])]
     errors = []
-    for key in ("seeds", "n"):
-        for i, x in enumerate(training.get(key, [])):
-            if not isinstance(x, int) or isinstance(x, bool):
-                errors.append(
-                    f"config key training.{key}[{i}] = {_show(x)}: must be a whole number "
-                    "written without a decimal point (it becomes part of file names)"
-                )
+    errors.extend(_whole_number_errors("training", training))
     for i, name in enumerate(runs):
         if name not in configured:
             errors.append(
@@ -161,12 +160,7 @@ def whole_network_errors(config: dict[str, Any]) -> list[str]:
                 f"trajectories.optimizers (its constants come from there); configured: "
                 f"{', '.join(configured) or 'none'}"
             )
-    for i, n in enumerate(training.get("n", [])):
-        if n > SPLIT_SIZE[split]:
-            errors.append(
-                f"config key training.n[{i}] = {n}: larger than the {split} split's "
-                f"{SPLIT_SIZE[split]} images"
-            )
+    errors.extend(_size_errors("training", training.get("n", []), split))
     planes = config.get("planes") or {}
     for i, name in enumerate(planes.get("names", [])):
         why = check_plane(str(name), runs)

@@ -124,7 +124,9 @@ def read_rows(path: str | os.PathLike[str], column: str) -> np.ndarray:
     return values.flatten().to_numpy().reshape(len(values), width)
 
 
-def read_columns(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """All columns of a Parquet file as numpy arrays."""
-    table = pq.read_table(path)
+def read_columns(
+    path: str | os.PathLike[str], columns: Sequence[str] | None = None
+) -> dict[str, np.ndarray]:
+    """The columns (all when None) of a Parquet file as numpy arrays."""
+    table = pq.read_table(path, columns=None if columns is None else list(columns))
     return {name: table.column(name).to_numpy() for name in table.column_names}

@@ -94,10 +94,10 @@ def make_slice(images: str, labels: str, landscape: LandscapeSpec, threads: int 
     return PairSlice(weights, x, y, wa, wb, threads=threads)
 
 
-def _grid_columns(grid: GridSpec) -> dict[str, np.ndarray]:
-    """w_a and w_b of every grid point in numpy.meshgrid ravel order (w_a fastest)."""
+def _grid_columns(grid: GridSpec, names: tuple[str, str] = ("w_a", "w_b")) -> dict[str, Any]:
+    """Both coordinates of every grid point in numpy.meshgrid ravel order (the first fastest)."""
     m1, m2 = np.meshgrid(*grid.axes())
-    return {"w_a": m1.ravel(), "w_b": m2.ravel()}
+    return {names[0]: m1.ravel(), names[1]: m2.ravel()}
 
 
 # ---------------------------------------------------------------------- landscapes
@@ -393,8 +393,8 @@ def directions_job(
             raise ValueError(f"plane {plane}: the centre `init` has no snapshots")
         return read_rows(centre_snapshots, "theta")
 
-    inputs = DirectionInputs(
-        centre, hidden, spec.k, snapshots, lambda: load_data(images, labels, network.n)
+    inputs = DirectionInputs(  # MNIST verified above
+        centre, hidden, spec.k, snapshots, lambda: load_split(images, labels, network.n)
     )
     if not np.all(np.isfinite(centre)):
         raise ValueError(f"plane {plane}: the centre has non-finite weights (a diverged run?)")
@@ -450,8 +450,7 @@ def plane_grid_job(
         images, labels, kind="plane_grid", **network.meta(), plane=plane, **grid.meta(),
         directions={k: v for k, v in dmeta.items() if k not in _NETWORK_META},
     )  # fmt: skip
-    m1, m2 = np.meshgrid(alphas, betas)
-    columns = {"alpha": m1.ravel(), "beta": m2.ravel(), "cost": cost, "accuracy": accuracy}
+    columns = {**_grid_columns(grid, ("alpha", "beta")), "cost": cost, "accuracy": accuracy}
     write_table(output, columns, meta)
     log.info("plane grid %s %s %dx%d; wrote %s in %.2f s", network, plane, grid.resolution,
              grid.resolution, output, time.perf_counter() - t0)  # fmt: skip

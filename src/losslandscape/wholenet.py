@@ -362,14 +362,8 @@ def cost_and_accuracy(
     theta: np.ndarray, x: np.ndarray, y: np.ndarray, hidden: Hidden, threads: int = 1
 ) -> tuple[float, float]:
     """J and the accuracy (share of samples whose largest output is the label) at one theta."""
-    ev = _Evaluator(x, y, hidden, threads, TRAIN_BLOCK)
-    pool = _pool(threads)
-    try:
-        cost, accuracy, _ = ev.run(theta, False, pool)
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    return cost, accuracy
+    costs, accuracies = costs_and_accuracies(theta, x, y, hidden, threads)
+    return float(costs[0]), float(accuracies[0])
 
 
 @one_blas_thread

@@ -57,10 +57,9 @@ class Columns:
 
 def read_table(path: PathLike, columns: Sequence[str]) -> Columns:
     """`columns` of a Parquet file, as numpy arrays (pyarrow only)."""
-    import pyarrow.parquet as pq
+    from ..io import read_columns
 
-    table = pq.read_table(path, columns=list(columns))
-    return Columns({c: table.column(c).to_numpy(zero_copy_only=False) for c in columns})
+    return Columns(read_columns(path, columns))
 
 
 def unique_in_order(values: np.ndarray) -> np.ndarray:

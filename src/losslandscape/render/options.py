@@ -167,6 +167,23 @@ _ANIM_2D: dict[str, Any] = {
     "loop": 0,
 }
 
+_INTERACTIVE: dict[str, Any] = {
+    "frames": NOTEBOOK_FRAMES,
+    "width": 800,
+    "height": 800,
+    "contour_height": 1000,
+    "camera_eye": [2.0, -2.0, 2.0],
+    "surface_colorscale": None,
+    "contour_colorscale": "hsv",
+    "project_contours": True,
+    "z_lift": 1.001,
+    "line_width": 5,
+    "marker_size": 10,
+    "frame_duration": 500,
+    "transition_duration": 300,
+    "max_path_points": 400,
+}
+
 DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
     {
         "surfaces": {
@@ -229,22 +246,7 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "tick_labelsize": 6,
             "suptitle_fontsize": 13,
         },
-        "interactive": {
-            "frames": NOTEBOOK_FRAMES,
-            "width": 800,
-            "height": 800,
-            "contour_height": 1000,
-            "camera_eye": [2.0, -2.0, 2.0],
-            "surface_colorscale": None,
-            "contour_colorscale": "hsv",
-            "project_contours": True,
-            "z_lift": 1.001,
-            "line_width": 5,
-            "marker_size": 10,
-            "frame_duration": 500,
-            "transition_duration": 300,
-            "max_path_points": 400,
-        },
+        "interactive": _INTERACTIVE,
         "critical": {
             "kinds": {
                 "minimum": {
@@ -338,23 +340,7 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
         },
         "plane_descent3d": {**_ANIM_3D, "dpi": 80, "frames": None, "legend_loc": [0.05, 0.72]},
         "plane_descent2d": {**_ANIM_2D, "dpi": 80, "frames": None},
-        "plane_interactive": {
-            "frames": None,
-            "z_covers_paths": True,
-            "width": 800,
-            "height": 800,
-            "contour_height": 1000,
-            "camera_eye": [2.0, -2.0, 2.0],
-            "surface_colorscale": None,
-            "contour_colorscale": "hsv",
-            "project_contours": True,
-            "z_lift": 1.001,
-            "line_width": 5,
-            "marker_size": 10,
-            "frame_duration": 500,
-            "transition_duration": 300,
-            "max_path_points": 400,
-        },
+        "plane_interactive": {**_INTERACTIVE, "frames": None, "z_covers_paths": True},
         "plane_distance": {
             "figsize": [10.0, 9.0],
             "dpi": 100,
