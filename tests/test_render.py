@@ -433,3 +433,24 @@ def test_html_renders_in_headless_chromium(rendered: tuple[Path, Path], tmp_path
     with Image.open(shot) as im:
         colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
     assert colours is None or len(colours) > 50  # not blank
+
+
+def test_rotation_frames_equal_the_naive_every_frame_anew(tmp_path: Path) -> None:
+    """The rotating GIF (one figure, the view turns) is byte-identical to the naive one that
+    builds a new figure for every frame; a different look is not."""
+    from losslandscape.render.reference import naive_render_rotation
+    from losslandscape.render.surfaces import render_rotation
+
+    a = np.linspace(-15, 17, 12)
+    b = np.linspace(-15, 18, 10)
+    mesh_a, mesh_b = np.meshgrid(a, b)
+    land = Landscape(a, b, 4.7 + 0.01 * np.sin(mesh_a / 3) * np.cos(mesh_b / 4), seed=3, n=50)
+    options = {"rotation": {"dpi": 30, "n_frames": 5}}
+    render_rotation(land, tmp_path / "ours.gif", tmp_path / "ours.png", options=options)
+    naive_render_rotation(land, tmp_path / "naive.gif", tmp_path / "naive.png", options=options)
+    assert (tmp_path / "ours.gif").read_bytes() == (tmp_path / "naive.gif").read_bytes()
+    with Image.open(tmp_path / "ours.gif") as gif:
+        assert gif.n_frames == 5
+    other = {"rotation": {"dpi": 30, "n_frames": 5, "elev": 60.0}}
+    naive_render_rotation(land, tmp_path / "other.gif", None, options=other)
+    assert (tmp_path / "other.gif").read_bytes() != (tmp_path / "ours.gif").read_bytes()

@@ -13,6 +13,8 @@ from .options import resolve_options
 from .output import canvas_rgb, save_figure_png, write_gif
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from .registry import FigureJob
 
 
@@ -78,6 +80,24 @@ def rotation_azimuths(options: Mapping[str, Any] | None = None) -> list[float]:
     return [float(o["azim_start"]) + float(o["degrees"]) * i / n for i in range(n)]
 
 
+def rotation_figure(
+    landscape: Landscape, options: Mapping[str, Any] | None = None, title: str | None = None
+) -> tuple[Figure, Any]:
+    """Build the rotating GIF's figure and 3D axes, laid out at the first azimuth."""
+    o = resolve_options(options)["rotation"]
+    fig = new_figure(o["figsize"], o["dpi"])
+    ax = fig.add_subplot(111, projection="3d")
+    style_3d_axes(ax, landscape, o)
+    draw_surface(ax, landscape, o)
+    ax.set_zlim(*landscape.zrange)
+    if title is None:
+        title = title_of(landscape, f"{landscape.label_a}, {landscape.label_b}")
+    ax.set_title(title, fontsize=o["title_fontsize"])
+    ax.view_init(elev=o["elev"], azim=rotation_azimuths(options)[0])
+    fig.tight_layout()
+    return fig, ax
+
+
 def render_rotation(
     landscape: Landscape,
     gif_path: PathLike,
@@ -87,19 +107,13 @@ def render_rotation(
     provenance: str = "",
     title: str | None = None,
 ) -> list[float]:
-    """Write the landscape turning in azimuth as GIF (article Fig. 7/8) and its last frame."""
+    """Write the landscape turning in azimuth as GIF (article Fig. 7/8) and its last frame.
+
+    The figure is built once and only its view turns from frame to frame.
+    """
     o = resolve_options(options)["rotation"]
     azims = rotation_azimuths(options)
-    fig = new_figure(o["figsize"], o["dpi"])
-    ax = fig.add_subplot(111, projection="3d")
-    style_3d_axes(ax, landscape, o)
-    draw_surface(ax, landscape, o)
-    ax.set_zlim(*landscape.zrange)
-    if title is None:
-        title = title_of(landscape, f"{landscape.label_a}, {landscape.label_b}")
-    ax.set_title(title, fontsize=o["title_fontsize"])
-    ax.view_init(elev=o["elev"], azim=azims[0])
-    fig.tight_layout()
+    fig, ax = rotation_figure(landscape, options, title)
 
     def render_frame(i: int) -> np.ndarray:
         ax.view_init(elev=o["elev"], azim=azims[i])
