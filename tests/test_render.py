@@ -198,18 +198,41 @@ def _frame_count(path: Path) -> int:
 
 
 def test_gif_frame_counts_match_the_selection(rendered: tuple[Path, Path]) -> None:
-    """GIF frame counts equal the (default) frame selections clipped to the trajectories."""
+    """GIF frame counts equal the default frame selections: the source documents' lists scaled
+    from their run lengths (10,000 and 1,000 epochs) to these 300-epoch trajectories."""
     out, _ = rendered
     opts = resolve_options(SMALL)
-    article_3d = select_frames(opts["descent3d"]["frames"], EPOCHS)
-    assert article_3d == [*range(0, 200, 20), 200, 300]
-    assert _frame_count(out / "d3.gif") == len(article_3d)
-    assert _frame_count(out / "d2.gif") == len(select_frames([[0, 9000, 100]], EPOCHS)) == 4
-    notebook = select_frames(opts["compare3d"]["frames"], EPOCHS)
-    assert notebook == list(range(0, 301, 20))
+    article_3d = select_frames(opts["descent3d"]["frames"], EPOCHS, source="descent3d")
+    # [[0, 200, 20], [200, 9000, 100]] x 300/10,000 = [[0, 6, 1], [6, 270, 3]]
+    assert article_3d == [*range(0, 6), *range(6, 270, 3)]
+    assert _frame_count(out / "d3.gif") == len(article_3d) == 94
+    article_2d = select_frames(None, EPOCHS, source="descent2d")
+    assert article_2d == list(range(0, 270, 3))
+    assert _frame_count(out / "d2.gif") == len(article_2d)
+    notebook = select_frames(opts["compare3d"]["frames"], EPOCHS, source="compare3d")
+    assert notebook == list(range(0, 300, 6))  # [[0, 1000, 20]] x 300/1,000
     assert _frame_count(out / "c3.gif") == len(notebook)
     assert _frame_count(out / "c2.gif") == len(notebook)
     assert _frame_count(out / "rot.gif") == 8 == len(rotation_azimuths(SMALL))
+
+
+def test_default_frames_scale_with_the_run_and_explicit_frames_win() -> None:
+    """At the source documents' run lengths the defaults are their lists exactly; every run of
+    50 epochs or more gets at least 30 frames; an explicit list is never rescaled."""
+    from losslandscape.render.options import SOURCE_FRAMES
+
+    assert select_frames(None, 10_000, "descent3d") == select_frames(
+        [[0, 200, 20], [200, 9000, 100]], 10_000
+    )
+    assert select_frames(None, 1_000, "compare2d") == list(range(0, 1000, 20))
+    for kind in SOURCE_FRAMES:
+        for last in (50, 51, 63, 75, 99, 150, 400, 2_001, 10_000, 123_457):
+            frames = select_frames(None, last, kind)
+            assert len(frames) >= 30, (kind, last, len(frames))
+            assert frames == sorted(set(frames)) and 0 <= frames[0] and frames[-1] <= last
+    assert select_frames([[0, 1000, 20]], 400) == list(range(0, 401, 20))
+    with pytest.raises(ValueError, match="frames: null needs a kind"):
+        select_frames(None, 100, "rotation")
 
 
 def test_png_and_gif_carry_provenance_and_no_software_or_date(

@@ -150,7 +150,7 @@ def main() -> None:
         tracks = load_tracks(paths, [Path(p).stem for p in paths])
     else:
         land, tracks = synthetic()
-    frames = select_frames(DEFAULT_RENDER["descent3d"]["frames"], last_epoch(tracks))
+    frames = select_frames(DEFAULT_RENDER["descent3d"]["frames"], last_epoch(tracks), "descent3d")
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="bench_render_"))
     out.mkdir(parents=True, exist_ok=True)
     print(

@@ -85,7 +85,7 @@ def _start(
     opts = resolve_options(options)
     o = opts[kind]
     styles = track_styles(tracks, style, opts["styles"])
-    frames = select_frames(o["frames"], last_epoch(tracks))
+    frames = select_frames(o["frames"], last_epoch(tracks), source=kind)
     return o, styles, frames, new_figure(o["figsize"], o["dpi"])
 
 

@@ -415,7 +415,7 @@ def render_interactive(
     opts = resolve_options(options)
     o = opts[kind]
     styles = track_styles(tracks, style, opts["styles"])
-    frames = select_frames(o["frames"], last_epoch(tracks))
+    frames = select_frames(o["frames"], last_epoch(tracks), source=kind)
     paths = _Paths(tracks, int(o["max_path_points"]))
     if title is None:
         bits = [f"seed {landscape.seed}"] if landscape.seed is not None else []

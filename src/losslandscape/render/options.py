@@ -21,16 +21,20 @@ descent3d  (article Fig. 5: surface + growing paths, GIF + last-frame PNG)
     (wider than the source documents' so the longer weight labels clear the tick labels);
     frames: list of [start, stop, step] ranges (Python range semantics; stop null = through
     the last epoch) or single epochs, concatenated, de-duplicated and clipped to the longest
-    trajectory (article: [[0, 200, 20], [200, 9000, 100]] = 98 frames of 10,000 epochs);
+    trajectory; null (default) = the article's [[0, 200, 20], [200, 9000, 100]] (98 frames of
+    10,000 epochs) for a 10,000-epoch run, scaled to the run's length otherwise (every start,
+    stop and step times epochs / 10,000, steps at least 1: 45-98 frames for any run of 50
+    epochs or more); an explicit list is used as given;
     fps: GIF frames per second (10: the source documents' interval=5 ms is below the GIF
     minimum, which browsers play at 100 ms per frame); loop: GIF loop count (0 = forever).
 descent2d  (article Fig. 6: contour with paths above, loss versus epoch below)
     figsize; dpi; cmap; line_levels; fill_levels; fill_alpha; linewidth; marker_size;
     label_fontsize (25); loss_label_fontsize (22); tick_labelsize (17); legend_fontsize;
     legend_loc: matplotlib legend location of the "epochs: k" legend ("upper right");
-    frames (article: [[0, 9000, 100]]); fps; loop.
+    frames (null = the article's [[0, 9000, 100]] scaled as descent3d's); fps; loop.
 compare3d, compare2d  (German notebook: every optimizer from one start, one colour each)
-    the keys of descent3d / descent2d; frames default to the notebook's range(0, 1000, 20).
+    the keys of descent3d / descent2d; frames: null = the notebook's [[0, 1000, 20]] of its
+    1,000 epochs, scaled to the run's length as descent3d's (38-60 frames).
 rotation  (article Fig. 7/8: the surface turning in azimuth)
     figsize ([8, 8]); dpi (75); elev (30); azim_start (-60); degrees turned (360);
     n_frames (72); cmap; alpha; fps; loop; title_fontsize; label_fontsize; tick_labelsize;
@@ -39,7 +43,8 @@ contact_sheet  (contact sheet of small surfaces, one per seed, as the article's 
     columns (4); panel_size [w, h] inches per panel; dpi (80); elev (30); azim (-60); cmap;
     alpha; title_fontsize; tick_labelsize; suptitle_fontsize.
 interactive  (plotly, German notebook: 3D surface + paths, then contour with loss graph below)
-    frames (notebook: [[0, 1000, 20]]); width, height (800) of the 3D figure; contour_height
+    frames (null = the notebook's [[0, 1000, 20]] scaled as compare3d's); width, height (800)
+    of the 3D figure; contour_height
     (1000); camera_eye [x, y, z] ([2, -2, 2]); surface_colorscale (null = plotly's default,
     as the notebook; a plotly name, or "mpl:<name>" to sample a matplotlib colormap);
     contour_colorscale ("hsv", as the notebook); project_contours: z contours projected on
@@ -103,6 +108,7 @@ styles  (shared by every figure kind)
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -123,6 +129,18 @@ ARTICLE_3D_FRAMES: list[list[int]] = [[0, 200, 20], [200, 9000, 100]]
 ARTICLE_2D_FRAMES: list[list[int]] = [[0, 9000, 100]]
 #: Frame list of the German notebook's optimizer comparison: ``range(0, epochs=1000, 20)``.
 NOTEBOOK_FRAMES: list[list[int]] = [[0, 1000, 20]]
+#: The source documents' run lengths those frame lists were chosen for.
+ARTICLE_EPOCHS = 10_000
+NOTEBOOK_EPOCHS = 1_000
+#: A kind's frames when its `frames` option is null: the source documents' list at their run
+#: length, scaled to the run's length otherwise (scaled_frames).
+SOURCE_FRAMES: dict[str, tuple[list[list[int]], int]] = {
+    "descent3d": (ARTICLE_3D_FRAMES, ARTICLE_EPOCHS),
+    "descent2d": (ARTICLE_2D_FRAMES, ARTICLE_EPOCHS),
+    "compare3d": (NOTEBOOK_FRAMES, NOTEBOOK_EPOCHS),
+    "compare2d": (NOTEBOOK_FRAMES, NOTEBOOK_EPOCHS),
+    "interactive": (NOTEBOOK_FRAMES, NOTEBOOK_EPOCHS),
+}
 
 _AXES_3D: dict[str, Any] = {
     "label_fontsize": 27,
@@ -168,7 +186,7 @@ _ANIM_2D: dict[str, Any] = {
 }
 
 _INTERACTIVE: dict[str, Any] = {
-    "frames": NOTEBOOK_FRAMES,
+    "frames": None,
     "width": 800,
     "height": 800,
     "contour_height": 1000,
@@ -213,10 +231,10 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "title_fontsize": 17,
             "legend_fontsize": 13,
         },
-        "descent3d": {**_ANIM_3D, "frames": ARTICLE_3D_FRAMES},
-        "descent2d": {**_ANIM_2D, "frames": ARTICLE_2D_FRAMES},
-        "compare3d": {**_ANIM_3D, "frames": NOTEBOOK_FRAMES, "legend_loc": [0.05, 0.72]},
-        "compare2d": {**_ANIM_2D, "frames": NOTEBOOK_FRAMES},
+        "descent3d": {**_ANIM_3D, "frames": None},
+        "descent2d": {**_ANIM_2D, "frames": None},
+        "compare3d": {**_ANIM_3D, "frames": None, "legend_loc": [0.05, 0.72]},
+        "compare2d": {**_ANIM_2D, "frames": None},
         "rotation": {
             "figsize": [8.0, 8.0],
             "dpi": 75,
@@ -430,8 +448,42 @@ def resolve_options(options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return _merge(DEFAULT_RENDER, options or {}, "")
 
 
-def select_frames(spec: Sequence[Any], last_epoch: int) -> list[int]:
-    """Expand a frame spec (ranges [start, stop, step] or ints) clipped to ``last_epoch``."""
+def _half_up(x: float) -> int:
+    """x rounded to the nearest integer, halves up (no banker's rounding)."""
+    return math.floor(x + 0.5)
+
+
+def scaled_frames(spec: Sequence[Any], epochs: int, last_epoch: int) -> list[Any]:
+    """A frame spec chosen for runs of `epochs` epochs, at the same density for `last_epoch`.
+
+    Unchanged when last_epoch == epochs; otherwise every start, stop, step and single epoch is
+    multiplied by last_epoch / epochs and rounded, steps at least 1.
+    """
+    if last_epoch == epochs:
+        return [list(item) if isinstance(item, Sequence) else item for item in spec]
+    scale = last_epoch / epochs
+    out: list[Any] = []
+    for item in spec:
+        if isinstance(item, Sequence):
+            start, stop, *step = item
+            new = [_half_up(start * scale), None if stop is None else _half_up(stop * scale)]
+            out.append(new + [max(1, _half_up(s * scale)) for s in step])
+        else:
+            out.append(_half_up(item * scale))
+    return out
+
+
+def select_frames(
+    spec: Sequence[Any] | None, last_epoch: int, source: str | None = None
+) -> list[int]:
+    """Expand a frame spec (ranges [start, stop, step] or ints) clipped to ``last_epoch``.
+
+    A null spec is kind `source`'s source-document frames scaled to the run (SOURCE_FRAMES).
+    """
+    if spec is None:
+        if source not in SOURCE_FRAMES:
+            raise ValueError(f"frames: null needs a kind with default frames, got {source!r}")
+        spec = scaled_frames(*SOURCE_FRAMES[source], last_epoch)
     frames: list[int] = []
     seen: set[int] = set()
     for item in spec:
