@@ -91,3 +91,11 @@ rule all:
         rules.training.input,
         rules.planes.input,
         rules.lines.input,
+
+
+# Everything of `all` and the report's self-contained copies of the interactive pages:
+# `snakemake -c all report_pages && snakemake --report report.html report_pages`.
+rule report_pages:
+    input:
+        rules.all.input,
+        all_report_pages(),

@@ -98,7 +98,13 @@ def test_every_figure_is_made(complete_run: Path) -> None:
             f"{base}/{k}_{start}.{e}" for k in ("compare3d", "compare2d") for e in ("gif", "png")
         }
         want.add(f"{base}/interactive_{start}.html")
+    want.add("plotly.min.js")
     assert want <= names, want - names
+    js = complete_run / "results" / "figures" / "plotly.min.js"
+    for start in ("a-9_b15", "a-10.1_b15"):
+        page = complete_run / "results" / "figures" / base / f"interactive_{start}.html"
+        assert 'src="../../../plotly.min.js"' in page.read_text()
+        assert page.stat().st_size < js.stat().st_size / 20  # only the page's data
 
 
 def test_nothing_to_do_after_a_complete_run(run_copy: Path) -> None:
@@ -149,6 +155,20 @@ def test_report_holds_every_figure_with_captions(run_copy: Path) -> None:
     html = (run_copy / "report.html").read_text(errors="replace")
     for caption in ("article's Figure 3", "article Figure 5", "German notebook"):
         assert caption in html
+
+
+def test_report_holds_self_contained_copies_of_the_interactive_pages(run_copy: Path) -> None:
+    base = "figures/1/20/w2-5-250_w2-5-251"
+    copies = [f"report/{base}/interactive_{s}.html" for s in ("a-9_b15", "a-10.1_b15")]
+    smk(run_copy, *copies, "-c2")
+    js = (run_copy / "results" / "figures" / "plotly.min.js").read_text()
+    for copy in copies:
+        text = (run_copy / copy).read_text()
+        assert js in text and 'src="../../../plotly.min.js"' not in text
+    smk(run_copy, "figures", *copies, "--report", "report.html")
+    html = (run_copy / "report.html").read_text(errors="replace")
+    assert "interactive_a-10.1_b15.html" in html and "Optimizer comparison" in html
+    assert len(html) > 2 * len(js)  # both pages, each with plotly.js inline
 
 
 def test_gallery_target(run_copy: Path) -> None:

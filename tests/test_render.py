@@ -23,6 +23,8 @@ from losslandscape.render.animation import (
 from losslandscape.render.data import (
     Landscape,
     Track,
+    load_landscape,
+    load_tracks,
     pair_labels,
     start_label,
     weight_label,
@@ -441,7 +443,12 @@ def test_html_renders_in_headless_chromium(rendered: tuple[Path, Path], tmp_path
     """The page renders offline in headless Chromium: plots drawn, no console errors."""
     out, _ = rendered
     page = shutil.copy(out / "page.html", tmp_path / "page.html")
-    url = Path(page).resolve().as_uri()
+    _assert_page_renders(Path(page), tmp_path)
+
+
+def _assert_page_renders(page: Path, tmp_path: Path) -> None:
+    """Headless Chromium opens `page` from disk: no console errors, both plots drawn, not blank."""
+    url = page.resolve().as_uri()
     dom = _chromium(["--dump-dom", url], tmp_path / "profile1")
     console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
     errors = [line for line in console if re.search(r"Uncaught|\w*Error\b|ERROR:CONSOLE", line)]
@@ -456,6 +463,38 @@ def test_html_renders_in_headless_chromium(rendered: tuple[Path, Path], tmp_path
     with Image.open(shot) as im:
         colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
     assert colours is None or len(colours) > 50  # not blank
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium missing (apt-get install -y chromium)"
+)
+def test_page_with_shared_plotly_and_its_report_copy_render(data: dict, tmp_path: Path) -> None:
+    """A page that loads the shared plotly.js by relative URL renders from disk, holds only its
+    data; its report copy (plotly.js inline) renders alone; without the shared file it fails."""
+    from losslandscape.jobs import plotly_js_job, report_page_job
+    from losslandscape.render.interactive import plotly_url, render_interactive
+
+    js = tmp_path / "results" / "figures" / "plotly.min.js"
+    plotly_js_job(str(js))
+    page = tmp_path / "results" / "figures" / "1" / "20" / "page.html"
+    land = load_landscape(data["grid"], pair=PAIR, seed=135, n=100)
+    tracks = load_tracks(data["starts"], [Path(p).stem for p in data["starts"]])
+    url = plotly_url(str(js), page)
+    assert url == "../../plotly.min.js"
+    render_interactive(land, tracks, page, options=SMALL, plotly_js=url)
+    text = page.read_text()
+    assert '<script charset="utf-8" src="../../plotly.min.js"></script>' in text
+    assert page.stat().st_size < js.stat().st_size / 10  # the page holds only its data
+    _assert_page_renders(page, tmp_path / "shared")
+    copy = tmp_path / "report" / "page.html"
+    report_page_job(str(page), str(js), str(copy))
+    assert copy.stat().st_size > js.stat().st_size and "src=" not in copy.read_text()[:2000]
+    _assert_page_renders(copy, tmp_path / "copy")
+    alone = tmp_path / "alone" / "page.html"
+    alone.parent.mkdir()
+    shutil.copy(page, alone)
+    with pytest.raises(AssertionError):
+        _assert_page_renders(alone, tmp_path / "alone-profile")
 
 
 def test_rotation_frames_equal_the_naive_every_frame_anew(tmp_path: Path) -> None:

@@ -552,6 +552,32 @@ def download_job(output: str, mirrors: Sequence[str]) -> None:
 
 
 # ---------------------------------------------------------------------- Snakemake adapter
+# ---------------------------------------------------------------------- plotly.js
+def plotly_js_job(output: str) -> None:
+    """The one offline copy of plotly.js that the results' interactive pages load."""
+    from plotly.offline import get_plotlyjs
+
+    from .io import write_text
+
+    write_text(output, get_plotlyjs())
+    log.info("wrote %s (plotly.js of the installed plotly)", output)
+
+
+def report_page_job(page: str, plotly_js: str, output: str) -> None:
+    """A self-contained copy of an interactive page (plotly.js inline), for the report."""
+    from pathlib import Path
+
+    from .io import write_text
+    from .render.interactive import inline_plotly, plotly_url
+
+    url = plotly_url(plotly_js, page)
+    assert url is not None
+    text = inline_plotly(Path(page).read_text(encoding="utf-8"), url,
+                         Path(plotly_js).read_text(encoding="utf-8"))  # fmt: skip
+    write_text(output, text)
+    log.info("wrote %s (%s with plotly.js inline)", output, page)
+
+
 def _landscape(smk: Any) -> LandscapeSpec:
     """The landscape of a job from its wildcards (seed, n, pair) and params (hidden, split)."""
     w, p = smk.wildcards, smk.params
@@ -641,6 +667,11 @@ RULES: dict[str, Callable[[Any], Any]] = {
         plateaus=list(smk.input.plateaus), trajectories=list(smk.input.trajectories),
         basin_maps=list(smk.input.basins), parquet=smk.output.parquet, csv=smk.output.csv,
     ),
+    "plotly_js": lambda smk: plotly_js_job(smk.output.js),
+    "interactive_report": lambda smk: report_page_job(smk.input.page, smk.input.plotly_js,
+                                                      smk.output.html),
+    "plane_interactive_report": lambda smk: report_page_job(smk.input.page, smk.input.plotly_js,
+                                                            smk.output.html),
 }  # fmt: skip
 
 

@@ -23,6 +23,8 @@ BASINS = f"{ANALYSIS_DIR}/basins_{{optimizer}}.parquet"
 #: One row per analysed landscape.
 SUMMARY = "results/analysis/summary.parquet"
 SUMMARY_CSV = "results/analysis/summary.csv"
+# the one copy of plotly.js that every interactive page under results/ loads
+PLOTLY_JS = "results/figures/plotly.min.js"
 
 #: Whole-network views: a training run (per-epoch cost and accuracy) and its snapshots.
 TRAINING = "results/training/{seed}/{n}/{run}.parquet"

@@ -1,5 +1,6 @@
 # Wiring: the validated config, wildcard constraints, path templates, what each job's params
 # hold, input functions and resources. Target lists are in targets.smk; stage files hold rules.
+import importlib.metadata
 import os
 
 import losslandscape
@@ -46,6 +47,8 @@ CONDA_ENV = "../../environment.yml"
 os.environ.setdefault("LOSSLANDSCAPE_REPO", workflow.basedir)
 #: The numerical package's version; in params so that a new engine reruns what it made.
 CODE_VERSION = losslandscape.__version__
+#: The installed plotly's version: results/figures/plotly.min.js is its plotly.js.
+PLOTLY_VERSION = importlib.metadata.version("plotly")
 HIDDEN = [int(h) for h in config["network"]["hidden"]]
 SPLIT = config["mnist"]["split"]
 LANDSCAPES = config["landscapes"]
@@ -190,17 +193,34 @@ def figure_params(kind, **more):
 
 
 def figure_outputs(kind):
-    """A figure rule's named outputs (one per extension), the still or page in the report."""
+    """A figure rule's named outputs (one per extension), the still or page in the report.
+
+    A page that loads the shared plotly.js is not reported itself: its self-contained copy
+    (report_copy_output) is.
+    """
     entry = REGISTRY[kind]
     out = entry.outputs()
+    if entry.shared_plotly:
+        return out
     shown = entry.reported()
-    out[shown] = report(
-        out[shown],
+    out[shown] = _reported(kind, out[shown])
+    return out
+
+
+def report_copy_output(kind):
+    """The report's self-contained copy of a page that shares plotly.js."""
+    return _reported(kind, REGISTRY[kind].report_copy())
+
+
+def _reported(kind, path):
+    """`path` in the report with the kind's caption, category and labels."""
+    entry = REGISTRY[kind]
+    return report(
+        path,
         caption=f"../report/{kind}.rst",
         category=entry.category,
         labels=entry.report_labels(),
     )
-    return out
 
 
 def log_of(rule, template):

@@ -140,6 +140,7 @@ rule interactive:
         grid=grid_of,
         trajectories=trajectories_of_start,
         critical=critical_of,
+        plotly_js=paths.PLOTLY_JS,
     output:
         **figure_outputs("interactive"),
     params:
@@ -148,6 +149,41 @@ rule interactive:
         figure_log("interactive"),
     benchmark:
         figure_benchmark("interactive")
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
+# The one offline copy of plotly.js that every interactive page under results/ loads.
+rule plotly_js:
+    output:
+        js=paths.PLOTLY_JS,
+    params:
+        plotly_version=PLOTLY_VERSION,
+    log:
+        log_of("plotly_js", paths.PLOTLY_JS),
+    benchmark:
+        benchmark_of("plotly_js", paths.PLOTLY_JS)
+    localrule: True
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
+# The report's self-contained copy of an interactive page (plotly.js inline).
+rule interactive_report:
+    input:
+        page=REGISTRY["interactive"].outputs()["html"],
+        plotly_js=paths.PLOTLY_JS,
+    output:
+        html=report_copy_output("interactive"),
+    log:
+        log_of("interactive_report", REGISTRY["interactive"].report_copy()),
+    benchmark:
+        benchmark_of("interactive_report", REGISTRY["interactive"].report_copy())
+    localrule: True
     conda:
         CONDA_ENV
     script:

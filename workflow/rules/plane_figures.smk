@@ -90,6 +90,7 @@ rule plane_interactive:
         grid=plane_grid_of,
         paths=plane_paths_of,
         directions=directions_of,
+        plotly_js=paths.PLOTLY_JS,
     output:
         **figure_outputs("plane_interactive"),
     params:
@@ -98,6 +99,26 @@ rule plane_interactive:
         figure_log("plane_interactive"),
     benchmark:
         figure_benchmark("plane_interactive")
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
+# The report's self-contained copy of a plane's page (plotly.js inline).
+rule plane_interactive_report:
+    input:
+        page=REGISTRY["plane_interactive"].outputs()["html"],
+        plotly_js=paths.PLOTLY_JS,
+    output:
+        html=report_copy_output("plane_interactive"),
+    log:
+        log_of("plane_interactive_report", REGISTRY["plane_interactive"].report_copy()),
+    benchmark:
+        benchmark_of(
+            "plane_interactive_report", REGISTRY["plane_interactive"].report_copy()
+        )
+    localrule: True
     conda:
         CONDA_ENV
     script:

@@ -201,3 +201,19 @@ def all_line_figures():
     return figure_files(
         "line_plot", seed=TRAINING["seeds"], n=TRAINING["n"], line=LINE_NAMES
     )
+
+
+def all_report_pages():
+    """The report's self-contained copy of every interactive page of the default target."""
+    return expand(
+        REGISTRY["interactive"].report_copy(),
+        start=STARTS,
+        seed=TRAJECTORIES["seeds"],
+        n=TRAJECTORIES["n"],
+        pair=TRAJECTORIES["pairs"],
+    ) + expand(
+        REGISTRY["plane_interactive"].report_copy(),
+        seed=TRAINING["seeds"],
+        n=TRAINING["n"],
+        plane=PLANE_NAMES,
+    )

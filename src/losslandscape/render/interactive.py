@@ -1,13 +1,18 @@
 """Interactive plotly page (German notebook): animated 3D surface, contour with loss graph.
 
-The page is self-contained (plotly.js inline, no CDN) and deterministic: fixed div ids, no
-timestamps, provenance in ``<meta name="losslandscape-provenance">``.
+The page opens offline (no CDN) and is deterministic: fixed div ids, no timestamps, provenance
+in ``<meta name="losslandscape-provenance">``. plotly.js is either inline (a self-contained page)
+or one shared file the page loads by relative URL (``plotly_js``), so that a results tree holds
+plotly.js once and each page only its data; ``inline_plotly`` turns the second kind into the
+first (the report's copies).
 """
 
 from __future__ import annotations
 
 import html as html_lib
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -391,6 +396,29 @@ def _contour_figure(
     return fig
 
 
+def shared_script_tag(url: str) -> str:
+    """The tag by which a page loads the shared plotly.js at `url` (relative to the page)."""
+    return f'<script charset="utf-8" src="{html_lib.escape(url, quote=True)}"></script>'
+
+
+def inline_plotly(page: str, url: str, plotly_js: str) -> str:
+    """A page that loads the shared plotly.js from `url`, made self-contained (plotly.js inline)."""
+    tag = shared_script_tag(url)
+    if page.count(tag) != 1:
+        raise ValueError(f"the page does not load plotly.js from {url!r} exactly once")
+    if "</script" in plotly_js.lower():
+        raise ValueError("plotly.js contains '</script' and cannot be inlined")
+    return page.replace(tag, f'<script charset="utf-8">{plotly_js}</script>')
+
+
+def plotly_url(plotly_js: str | None, html_path: PathLike) -> str | None:
+    """The shared plotly.js's URL relative to the page at `html_path` (None stays None)."""
+    if plotly_js is None:
+        return None
+    rel = os.path.relpath(plotly_js, start=os.path.dirname(os.fspath(html_path)) or ".")
+    return PurePath(rel).as_posix()
+
+
 def render_interactive(
     landscape: Landscape,
     tracks: Sequence[Track],
@@ -402,12 +430,14 @@ def render_interactive(
     title: str | None = None,
     critical: CriticalPoints | Any | None = None,
     kind: str = "interactive",
+    plotly_js: str | None = None,
 ) -> list[int]:
     """Write a self-contained interactive page; return the frame epochs.
 
     `critical` (CriticalPoints or a critical-points table) adds markers by kind to the surface
     and the contour plot (hover: kind, row number, w_a, w_b, J). `kind` names the options
-    section (a figure kind drawn this way, e.g. a plane's page).
+    section (a figure kind drawn this way, e.g. a plane's page). `plotly_js`: the URL of a
+    shared plotly.js relative to the page (None: plotly.js inline, a self-contained page).
     """
     critical = CriticalPoints.coerce(critical)
     if not tracks:
@@ -429,7 +459,7 @@ def render_interactive(
     config = {"displaylogo": False}
     part1 = surface.to_html(
         full_html=False,
-        include_plotlyjs=True,
+        include_plotlyjs=plotly_js is None,
         div_id=SURFACE_DIV,
         auto_play=False,
         config=config,
@@ -442,10 +472,11 @@ def render_interactive(
         config=config,
     )
     esc = html_lib.escape
+    script = "" if plotly_js is None else shared_script_tag(plotly_js) + "\n"
     page = (
         '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="losslandscape-provenance" content="{esc(provenance, quote=True)}">\n'
-        f"<title>{esc(title)}</title>\n</head>\n<body>\n"
+        f"<title>{esc(title)}</title>\n{script}</head>\n<body>\n"
         f"{part1}\n{part2}\n</body>\n</html>\n"
     )
     write_text(html_path, page)
@@ -460,5 +491,6 @@ def draw_interactive(job: FigureJob) -> str:
     frames = render_interactive(
         job.landscape(), job.tracks(style), html, style=style, options=job.options(),
         critical=job.critical(), provenance=job.provenance(), title=job.value("title", None),
+        plotly_js=plotly_url(job.inputs.get("plotly_js"), html),
     )  # fmt: skip
     return f"wrote {html} ({len(frames)} frames)"

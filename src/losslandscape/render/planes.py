@@ -35,7 +35,7 @@ from .common import (
     track_styles,
 )
 from .data import Columns, Landscape, Track, read_table
-from .interactive import render_interactive
+from .interactive import plotly_url, render_interactive
 from .options import resolve_options
 from .output import save_figure_png
 
@@ -572,6 +572,7 @@ def render_plane_interactive(
     options: Mapping[str, Any] | None = None,
     provenance: str = "",
     title: str | None = None,
+    plotly_js: str | None = None,
 ) -> list[int]:
     """render_interactive with section plane_interactive (frames: the snapshots by default)."""
     opts = snapshot_options(options, "plane_interactive", landscape, tracks)
@@ -584,6 +585,7 @@ def render_plane_interactive(
         provenance=provenance,
         title=title,
         kind="plane_interactive",
+        plotly_js=plotly_js,
     )
 
 
@@ -922,6 +924,7 @@ def draw_plane_interactive(job: FigureJob) -> str:
         options=job.options(),
         provenance=job.provenance(),
         title=job.value("title", title),
+        plotly_js=plotly_url(job.inputs.get("plotly_js"), html),
     )
     return f"wrote {html} ({len(frames)} frames)"
 

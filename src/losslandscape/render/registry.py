@@ -41,6 +41,8 @@ class FigureKind:
     category: str  # report category
     label: str  # the report's "figure" label
     sections: tuple[str, ...] = ()  # render-options sections it reads besides its own and styles
+    # an HTML page that loads the shared plotly.js; the report gets a self-contained copy
+    shared_plotly: bool = False
 
     def outputs(self) -> dict[str, str]:
         """Output path template per extension (the rule's named outputs)."""
@@ -49,6 +51,12 @@ class FigureKind:
     def reported(self) -> str:
         """The extension shown in the report: the still (PNG) or page, never the GIF."""
         return next(ext for ext in reversed(self.extensions) if ext != "gif")
+
+    def report_copy(self) -> str:
+        """Path template of a page's self-contained copy for the report (rule {name}_report)."""
+        if not self.shared_plotly:
+            raise ValueError(f"{self.name} is not a page that shares plotly.js")
+        return f"report/{self.path.removeprefix('results/')}.html"
 
     def option_sections(self) -> tuple[str, ...]:
         """Every render-options section the kind depends on, its own first."""
@@ -87,7 +95,7 @@ REGISTRY: dict[str, FigureKind] = {
         _kind("compare2d", "animation", f"{LANDSCAPE_DIR}/compare2d_{{start}}", ["gif", "png"],
               "Optimizer comparison", label="compare 2D"),
         _kind("interactive", "interactive", f"{LANDSCAPE_DIR}/interactive_{{start}}", ["html"],
-              "Optimizer comparison", sections=("critical",)),
+              "Optimizer comparison", sections=("critical",), shared_plotly=True),
         _kind("basin_map", "contour", f"{LANDSCAPE_DIR}/basin_map_{{optimizer}}", ["png"],
               "Analysis", label="basin map", sections=("critical",)),
         # whole network: per (seed, n) of training, plane figures and line plots in folders
@@ -105,7 +113,7 @@ REGISTRY: dict[str, FigureKind] = {
               "Whole-network planes", label="plane descent 2D"),
         _kind("plane_interactive", "planes",
               f"{FIGURES}/{{seed}}/{{n}}/planes/plane_interactive_{{plane}}", ["html"],
-              "Whole-network planes", label="plane interactive"),
+              "Whole-network planes", label="plane interactive", shared_plotly=True),
         _kind("plane_distance", "planes",
               f"{FIGURES}/{{seed}}/{{n}}/planes/plane_distance_{{plane}}", ["png"],
               "Whole-network planes", label="plane distance"),
