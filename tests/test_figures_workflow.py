@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -10,9 +11,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from conftest import MNIST_DIR, REPO
+from PIL import Image
 
 FIGS = REPO / "tests" / "configs" / "figures.yaml"
 FIGURE_RULES = {
@@ -174,9 +177,46 @@ def test_report_holds_self_contained_copies_of_the_interactive_pages(run_copy: P
 def test_gallery_target(run_copy: Path) -> None:
     smk(run_copy, "gallery", "-c2")
     figs = run_copy / "results" / "figures"
-    assert (figs / "gallery" / "20" / "w1-5-5_w1-5-6" / "contact_sheet.png").stat().st_size > 0
+    assert (figs / "gallery" / "20" / "w1-5-5_w1-5-6" / "contact_sheet_1.png").stat().st_size > 0
     for seed in (0, 1):
         assert (figs / str(seed) / "20" / "w1-5-5_w1-5-6" / "rotation.gif").is_file()
+    summary = pd.read_parquet(run_copy / "results" / "analysis" / "gallery" / "summary.parquet")
+    assert sorted(summary["seed"]) == [0, 1] and "minima" in summary
+    page = (figs / "gallery" / "index.html").read_text()
+    for column in summary.columns:
+        assert f">{column}<" in page or f">{column} <" in page, column
+    for seed in (0, 1):  # thumbnails and links resolve from the page
+        for link in (f"../{seed}/20/w1-5-5_w1-5-6/rotation.png",
+                     f"../../grids/{seed}/20/w1-5-5_w1-5-6.parquet",
+                     "20/w1-5-5_w1-5-6/contact_sheet_1.png"):  # fmt: skip
+            assert f'"{link}"' in page, link
+            assert (figs / "gallery" / link).is_file(), link
+
+
+def test_gallery_pages_ordered_by_a_summary_column(run_copy: Path, tmp_path: Path) -> None:
+    """Five seeds at two a page: three sheets, seeds sorted by minima (page 1 = the top two);
+    the browser links every seed to the page that shows it."""
+
+    def edit(c):
+        c["gallery"]["seeds"] = [0, 4]
+        c["render"]["contact_sheet"] = {"per_page": 2, "order_by": "cost_min"}
+
+    cfg = variant(tmp_path, edit)
+    smk(run_copy, "gallery", "-c2", config=cfg)
+    sheets = run_copy / "results" / "figures" / "gallery" / "20" / "w1-5-5_w1-5-6"
+    assert sorted(p.name for p in sheets.glob("contact_sheet_*.png")) == [
+        f"contact_sheet_{k}.png" for k in (1, 2, 3)
+    ]
+    summary = pd.read_parquet(run_copy / "results" / "analysis" / "gallery" / "summary.parquet")
+    order = list(summary.sort_values(["cost_min", "seed"], ascending=[False, True])["seed"])
+    page = (run_copy / "results" / "figures" / "gallery" / "index.html").read_text()
+    for i, seed in enumerate(order):
+        row = page[page.index(f"../{seed}/20/w1-5-5_w1-5-6/rotation.png") :]
+        row = row[: row.index("</tr>")]
+        assert f"contact_sheet_{i // 2 + 1}.png" in row, (seed, i)
+    with Image.open(sheets / "contact_sheet_1.png") as im:
+        described = json.loads(im.info["Description"])
+    assert described["params"]["render"]["contact_sheet"]["order_by"] == "cost_min"
 
 
 def test_workflow_is_lint_clean_and_snakefmt_formatted() -> None:

@@ -245,7 +245,19 @@ def render_errors(given: Any, default: Any, key: str = "render") -> list[str]:
             errors.append(f"config key {sub} = {_show(value)}: must be {_kind(base)}")
         elif base is None and name in LIST_OR_NULL and not isinstance(value, list | None):
             errors.append(f"config key {sub} = {_show(value)}: must be a list or null")
+        elif sub == "render.contact_sheet.order_by" and value not in (None, *SHEET_ORDER_COLUMNS):
+            allowed = ", ".join(SHEET_ORDER_COLUMNS)
+            errors.append(f"config key {sub} = {_show(value)}: must be null or one of {allowed}")
+        elif sub == "render.contact_sheet.per_page" and (isinstance(value, bool) or value < 1):
+            errors.append(f"config key {sub} = {_show(value)}: must be a whole number >= 1")
     return errors
+
+
+#: Summary columns a contact sheet can be ordered by (numeric, one value per landscape).
+SHEET_ORDER_COLUMNS = (
+    "cost_min", "cost_max", "minima", "maxima", "saddles", "degenerate", "lowest_minimum_cost",
+    "plateau_share", "seed",
+)  # fmt: skip
 
 
 @contextmanager

@@ -15,10 +15,11 @@ threads) and the whole-network functions override with one (losslandscape.wholen
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -26,7 +27,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from . import __version__  # noqa: E402
+from . import __version__, paths  # noqa: E402
 from .engine import PairSlice  # noqa: E402
 from .idx import load_split  # noqa: E402
 from .io import write_table  # noqa: E402
@@ -552,6 +553,59 @@ def download_job(output: str, mirrors: Sequence[str]) -> None:
 
 
 # ---------------------------------------------------------------------- Snakemake adapter
+# ---------------------------------------------------------------------- gallery sweep
+def gallery_browser_job(
+    summary: str,
+    output: str,
+    sheet: Mapping[str, Any],
+    seeds: Sequence[int],
+    provenance_text: str = "",
+) -> None:
+    """The sweep browser: every landscape of the gallery summary as a row -> index.html.
+
+    Each row links its rotating GIF (still as thumbnail), grid, critical points and the
+    contact-sheet page that shows it (same page rule as the sheets: losslandscape.sweep).
+    """
+    import pyarrow.parquet as pq
+
+    from .render.browser import BrowserRow, write_browser
+    from .render.registry import REGISTRY
+    from .render.surfaces import gallery_order
+    from .sweep import page_of
+
+    table = pq.read_table(summary)
+    columns = list(table.column_names)
+    records = table.to_pylist()
+    base = os.path.dirname(output) or "."
+
+    def rel(path: str) -> str:
+        return os.path.relpath(path, start=base).replace(os.sep, "/")
+
+    rotation = REGISTRY["rotation"].outputs()
+    sheet_png = REGISTRY["contact_sheet"].outputs()["png"]
+    pages: dict[tuple[int, str], dict[int, int]] = {}
+    rows = []
+    for record in records:
+        key = {"seed": int(record["seed"]), "n": int(record["n"]), "pair": str(record["pair"])}
+        combo = (key["n"], key["pair"])
+        if combo not in pages:
+            order = gallery_order(seeds, sheet, summary, n=combo[0], pair=combo[1])
+            pages[combo] = page_of(order, int(sheet["per_page"]))
+        links = [
+            ("rotation", rel(rotation["gif"].format(**key))),
+            ("grid", rel(paths.GRID.format(**key))),
+            ("critical points", rel(paths.CRITICAL_POINTS.format(**key))),
+            ("plateaus", rel(paths.PLATEAUS.format(**key))),
+        ]
+        if key["seed"] in pages[combo]:
+            page = pages[combo][key["seed"]]
+            links.append((f"sheet {page}", rel(sheet_png.format(page=page, **key))))
+        rows.append(BrowserRow(record, rel(rotation["png"].format(**key)), links))
+    write_browser(output, columns, rows, title=f"Gallery sweep: {len(rows)} landscapes",
+                  provenance=provenance_text)  # fmt: skip
+    log.info("wrote %s (%d landscapes, %d columns)", output, len(rows), len(columns))
+
+
 # ---------------------------------------------------------------------- plotly.js
 def plotly_js_job(output: str) -> None:
     """The one offline copy of plotly.js that the results' interactive pages load."""
@@ -666,6 +720,15 @@ RULES: dict[str, Callable[[Any], Any]] = {
         grids=list(smk.input.grids), critical=list(smk.input.critical),
         plateaus=list(smk.input.plateaus), trajectories=list(smk.input.trajectories),
         basin_maps=list(smk.input.basins), parquet=smk.output.parquet, csv=smk.output.csv,
+    ),
+    "gallery_summary": lambda smk: summary_job(
+        grids=list(smk.input.grids), critical=list(smk.input.critical),
+        plateaus=list(smk.input.plateaus), trajectories=[], basin_maps=[],
+        parquet=smk.output.parquet, csv=smk.output.csv,
+    ),
+    "gallery_browser": lambda smk: gallery_browser_job(
+        smk.input.summary, smk.output.html, dict(smk.params.sheet), list(smk.params.seeds),
+        json.dumps({"rule": "gallery_browser", **dict(smk.params.items())}, sort_keys=True),
     ),
     "plotly_js": lambda smk: plotly_js_job(smk.output.js),
     "interactive_report": lambda smk: report_page_job(smk.input.page, smk.input.plotly_js,

@@ -23,6 +23,10 @@ BASINS = f"{ANALYSIS_DIR}/basins_{{optimizer}}.parquet"
 #: One row per analysed landscape.
 SUMMARY = "results/analysis/summary.parquet"
 SUMMARY_CSV = "results/analysis/summary.csv"
+# the gallery sweep: the summary of its landscapes and the browser page that shows them
+GALLERY_SUMMARY = "results/analysis/gallery/summary.parquet"
+GALLERY_SUMMARY_CSV = "results/analysis/gallery/summary.csv"
+GALLERY_BROWSER = "results/figures/gallery/index.html"
 # the one copy of plotly.js that every interactive page under results/ loads
 PLOTLY_JS = "results/figures/plotly.min.js"
 

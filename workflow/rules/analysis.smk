@@ -92,6 +92,49 @@ rule analysis_summary:
         "../../scripts/job.py"
 
 
+# The gallery sweep's summary: one row per (seed, n, pair) of the gallery.
+rule gallery_summary:
+    input:
+        grids=gallery_files(paths.GRID),
+        critical=gallery_files(paths.CRITICAL_POINTS),
+        plateaus=gallery_files(paths.PLATEAUS),
+    output:
+        parquet=paths.GALLERY_SUMMARY,
+        csv=paths.GALLERY_SUMMARY_CSV,
+    params:
+        code_version=CODE_VERSION,
+    log:
+        log_of("gallery_summary", paths.GALLERY_SUMMARY),
+    benchmark:
+        benchmark_of("gallery_summary", paths.GALLERY_SUMMARY)
+    localrule: True
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
+# The sweep browser: the gallery summary as a sortable, filterable page with thumbnails.
+rule gallery_browser:
+    input:
+        summary=paths.GALLERY_SUMMARY,
+    output:
+        html=paths.GALLERY_BROWSER,
+    params:
+        sheet=RENDER["contact_sheet"],
+        seeds=GALLERY_SEEDS,
+        code_version=CODE_VERSION,
+    log:
+        log_of("gallery_browser", paths.GALLERY_BROWSER),
+    benchmark:
+        benchmark_of("gallery_browser", paths.GALLERY_BROWSER)
+    localrule: True
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
 # Basin map: every start coloured by the minimum its optimizer reached (a figure kind).
 rule basin_map:
     input:

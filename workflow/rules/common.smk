@@ -28,6 +28,7 @@ from losslandscape.optimizers import NAMES as OPTIMIZER_NAMES
 from losslandscape.optimizers import constants as optimizer_constants
 from losslandscape.render.options import resolve_options
 from losslandscape.render.registry import REGISTRY
+from losslandscape.sweep import page_count
 from snakemake.utils import validate
 
 SCHEMA = "../schemas/config.schema.yaml"
@@ -87,6 +88,7 @@ wildcard_constraints:
     run="|".join(OPTIMIZER_NAMES),
     plane=PLANE_PATTERN,
     line=LINE_PATTERN,
+    page=r"[1-9]\d*",
 
 
 # ---- MNIST ----
@@ -356,6 +358,16 @@ def surfaces_grids(wildcards):
 def gallery_grids(wildcards):
     """One grid per gallery seed for a contact sheet."""
     return expand(paths.GRID, seed=GALLERY_SEEDS, n=wildcards.n, pair=wildcards.pair)
+
+
+def gallery_summary_if_ordered(wildcards):
+    """The gallery summary when the contact sheets are ordered by one of its columns."""
+    return [paths.GALLERY_SUMMARY] if RENDER["contact_sheet"]["order_by"] else []
+
+
+def gallery_files(template):
+    """`template` for every (seed, n, pair) of the gallery."""
+    return expand(template, seed=GALLERY_SEEDS, n=GALLERY["n"], pair=GALLERY["pairs"])
 
 
 # ---- resources (cluster sizing: losslandscape.resources) ----

@@ -190,10 +190,11 @@ rule interactive_report:
         "../../scripts/job.py"
 
 
-# Small surfaces, one per gallery seed (the article's seed sweep).
+# Small surfaces of the gallery's seeds, a page of render.contact_sheet.per_page seeds each.
 rule contact_sheet:
     input:
         grids=gallery_grids,
+        summary=gallery_summary_if_ordered,
     output:
         **figure_outputs("contact_sheet"),
     params:

@@ -163,7 +163,7 @@ th button:hover, th button:focus-visible { text-decoration: underline; }
 .ind { display: inline-block; min-width: 1em; padding-left: .2em; font-size: .8em; }
 tbody tr:nth-child(even of :not([hidden])) { background: #f6f8fa; }
 tbody tr:hover { background: #eef4ff; }
-td { font-variant-numeric: tabular-nums; }
+td { font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.thumb { padding: .15rem .3rem; }
 td.thumb img { display: block; height: auto; aspect-ratio: auto 4 / 3; }
 td.links a { display: block; white-space: nowrap; }

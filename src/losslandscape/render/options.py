@@ -41,7 +41,10 @@ rotation  (article Fig. 7/8: the surface turning in azimuth)
     labelpad; tickpad.
 contact_sheet  (contact sheet of small surfaces, one per seed, as the article's seed sweep)
     columns (4); panel_size [w, h] inches per panel; dpi (80); elev (30); azim (-60); cmap;
-    alpha; title_fontsize; tick_labelsize; suptitle_fontsize.
+    alpha; title_fontsize; tick_labelsize; suptitle_fontsize; per_page: seeds per sheet (48;
+    a sweep of more seeds gets pages contact_sheet_1.png, _2, ...); order_by: null (seed order)
+    or a column of the gallery's summary table (e.g. minima, cost_min, plateau_share): seeds
+    sorted by it, so page 1 holds the top per_page; descending (true).
 interactive  (plotly, German notebook: 3D surface + paths, then contour with loss graph below)
     frames (null = the notebook's [[0, 1000, 20]] scaled as compare3d's); width, height (800)
     of the 3D figure; contour_height
@@ -263,6 +266,9 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "title_fontsize": 10,
             "tick_labelsize": 6,
             "suptitle_fontsize": 13,
+            "per_page": 48,
+            "order_by": None,
+            "descending": True,
         },
         "interactive": _INTERACTIVE,
         "critical": {

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .common import PathLike, draw_surface, new_figure, style_3d_axes, title_of
-from .data import Landscape, load_landscape, pair_labels
+from .data import Landscape, load_landscape, pair_labels, read_table
 from .options import resolve_options
 from .output import canvas_rgb, save_figure_png, write_gif
 
@@ -157,19 +157,59 @@ def draw_rotation(job: FigureJob) -> str:
 
 
 def draw_contact_sheet(job: FigureJob) -> str:
-    """One small surface per grid of inputs.grids, seeds from params.seeds (same order)."""
+    """Page params.page (wildcard) of the gallery's seeds, one small surface per seed.
+
+    inputs.grids holds one grid per seed of params.seeds (same order); the seeds are cut into
+    pages of render.contact_sheet.per_page, in seed order or, with order_by, by that column of
+    inputs.summary (the gallery's summary table), so that page 1 holds the top ones.
+    """
+    from ..sweep import page_seeds
+
     grids = list(job.inputs["grids"])
     seeds = [int(s) for s in job.value("seeds")]
     if len(seeds) != len(grids):
         raise ValueError(f"{len(grids)} grids but params.seeds has {len(seeds)} values")
-    pair = str(job.value("pair"))
-    landscapes = [
-        load_landscape(path, pair=pair, seed=seed) for path, seed in zip(grids, seeds, strict=True)
-    ]
+    pair, n = str(job.value("pair")), int(job.value("n"))
+    o = resolve_options(job.options())["contact_sheet"]
+    order = gallery_order(seeds, o, job.inputs.get("summary"), n=n, pair=pair)
+    page = int(job.value("page"))
+    shown = page_seeds(order, page, int(o["per_page"]))
+    grid_of = dict(zip(seeds, grids, strict=True))
+    landscapes = [load_landscape(grid_of[seed], pair=pair, seed=seed) for seed in shown]
     label_a, label_b = pair_labels(pair)
+    title = f"{label_a} and {label_b}, N = {n:,}"
+    if len(order) > len(shown) or o["order_by"]:
+        first = (page - 1) * int(o["per_page"]) + 1
+        by = f", by {o['order_by']}" if o["order_by"] else ""
+        title += f" ({first}-{first + len(shown) - 1} of {len(order)} seeds{by})"
     png = job.outputs["png"]
     render_contact_sheet(
-        landscapes, png, options=job.options(), provenance=job.provenance(),
-        title=f"{label_a} and {label_b}, N = {int(job.value('n')):,}",
-    )  # fmt: skip
-    return f"wrote {png} ({len(landscapes)} seeds)"
+        landscapes, png, options=job.options(), provenance=job.provenance(), title=title
+    )
+    return f"wrote {png} (page {page}: {len(landscapes)} seeds)"
+
+
+def gallery_order(
+    seeds: Sequence[int],
+    sheet: Mapping[str, Any],
+    summary: str | None,
+    *,
+    n: int,
+    pair: str,
+) -> list[int]:
+    """The seeds of one gallery (n, pair) in contact-sheet order (render.contact_sheet)."""
+    from ..sweep import sheet_order
+
+    column = sheet.get("order_by")
+    if not column:
+        return list(seeds)
+    if not summary:
+        raise ValueError(f"contact_sheet.order_by = {column!r} needs the gallery summary")
+    table = read_table(summary, ["seed", "n", "pair", column])
+    values = {
+        int(seed): float(value)
+        for seed, rn, rp, value in zip(table["seed"], table["n"], table["pair"], table[column],
+                                       strict=True)
+        if int(rn) == n and str(rp) == pair
+    }  # fmt: skip
+    return sheet_order(seeds, values, bool(sheet.get("descending", True)))
