@@ -142,8 +142,9 @@ def jobs_of_run(run_id: str) -> dict[str, dict[str, str]]:
 def job_blocks(out: str) -> list[dict[str, Any]]:
     """The jobs Snakemake printed (run or dry run): rule, wildcards, threads and resources."""
     jobs = []
-    for block in re.split(r"\n(?=\[\w{3} \w{3} )", out):  # each job's block starts with a date
-        rule = re.search(r"^(?:local)?rule (\w+):$", block, re.M)
+    # each job's block starts with a date (indented for the members of a group job)
+    for block in re.split(r"\n(?=\s*\[\w{3} \w{3} )", out):
+        rule = re.search(r"^\s*(?:local)?rule (\w+):$", block, re.M)
         resources = re.search(r"^\s+resources: (.*)$", block, re.M)
         if not rule or not resources:
             continue
@@ -190,46 +191,63 @@ def test_slurm_and_local_outputs_are_byte_identical(runs: tuple[Path, Path, str]
         assert (on_slurm / rel).read_bytes() == (local / rel).read_bytes(), rel
 
 
+def profile() -> dict[str, Any]:
+    """The SLURM workflow profile as shipped."""
+    return yaml.safe_load((PROFILE / "config.yaml").read_text())
+
+
+def bundle_size() -> int:
+    """How many landscape pieces the profile puts into one SLURM job."""
+    (entry,) = [e for e in profile()["group-components"] if e.startswith("landscape=")]
+    return int(entry.split("=")[1])
+
+
 @needs_slurm
-def test_every_compute_job_was_a_completed_slurm_job(runs: tuple[Path, Path, str]) -> None:
+def test_every_compute_job_ran_in_a_completed_bundled_slurm_job(
+    runs: tuple[Path, Path, str],
+) -> None:
     on_slurm, _, out = runs
     jobs = jobs_of_run(slurm_run_id(out))
     # SLURM's own record (squeue keeps finished jobs for MinJobAge) and the plugin's logs agree.
     logs = slurm_logs(on_slurm)
     assert set(jobs) == set(logs), (jobs, logs)
     assert {job["state"] for job in jobs.values()} == {"COMPLETED"}, jobs
-    per_rule = Counter(log.parent.parent.name for log in logs.values())
-    assert per_rule == {"rule_grid": len(grid_files()), "rule_trajectory": len(trajectory_files())}
-    # Each job ran its one rule in the job step's Snakemake, with the main process's config.
+    # Grids and trajectories are unconnected pieces of group `landscape`: bundled, not one
+    # SLURM job each.
+    pieces = len(grid_files()) + len(trajectory_files())
+    assert len(jobs) == -(-pieces // bundle_size()) < pieces, (len(jobs), pieces)
+    assert {log.parent.name for log in logs.values()} == {"group_landscape_grid_trajectory"}
+    # Each bundle ran its jobs in the job step's Snakemake, with the main process's config; every
+    # output was made in one of them.
     config_md5 = set(re.findall(r"Config MD5: (\w+)", out))
     assert len(config_md5) == 1, out
-    for log in logs.values():
-        text = log.read_text()
-        assert "Finished jobid" in text and "slurm-jobstep" in text, (log, text)
+    texts = [log.read_text() for log in logs.values()]
+    for log, text in zip(logs.values(), texts, strict=True):
+        assert "slurm-jobstep" in text, (log, text)
         assert set(re.findall(r"Config MD5: (\w+)", text)) == config_md5, (log, text)
+    made = Counter(m for text in texts for m in re.findall(r"^\s+output: (\S+)$", text, re.M))
+    assert set(made) == grid_files() | trajectory_files(), made
+    assert set(made.values()) == {1}, made
 
 
 @needs_slurm
-def test_jobs_asked_slurm_for_the_rules_resources(runs: tuple[Path, Path, str]) -> None:
-    on_slurm, _, out = runs
+def test_bundles_asked_slurm_for_their_jobs_resources(runs: tuple[Path, Path, str]) -> None:
+    """A bundle asks for at most the profile's cores, the memory of what runs side by side (at
+    least its biggest job's) and the runtimes of what runs in series (at least its longest)."""
+    _, _, out = runs
     jobs = jobs_of_run(slurm_run_id(out))
-    logs = slurm_logs(on_slurm)
-    for rule in ("grid", "trajectory"):
-        asked = {
-            (job["threads"], *(job["resources"][k] for k in ("cpus_per_task", "mem_mb", "runtime")))
-            for job in job_blocks(out)
-            if job["rule"] == rule
-        }
-        assert len(asked) == 1, (rule, asked)  # small.yaml: one N, one resolution, one epochs
-        ((threads, cpus, mem_mb, runtime),) = asked
-        assert cpus == str(threads), (rule, asked)  # the profile's cpus_per_task follows threads
-        ids = [job_id for job_id, log in logs.items() if log.parent.parent.name == f"rule_{rule}"]
-        assert ids, rule
-        for job_id in ids:
-            job = jobs[job_id]
-            assert job["cpus"] == cpus, (rule, job)
-            assert job["memory"] == f"{mem_mb}M", (rule, job)
-            assert job["time_limit"] == f"{runtime}:00", (rule, job)
+    members = [job for job in job_blocks(out) if job["rule"] in ("grid", "trajectory")]
+    assert len(members) == len(grid_files()) + len(trajectory_files())
+    mem = [int(job["resources"]["mem_mb"]) for job in members]
+    runtime = [int(job["resources"]["runtime"]) for job in members]
+    cores = int(profile()["cores"])
+    (job,) = jobs.values()  # small.yaml: one bundle
+    assert int(job["cpus"]) == cores == max(j["threads"] for j in members), job
+    asked_mb = int(job["memory"].removesuffix("M"))
+    assert max(mem) <= asked_mb <= sum(mem), (job, mem)
+    hours, minutes = (int(x) for x in re.fullmatch(r"(?:(\d+):)?(\d+):00", job["time_limit"])
+                      .groups(default="0"))  # fmt: skip
+    assert max(runtime) <= 60 * hours + minutes <= sum(runtime), (job, runtime)
 
 
 @needs_slurm
