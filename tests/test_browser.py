@@ -5,20 +5,15 @@ from __future__ import annotations
 import json
 import math
 import re
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import console_errors, needs_chromium, run_chromium
 from PIL import Image
 
 from losslandscape.render.browser import BrowserRow, browser_html, write_browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium missing (apt-get install -y chromium)"
-)
 
 COLUMNS = ["pair", "n", "seed", "minima", "loss_min", "optimizer"]
 PAIR = "w1-5-5_w1-5-6"
@@ -254,35 +249,6 @@ def test_provenance_cannot_break_its_comment() -> None:
 # ---------------------------------------------------------------------------------- chromium
 
 
-def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
-    """Run headless Chromium offline with a throwaway profile (flags as in test_render)."""
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--window-size=900,1900",
-        "--virtual-time-budget=15000",
-        *args,
-    ]
-    return subprocess.run(
-        [str(CHROMIUM), *flags], capture_output=True, text=True, timeout=120, check=False
-    )
-
-
-def _console_errors(run: subprocess.CompletedProcess) -> list[str]:
-    """Console lines that are errors (same rule as test_render's Chromium test)."""
-    console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
-    return [line for line in console if re.search(r"Uncaught|\w*Error\b|ERROR:CONSOLE", line)]
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A written page with six rows, real PNG thumbnails next to it."""
@@ -297,8 +263,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _load(site: Path, fragment: str, profile: str) -> _Page:
     """Dump the page's DOM after its scripts ran; fail on console errors."""
     url = (site / "page.html").resolve().as_uri() + fragment
-    run = _chromium(["--dump-dom", url], site / profile)
-    errors = _console_errors(run)
+    run = run_chromium(["--dump-dom", url], site / profile)
+    errors = console_errors(run)
     assert not errors, "\n".join(errors)
     assert "<tbody>" in run.stdout, run.stderr[-2000:]
     return _Page(run.stdout)
@@ -309,7 +275,7 @@ def _visible(page: _Page) -> list[str]:
 
 
 @needs_chromium
-def test_page_opens_offline_without_console_errors(site: Path) -> None:
+def test_page_opens_offline_withoutconsole_errors(site: Path) -> None:
     """From file:// with no hash: all rows in input order, counter full, no message."""
     page = _load(site, "", "p0")
     assert [row["id"] for row in page.rows] == [f"row-{i}" for i in range(6)]
@@ -411,8 +377,8 @@ def test_clicks_and_typing_sort_filter_and_update_hash(site: Path) -> None:
     """Driven in an iframe: click sorts, a second click reverses, typing filters; hash follows."""
     (site / "harness.html").write_text(HARNESS, encoding="utf-8")
     url = (site / "harness.html").resolve().as_uri()
-    run = _chromium(["--allow-file-access-from-files", "--dump-dom", url], site / "p5")
-    errors = _console_errors(run)
+    run = run_chromium(["--allow-file-access-from-files", "--dump-dom", url], site / "p5")
+    errors = console_errors(run)
     assert not errors, "\n".join(errors)
     out = json.loads(_Page(run.stdout).by_id["out"]["text"])
     assert out["loaded"] == {"hash": "#filter=sgd", "input": "sgd", "shown": ["row-1", "row-5"]}

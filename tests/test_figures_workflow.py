@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import MNIST_DIR, REPO
+from conftest import CHROMIUM, MNIST_DIR, REPO, console_errors, run_chromium
 from PIL import Image
 
 FIGS = REPO / "tests" / "configs" / "figures.yaml"
@@ -191,6 +191,13 @@ def test_gallery_target(run_copy: Path) -> None:
                      "20/w1-5-5_w1-5-6/contact_sheet_1.png"):  # fmt: skip
             assert f'"{link}"' in page, link
             assert (figs / "gallery" / link).is_file(), link
+    if CHROMIUM.exists():  # the page itself works: loads cleanly, sorts by a column
+        url = (figs / "gallery" / "index.html").resolve().as_uri() + "#sort=cost_min&dir=desc"
+        run = run_chromium(["--dump-dom", url], run_copy / "chromium-profile")
+        assert not console_errors(run), run.stderr[-2000:]
+        shown = re.findall(r'src="\.\./(\d+)/20/w1-5-5_w1-5-6/rotation\.png"', run.stdout)
+        expected = summary.sort_values("cost_min", ascending=False)["seed"].astype(str)
+        assert shown == list(expected), (shown, list(expected))
 
 
 def test_gallery_pages_ordered_by_a_summary_column(run_copy: Path, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import console_errors, needs_chromium, run_chromium
 from PIL import Image
 
 from losslandscape.render.animation import (
@@ -39,7 +40,6 @@ PAIR = "w2-5-250_w2-5-251"
 STARTS = ["a-9_b15", "a-10.1_b15", "a-11_b15"]
 OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adagrad", "nadam"]
 EPOCHS = 300
-CHROMIUM = Path("/usr/bin/chromium")
 
 # Small figures keep the suite fast; frame lists stay the defaults (clipped to 300 epochs).
 SMALL = {
@@ -411,34 +411,7 @@ def test_unknown_figure_kind_is_refused(tmp_path: Path) -> None:
     assert "mystery job failed" in (tmp_path / "x.log").read_text()
 
 
-def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
-    """Run headless Chromium offline with a throwaway profile."""
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        # WebGL (plotly's 3D) in software; Chromium no longer falls back to it silently.
-        "--enable-unsafe-swiftshader",
-        f"--user-data-dir={profile}",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--window-size=900,1900",
-        "--virtual-time-budget=15000",
-        *args,
-    ]
-    return subprocess.run(
-        [str(CHROMIUM), *flags], capture_output=True, text=True, timeout=120, check=False
-    )
-
-
-@pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium missing (apt-get install -y chromium)"
-)
+@needs_chromium
 def test_html_renders_in_headless_chromium(rendered: tuple[Path, Path], tmp_path: Path) -> None:
     """The page renders offline in headless Chromium: plots drawn, no console errors."""
     out, _ = rendered
@@ -449,25 +422,22 @@ def test_html_renders_in_headless_chromium(rendered: tuple[Path, Path], tmp_path
 def _assert_page_renders(page: Path, tmp_path: Path) -> None:
     """Headless Chromium opens `page` from disk: no console errors, both plots drawn, not blank."""
     url = page.resolve().as_uri()
-    dom = _chromium(["--dump-dom", url], tmp_path / "profile1")
-    console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
-    errors = [line for line in console if re.search(r"Uncaught|\w*Error\b|ERROR:CONSOLE", line)]
+    dom = run_chromium(["--dump-dom", url], tmp_path / "profile1")
+    errors = console_errors(dom)
     assert not errors, "\n".join(errors)
     for div in ("losslandscape-surface", "losslandscape-contour"):
         assert re.search(rf'id="{div}"[^>]*class="[^"]*js-plotly-plot', dom.stdout), div
     assert dom.stdout.count('class="main-svg"') >= 4
     assert "gl-container" in dom.stdout  # the 3D scene got a WebGL canvas
     shot = tmp_path / "shot.png"
-    run = _chromium([f"--screenshot={shot}", url], tmp_path / "profile2")
+    run = run_chromium([f"--screenshot={shot}", url], tmp_path / "profile2")
     assert shot.exists(), run.stderr[-2000:]
     with Image.open(shot) as im:
         colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
     assert colours is None or len(colours) > 50  # not blank
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium missing (apt-get install -y chromium)"
-)
+@needs_chromium
 def test_page_with_shared_plotly_and_its_report_copy_render(data: dict, tmp_path: Path) -> None:
     """A page that loads the shared plotly.js by relative URL renders from disk, holds only its
     data; its report copy (plotly.js inline) renders alone; without the shared file it fails."""
