@@ -135,7 +135,15 @@ def test_every_figure_kind_has_one_name_everywhere() -> None:
         assert callable(getattr(module, f"draw_{name}")), name
         for section in kind.sections:
             assert section in DEFAULT_RENDER
+        if kind.shared_plotly:  # the page loads the shared plotly.js; the report gets a copy
+            assert f"{name}_report" in defined and f"{name}_report" in RULES, name
+            assert re.search(rf'report_copy_output\("{name}"\)', rules), name
+            assert kind.report_copy().startswith("report/figures/"), kind.report_copy()
     assert not set(registry.REGISTRY) & set(RULES)
+    assert {k for k in registry.REGISTRY if registry.REGISTRY[k].shared_plotly} == {
+        "interactive",
+        "plane_interactive",
+    }
 
 
 def test_the_job_script_is_the_same_for_every_script_rule() -> None:
