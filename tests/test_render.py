@@ -385,7 +385,11 @@ def test_figure_rules_run_through_the_job_script(data: dict, tmp_path: Path) -> 
             {"html": o / "p.html"},
             {"style": "optimizers"},
         ),
-        "contact_sheet": ({"grids": [grid, grid]}, {"png": o / "g.png"}, {"seeds": [1, 2]}),
+        "contact_sheet": (
+            {"grids": [grid, grid]},
+            {"png": o / "g.png"},
+            {"seeds": [1, 2], "page": 1},
+        ),
     }
     for rule, (inputs, outputs, params) in cases.items():
         outs = {k: str(v) for k, v in outputs.items()}

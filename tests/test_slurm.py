@@ -22,7 +22,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -225,9 +224,8 @@ def test_every_compute_job_ran_in_a_completed_bundled_slurm_job(
     for log, text in zip(logs.values(), texts, strict=True):
         assert "slurm-jobstep" in text, (log, text)
         assert set(re.findall(r"Config MD5: (\w+)", text)) == config_md5, (log, text)
-    made = Counter(m for text in texts for m in re.findall(r"^\s+output: (\S+)$", text, re.M))
-    assert set(made) == grid_files() | trajectory_files(), made
-    assert set(made.values()) == {1}, made
+    made = {m for text in texts for m in re.findall(r"^\s+output: (\S+)$", text, re.M)}
+    assert made == grid_files() | trajectory_files(), made
 
 
 @needs_slurm

@@ -356,7 +356,8 @@ def test_a_damaged_mnist_file_stops_the_jobs_that_read_it(run_copy: Path) -> Non
     shutil.rmtree(run_copy / "logs")
     proc = snakemake(run_copy, "-c2", "--keep-going", "--forcerun", "grid", "trajectory")
     assert proc.returncode != 0, proc.stdout + proc.stderr
-    logs = sorted((run_copy / "logs").rglob("*.log"))
+    # every log of a job that reads MNIST (the shared plotly.js is made without it)
+    logs = sorted(p for p in (run_copy / "logs").rglob("*.log") if p.name != "plotly_js.log")
     rules = {log.relative_to(run_copy / "logs").parts[0] for log in logs}
     assert {"grid", "trajectory"} <= rules, logs  # and the analysis jobs where they are run
     for log in logs:
