@@ -243,9 +243,11 @@ def test_bundles_asked_slurm_for_their_jobs_resources(runs: tuple[Path, Path, st
     assert int(job["cpus"]) == cores == max(j["threads"] for j in members), job
     asked_mb = int(job["memory"].removesuffix("M"))
     assert max(mem) <= asked_mb <= sum(mem), (job, mem)
-    hours, minutes = (int(x) for x in re.fullmatch(r"(?:(\d+):)?(\d+):00", job["time_limit"])
-                      .groups(default="0"))  # fmt: skip
-    assert max(runtime) <= 60 * hours + minutes <= sum(runtime), (job, runtime)
+    limit = re.fullmatch(r"(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)", job["time_limit"])
+    assert limit, job
+    days, hours, minutes, _ = (int(x) for x in limit.groups(default="0"))
+    asked_min = (24 * days + hours) * 60 + minutes
+    assert max(runtime) <= asked_min <= sum(runtime), (job, runtime)
 
 
 @needs_slurm

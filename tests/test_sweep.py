@@ -40,3 +40,28 @@ def test_contact_sheet_options_are_checked_with_key_and_allowed_values() -> None
     assert any("render.contact_sheet.per_page = 0" in e for e in errors)
     assert render_errors({"contact_sheet": {"order_by": "minima", "per_page": 3}},
                          DEFAULT_RENDER) == []  # fmt: skip
+
+
+def test_gallery_order_reads_any_allowed_column_of_the_summary(tmp_path) -> None:
+    """Every column the config allows orders the sheets (seed included: read once)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from losslandscape.render.surfaces import gallery_order
+
+    seeds = [0, 1, 2]
+    table = {"seed": seeds * 2, "n": [20] * 3 + [30] * 3, "pair": ["p"] * 6}
+    for column in SHEET_ORDER_COLUMNS:
+        if column != "seed":
+            table[column] = [1.0, 3.0, 2.0, 9.0, 9.0, 9.0]
+    path = tmp_path / "summary.parquet"
+    pq.write_table(pa.table(table), path)
+    for column in SHEET_ORDER_COLUMNS:
+        sheet = {"order_by": column, "descending": True}
+        order = gallery_order(seeds, sheet, str(path), n=20, pair="p")
+        assert order == ([2, 1, 0] if column == "seed" else [1, 2, 0]), column
+    assert gallery_order(seeds, {"order_by": None}, None, n=20, pair="p") == seeds
+    errors = render_errors({"contact_sheet": {"per_page": 2.5, "descending": None}},
+                           DEFAULT_RENDER)  # fmt: skip
+    assert any("per_page = 2.5" in e for e in errors)
+    assert any("descending = null" in e for e in errors), errors

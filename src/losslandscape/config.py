@@ -248,8 +248,10 @@ def render_errors(given: Any, default: Any, key: str = "render") -> list[str]:
         elif sub == "render.contact_sheet.order_by" and value not in (None, *SHEET_ORDER_COLUMNS):
             allowed = ", ".join(SHEET_ORDER_COLUMNS)
             errors.append(f"config key {sub} = {_show(value)}: must be null or one of {allowed}")
-        elif sub == "render.contact_sheet.per_page" and (isinstance(value, bool) or value < 1):
+        elif sub == "render.contact_sheet.per_page" and (type(value) is not int or value < 1):
             errors.append(f"config key {sub} = {_show(value)}: must be a whole number >= 1")
+        elif sub == "render.contact_sheet.descending" and not isinstance(value, bool):
+            errors.append(f"config key {sub} = {_show(value)}: must be true or false")
     return errors
 
 

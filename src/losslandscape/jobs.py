@@ -552,7 +552,6 @@ def download_job(output: str, mirrors: Sequence[str]) -> None:
     log.info("done: %s", path)
 
 
-# ---------------------------------------------------------------------- Snakemake adapter
 # ---------------------------------------------------------------------- gallery sweep
 def gallery_browser_job(
     summary: str,
@@ -632,6 +631,7 @@ def report_page_job(page: str, plotly_js: str, output: str) -> None:
     log.info("wrote %s (%s with plotly.js inline)", output, page)
 
 
+# ---------------------------------------------------------------------- Snakemake adapter
 def _landscape(smk: Any) -> LandscapeSpec:
     """The landscape of a job from its wildcards (seed, n, pair) and params (hidden, split)."""
     w, p = smk.wildcards, smk.params

@@ -85,6 +85,8 @@ def main() -> None:
             results[name] = run(scratch / name, profile, config)
             print(f"{name}: {results[name][1]} SLURM jobs, {results[name][0]:.0f} s", flush=True)
         grids = sorted((scratch / "bundled" / "results" / "grids").rglob("*.parquet"))
+        if len(grids) != args.seeds:
+            sys.exit(f"expected {args.seeds} grids, found {len(grids)}")
         same = all(
             g.read_bytes() == (scratch / "unbundled" / g.relative_to(scratch / "bundled"))
             .read_bytes() for g in grids

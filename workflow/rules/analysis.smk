@@ -118,10 +118,14 @@ rule gallery_summary:
 rule gallery_browser:
     input:
         summary=paths.GALLERY_SUMMARY,
+        # what the page shows and links to, so that it never points at a missing file
+        rotations=gallery_files(REGISTRY["rotation"].outputs()["gif"]),
+        thumbnails=gallery_files(REGISTRY["rotation"].outputs()["png"]),
+        sheets=gallery_sheets(),
     output:
         html=paths.GALLERY_BROWSER,
     params:
-        sheet=RENDER["contact_sheet"],
+        sheet=SHEET_ORDER,
         seeds=GALLERY_SEEDS,
         code_version=CODE_VERSION,
     log:

@@ -59,6 +59,10 @@ ANALYSIS = config["analysis"]
 BASINS = ANALYSIS["basins"]
 #: Render options: the defaults (the source documents' look) overridden by `render`.
 RENDER = resolve_options(config.get("render") or {})
+#: How the gallery's seeds are cut into contact-sheet pages (the sheets and the browser).
+SHEET_ORDER = {
+    key: RENDER["contact_sheet"][key] for key in ("per_page", "order_by", "descending")
+}
 
 #: Optimizers to run, in config order (null switches one off).
 OPTIMIZERS = [name for name, c in TRAJECTORIES["optimizers"].items() if c is not None]
@@ -368,6 +372,17 @@ def gallery_summary_if_ordered(wildcards):
 def gallery_files(template):
     """`template` for every (seed, n, pair) of the gallery."""
     return expand(template, seed=GALLERY_SEEDS, n=GALLERY["n"], pair=GALLERY["pairs"])
+
+
+def gallery_sheets():
+    """Every contact-sheet page of every gallery (n, pair)."""
+    pages = range(1, page_count(len(GALLERY_SEEDS), SHEET_ORDER["per_page"]) + 1)
+    return expand(
+        REGISTRY["contact_sheet"].outputs()["png"],
+        n=GALLERY["n"],
+        pair=GALLERY["pairs"],
+        page=pages,
+    )
 
 
 # ---- resources (cluster sizing: losslandscape.resources) ----

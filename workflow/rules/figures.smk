@@ -179,6 +179,8 @@ rule interactive_report:
         plotly_js=paths.PLOTLY_JS,
     output:
         html=report_copy_output("interactive"),
+    params:
+        code_version=CODE_VERSION,
     log:
         log_of("interactive_report", REGISTRY["interactive"].report_copy()),
     benchmark:

@@ -112,6 +112,8 @@ rule plane_interactive_report:
         plotly_js=paths.PLOTLY_JS,
     output:
         html=report_copy_output("plane_interactive"),
+    params:
+        code_version=CODE_VERSION,
     log:
         log_of("plane_interactive_report", REGISTRY["plane_interactive"].report_copy()),
     benchmark:

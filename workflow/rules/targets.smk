@@ -53,12 +53,7 @@ def all_figures():
 
 def all_gallery():
     """Contact-sheet pages, rotating GIFs, summary and browser of the gallery sweep."""
-    pages = range(
-        1, page_count(len(GALLERY_SEEDS), RENDER["contact_sheet"]["per_page"]) + 1
-    )
-    out = figure_files(
-        "contact_sheet", n=GALLERY["n"], pair=GALLERY["pairs"], page=pages
-    )
+    out = gallery_sheets()
     out += gallery_files(REGISTRY["rotation"].outputs()["gif"])
     out += [paths.GALLERY_SUMMARY, paths.GALLERY_BROWSER]
     return out

@@ -23,8 +23,8 @@ descent3d  (article Fig. 5: surface + growing paths, GIF + last-frame PNG)
     the last epoch) or single epochs, concatenated, de-duplicated and clipped to the longest
     trajectory; null (default) = the article's [[0, 200, 20], [200, 9000, 100]] (98 frames of
     10,000 epochs) for a 10,000-epoch run, scaled to the run's length otherwise (every start,
-    stop and step times epochs / 10,000, steps at least 1: 45-98 frames for any run of 50
-    epochs or more); an explicit list is used as given;
+    stop and step times epochs / 10,000, steps at least 1: 45-134 frames for runs of 50 to
+    20,000 epochs); an explicit list is used as given;
     fps: GIF frames per second (10: the source documents' interval=5 ms is below the GIF
     minimum, which browsers play at 100 ms per frame); loop: GIF loop count (0 = forever).
 descent2d  (article Fig. 6: contour with paths above, loss versus epoch below)
@@ -34,7 +34,7 @@ descent2d  (article Fig. 6: contour with paths above, loss versus epoch below)
     frames (null = the article's [[0, 9000, 100]] scaled as descent3d's); fps; loop.
 compare3d, compare2d  (German notebook: every optimizer from one start, one colour each)
     the keys of descent3d / descent2d; frames: null = the notebook's [[0, 1000, 20]] of its
-    1,000 epochs, scaled to the run's length as descent3d's (38-60 frames).
+    1,000 epochs, scaled to the run's length as descent3d's (38-74 frames).
 rotation  (article Fig. 7/8: the surface turning in azimuth)
     figsize ([8, 8]); dpi (75); elev (30); azim_start (-60); degrees turned (360);
     n_frames (72); cmap; alpha; fps; loop; title_fontsize; label_fontsize; tick_labelsize;

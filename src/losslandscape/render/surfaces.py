@@ -205,7 +205,7 @@ def gallery_order(
         return list(seeds)
     if not summary:
         raise ValueError(f"contact_sheet.order_by = {column!r} needs the gallery summary")
-    table = read_table(summary, ["seed", "n", "pair", column])
+    table = read_table(summary, list(dict.fromkeys(["seed", "n", "pair", column])))
     values = {
         int(seed): float(value)
         for seed, rn, rp, value in zip(table["seed"], table["n"], table["pair"], table[column],
