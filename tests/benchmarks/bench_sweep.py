@@ -35,7 +35,8 @@ def main() -> None:
     for tsv in (workdir / "benchmarks").rglob("*.tsv"):
         with tsv.open() as f:
             row = next(csv.DictReader(f, delimiter="\t"))
-        per_rule[tsv.relative_to(workdir / "benchmarks").parts[0]].append(float(row["s"]))
+        rule = tsv.relative_to(workdir / "benchmarks").parts[0].removesuffix(".tsv")
+        per_rule[rule].append(float(row["s"]))
     jobs = sum(len(v) for v in per_rule.values())
     landscapes = args.seeds * len(gallery["pairs"]) * len(gallery["n"])
     print(f"gallery of {args.seeds} seeds x {len(gallery['pairs'])} pairs x "
