@@ -297,24 +297,26 @@ def _contour_panel(
         bar.ax.tick_params(labelsize=o["tick_labelsize"])
 
 
+def _path_line(st: TrackStyle, o: Mapping[str, Any]) -> dict[str, Any]:
+    """How a run's path is drawn on a plane (2D or 3D): its line, a dot on every snapshot."""
+    return {
+        "linestyle": st.linestyle,
+        "linewidth": o["linewidth"],
+        "color": st.color,
+        "marker": "o",
+        "markersize": o["snapshot_marker_size"],
+        "markerfacecolor": st.marker_color,
+        "markeredgecolor": st.marker_color,
+        "label": st.label,
+    }
+
+
 def _paths_2d(
     ax: Any, paths: Sequence[PlanePath], styles: Sequence[TrackStyle], o: Mapping[str, Any]
 ) -> None:
     """Every path: a line with a marker per snapshot, a square on its first snapshot."""
     for p, st in zip(paths, styles, strict=True):
-        ax.plot(
-            p.alpha,
-            p.beta,
-            linestyle=st.linestyle,
-            linewidth=o["linewidth"],
-            color=st.color,
-            marker="o",
-            markersize=o["snapshot_marker_size"],
-            markerfacecolor=st.marker_color,
-            markeredgecolor=st.marker_color,
-            label=st.label,
-            zorder=4,
-        )
+        ax.plot(p.alpha, p.beta, **_path_line(st, o), zorder=4)
         ax.plot(
             p.alpha[:1],
             p.beta[:1],
@@ -419,21 +421,7 @@ def _surface_panel(
                     axlim_clip=True,
                 )
             )
-        (line,) = ax.plot(
-            p.alpha,
-            p.beta,
-            z,
-            linestyle=st.linestyle,
-            linewidth=o["linewidth"],
-            color=st.color,
-            marker="o",
-            markersize=o["snapshot_marker_size"],
-            markerfacecolor=st.marker_color,
-            markeredgecolor=st.marker_color,
-            label=st.label,
-            zorder=3,
-            axlim_clip=True,
-        )
+        (line,) = ax.plot(p.alpha, p.beta, z, **_path_line(st, o), zorder=3, axlim_clip=True)
         handles.append(line)
     if drawn_gaps:
         handles.append(
