@@ -47,7 +47,7 @@ def test_gallery_order_reads_any_allowed_column_of_the_summary(tmp_path) -> None
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from losslandscape.render.surfaces import gallery_order
+    from losslandscape.render.surfaces import gallery_orders
 
     seeds = [0, 1, 2]
     table = {"seed": seeds * 2, "n": [20] * 3 + [30] * 3, "pair": ["p"] * 6}
@@ -58,9 +58,9 @@ def test_gallery_order_reads_any_allowed_column_of_the_summary(tmp_path) -> None
     pq.write_table(pa.table(table), path)
     for column in SHEET_ORDER_COLUMNS:
         sheet = {"order_by": column, "descending": True}
-        order = gallery_order(seeds, sheet, str(path), n=20, pair="p")
+        order = gallery_orders(seeds, sheet, str(path), [(20, "p")])[20, "p"]
         assert order == ([2, 1, 0] if column == "seed" else [1, 2, 0]), column
-    assert gallery_order(seeds, {"order_by": None}, None, n=20, pair="p") == seeds
+    assert gallery_orders(seeds, {"order_by": None}, None, [(20, "p")]) == {(20, "p"): seeds}
     errors = render_errors({"contact_sheet": {"per_page": 2.5, "descending": None}},
                            DEFAULT_RENDER)  # fmt: skip
     assert any("per_page = 2.5" in e for e in errors)

@@ -569,7 +569,7 @@ def gallery_browser_job(
 
     from .render.browser import BrowserRow, write_browser
     from .render.registry import REGISTRY
-    from .render.surfaces import gallery_order
+    from .render.surfaces import gallery_orders
     from .sweep import page_of
 
     table = pq.read_table(summary)
@@ -580,16 +580,15 @@ def gallery_browser_job(
     def rel(path: str) -> str:
         return os.path.relpath(path, start=base).replace(os.sep, "/")
 
+    combos = list(dict.fromkeys((int(r["n"]), str(r["pair"])) for r in records))
+    orders = gallery_orders(seeds, sheet, summary, combos)
+    pages = {combo: page_of(order, int(sheet["per_page"])) for combo, order in orders.items()}
     rotation = REGISTRY["rotation"].outputs()
     sheet_png = REGISTRY["contact_sheet"].outputs()["png"]
-    pages: dict[tuple[int, str], dict[int, int]] = {}
     rows = []
     for record in records:
         key = {"seed": int(record["seed"]), "n": int(record["n"]), "pair": str(record["pair"])}
         combo = (key["n"], key["pair"])
-        if combo not in pages:
-            order = gallery_order(seeds, sheet, summary, n=combo[0], pair=combo[1])
-            pages[combo] = page_of(order, int(sheet["per_page"]))
         links = [
             ("rotation", rel(rotation["gif"].format(**key))),
             ("grid", rel(paths.GRID.format(**key))),

@@ -171,7 +171,7 @@ def draw_contact_sheet(job: FigureJob) -> str:
         raise ValueError(f"{len(grids)} grids but params.seeds has {len(seeds)} values")
     pair, n = str(job.value("pair")), int(job.value("n"))
     o = resolve_options(job.options())["contact_sheet"]
-    order = gallery_order(seeds, o, job.inputs.get("summary"), n=n, pair=pair)
+    order = gallery_orders(seeds, o, job.inputs.get("summary"), [(n, pair)])[n, pair]
     page = int(job.value("page"))
     shown = page_seeds(order, page, int(o["per_page"]))
     grid_of = dict(zip(seeds, grids, strict=True))
@@ -189,27 +189,26 @@ def draw_contact_sheet(job: FigureJob) -> str:
     return f"wrote {png} (page {page}: {len(landscapes)} seeds)"
 
 
-def gallery_order(
+def gallery_orders(
     seeds: Sequence[int],
     sheet: Mapping[str, Any],
     summary: str | None,
-    *,
-    n: int,
-    pair: str,
-) -> list[int]:
-    """The seeds of one gallery (n, pair) in contact-sheet order (render.contact_sheet)."""
+    combos: Sequence[tuple[int, str]],
+) -> dict[tuple[int, str], list[int]]:
+    """The gallery's seeds in contact-sheet order (render.contact_sheet) for every (n, pair) of
+    `combos`; the summary is read once, and only when the sheets are ordered by its column."""
     from ..sweep import sheet_order
 
     column = sheet.get("order_by")
     if not column:
-        return list(seeds)
+        return {combo: list(seeds) for combo in combos}
     if not summary:
         raise ValueError(f"contact_sheet.order_by = {column!r} needs the gallery summary")
     table = read_table(summary, list(dict.fromkeys(["seed", "n", "pair", column])))
-    values = {
-        int(seed): float(value)
-        for seed, rn, rp, value in zip(table["seed"], table["n"], table["pair"], table[column],
-                                       strict=True)
-        if int(rn) == n and str(rp) == pair
-    }  # fmt: skip
-    return sheet_order(seeds, values, bool(sheet.get("descending", True)))
+    values: dict[tuple[int, str], dict[int, float]] = {combo: {} for combo in combos}
+    for seed, n, pair, value in zip(table["seed"], table["n"], table["pair"], table[column],
+                                    strict=True):  # fmt: skip
+        if (int(n), str(pair)) in values:
+            values[int(n), str(pair)][int(seed)] = float(value)
+    descending = bool(sheet.get("descending", True))
+    return {combo: sheet_order(seeds, values[combo], descending) for combo in combos}
