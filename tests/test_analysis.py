@@ -297,7 +297,7 @@ def test_basins_equal_run_trajectory(small_data, pair, optimizers):
             assert tr.diverged_at is None and not row.diverged
             np.testing.assert_allclose(
                 [row.end_a, row.end_b, row.final_cost],
-                [tr.w_a[-1], tr.w_b[-1], tr.cost[-1]],
+                [tr.a[-1], tr.b[-1], tr.cost[-1]],
                 rtol=0,
                 atol=1e-9,
             )
@@ -317,7 +317,7 @@ def test_basins_divergence_as_run_trajectory(small_data, pair):
         tr = run_trajectory(sl, "momentum", c, (row.start_a, row.start_b), 1000)
         assert tr.diverged_at is not None
         np.testing.assert_array_equal(
-            [row.end_a, row.end_b, row.final_cost], [tr.w_a[-1], tr.w_b[-1], tr.cost[-1]]
+            [row.end_a, row.end_b, row.final_cost], [tr.a[-1], tr.b[-1], tr.cost[-1]]
         )
     assert (df.minimum == -1).all()
 

@@ -39,11 +39,11 @@ def test_trajectory_equals_naive_loop(small_data, pair, optimizer):
     want = naive_trajectory(SEED, HIDDEN, x, y, wa, wb, optimizer, c, (1.5, -2.0), EPOCHS)
     assert got.diverged_at is None
     np.testing.assert_array_equal(got.epoch, np.arange(EPOCHS + 1))
-    assert (got.w_a[0], got.w_b[0]) == (1.5, -2.0)
+    assert (got.a[0], got.b[0]) == (1.5, -2.0)
     np.testing.assert_allclose(got.cost, want["cost"], rtol=0, atol=1e-9)
-    np.testing.assert_allclose(got.w_a, want["w_a"], rtol=0, atol=1e-7)
-    np.testing.assert_allclose(got.w_b, want["w_b"], rtol=0, atol=1e-7)
-    assert np.ptp(got.w_a) + np.ptp(got.w_b) > 1e-6  # the weights really moved
+    np.testing.assert_allclose(got.a, want["w_a"], rtol=0, atol=1e-7)
+    np.testing.assert_allclose(got.b, want["w_b"], rtol=0, atol=1e-7)
+    assert np.ptp(got.a) + np.ptp(got.b) > 1e-6  # the weights really moved
 
 
 def test_seeds_default_pair_on_real_mnist(mnist_test_split):
@@ -60,8 +60,8 @@ def test_seeds_default_pair_on_real_mnist(mnist_test_split):
             got = run_trajectory(sl, optimizer, c, (-9.0, 15.0), 200)
             want = naive_trajectory(135, [50, 500], x, y, wa, wb, optimizer, c, (-9.0, 15.0), 200)
             np.testing.assert_allclose(got.cost, want["cost"], rtol=0, atol=1e-9)
-            np.testing.assert_allclose(got.w_a, want["w_a"], rtol=0, atol=1e-7)
-            np.testing.assert_allclose(got.w_b, want["w_b"], rtol=0, atol=1e-7)
+            np.testing.assert_allclose(got.a, want["w_a"], rtol=0, atol=1e-7)
+            np.testing.assert_allclose(got.b, want["w_b"], rtol=0, atol=1e-7)
 
 
 def test_optimizer_rules_on_arrays_match_floats():

@@ -1,241 +1,48 @@
-"""Critical points, plateaus and basins of attraction of a two-weight landscape.
+"""Critical points, plateaus and basins of attraction of a two-coordinate landscape (a Surface).
 
-Everything here is exact: the gradient and Hessian of J come from forward-mode second-order
-propagation through the part of the network that PairSlice recomputes (value, two first and
-three second derivatives per varying unit), never from finite differences. Critical points are
-seeded from the grid and refined by a Levenberg-Marquardt (damped Newton) iteration on the
-gradient, kept inside the grid's range. Basins run one optimizer from every grid point at once,
-vectorised over starts; output-layer pairs with one-hot targets take a dedicated exact path.
-
-Derivatives are taken in the user's (w_a, w_b) order whatever order PairSlice keeps internally.
+Everything here is exact: the gradient and Hessian of J come from the surface (forward-mode
+second-order propagation, losslandscape.surface), never from finite differences. Critical
+points are seeded from the grid and refined by a Levenberg-Marquardt (damped Newton) iteration
+on the gradient, kept inside the grid's range. Basins run one optimizer from every grid point at
+once, vectorised over starts; output-layer pairs with one-hot targets take a dedicated exact
+path. Tables name the coordinates as the surface does: (w_a, w_b) for a pair, (alpha, beta)
+for a plane.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .engine import PairSlice, _Block
-from .network import sigmoid_
+from .engine import PairSlice
 from .optimizers import make_step
+from .surface import GridDerivatives, Surface
 
 #: the values of critical_points' `kind` column
 KINDS = ("minimum", "maximum", "saddle", "degenerate")
-CRITICAL_COLUMNS = ["w_a", "w_b", "cost", "grad_norm", "eig_min", "eig_max", "kind"]
+#: critical_points' columns after the two coordinates (named as the surface names them)
+CRITICAL_VALUES = ["cost", "grad_norm", "eig_min", "eig_max", "kind"]
+#: critical_points' columns on a pair landscape
+CRITICAL_COLUMNS = ["w_a", "w_b", *CRITICAL_VALUES]
 BASIN_COLUMNS = ["start_a", "start_b", "end_a", "end_b", "final_cost", "diverged", "minimum"]
-
-# a jet: [value, d/dp, d/dq, d2/dp2, d2/dpdq, d2/dq2] in PairSlice's internal (first, second)
-# order; None stands for an exact zero, so derivatives that cannot be reached cost nothing
-_Jet = list[np.ndarray | None]
 
 
 # ---------------------------------------------------------------------- cost, gradient, Hessian
 def cost_grad_hess(
-    slice_: PairSlice, u: np.ndarray, v: np.ndarray
+    surface: Surface, u: np.ndarray, v: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """J, its exact gradient (P, 2) and Hessian (P, 2, 2) in (w_a, w_b) at points (u[p], v[p])."""
-    sums = _derivative_sums(slice_, u, v, None)
-    return _from_sums(sums, slice_.n)
-
-
-def _from_sums(sums: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(6, P) sums [E, Ea, Eb, Eaa, Eab, Ebb] over samples -> J, gradient, Hessian of J."""
-    s = sums / n
-    grad = np.stack([s[1], s[2]], axis=-1)
-    hess = np.empty((s.shape[1], 2, 2))
-    hess[:, 0, 0] = s[3]
-    hess[:, 0, 1] = hess[:, 1, 0] = s[4]
-    hess[:, 1, 1] = s[5]
-    return s[0], grad, hess
-
-
-def _derivative_sums(
-    slice_: PairSlice, u: np.ndarray, v: np.ndarray, idx: np.ndarray | None
-) -> np.ndarray:
-    """Sums over samples idx (all when None) of the squared error and its derivatives, (6, P).
-
-    Points and derivatives are in the user's (w_a, w_b) order. With idx None, samples that
-    depend on neither weight contribute only their (constant) cost.
-    """
-    p, q = slice_._ordered(u, v)
-    out = np.zeros((6, p.shape[0]))
-    if idx is None:
-        g = slice_.groups
-        active = np.sort(np.concatenate([g.only_a, g.only_b, g.both]))
-        if g.none.shape[0] and p.shape[0]:
-            out[0] += slice_._sums(p[:1], q[:1], g.none)[0]
-    else:
-        active = np.asarray(idx)
-    if active.shape[0] and p.shape[0]:
-        for blk, p_step in slice_._blocks(p.shape[0], active):
-            for p0 in range(0, p.shape[0], p_step):
-                sl = slice(p0, p0 + p_step)
-                out[:, sl] += _block_sums(slice_, p[sl], q[sl], blk)
-    if slice_.swapped:  # internal (first, second) = user (w_b, w_a)
-        out = out[[0, 2, 1, 5, 4, 3]]
-    return out
-
-
-def _block_sums(sl: PairSlice, p: np.ndarray, q: np.ndarray, blk: _Block) -> np.ndarray:
-    """Forward-mode pass over one sample block: (6, P) sums in internal order.
-
-    Each jet component is at most one PairSlice working array, so memory stays bounded by
-    about a dozen times chunk_elements float64 values whatever the grid and N.
-
-    Mirrors PairSlice._forward: the varying rows of the lower layer, then layer la+1 from its
-    frozen part, then the dense layers; the second weight adds q * (its input unit) to its row.
-    """
-    la, s = sl.first.layer, sl.second
-    nr, m = len(sl.rows), blk.m
-    z0 = np.empty((p.shape[0], nr, m))
-    z0[:] = blk.zt_rows
-    z0[:, 0, :] += np.multiply.outer(p, blk.h_first)
-    zp = np.zeros((1, nr, m))
-    zp[0, 0] = blk.h_first
-    zq = None
-    if blk.h_second is not None:  # both weights in layer la
-        r = sl.rows.index(s.row)
-        z0[:, r, :] += np.multiply.outer(q, blk.h_second)
-        zq = np.zeros((1, nr, m))
-        zq[0, r] = blk.h_second
-    rows = _sigmoid_jet([z0, zp, zq, None, None, None])
-    if la == sl.last:
-        out = _squared_error_sums(rows, blk.y)
-        out[0] += float(np.sum(blk.k_const))
-        return out
-    jet = _linear_jet(sl.w_rows, rows)
-    jet[0] += blk.c_next
-    if s.layer == la + 1:
-        if s.col in sl.rows:
-            r = sl.rows.index(s.col)
-            col = [c[:, r, :] if c is not None else None for c in rows]
-        else:
-            col = [blk.frozen_col[None, :], None, None, None, None, None]
-        _add_second_weight(jet, s.row, q, col)
-    jet = _sigmoid_jet(jet)
-    for k in range(la + 2, sl.last + 1):
-        nxt = _linear_jet(sl.wt[k], jet)
-        if s.layer == k:
-            col = [c[:, s.col, :] if c is not None else None for c in jet]
-            _add_second_weight(nxt, s.row, q, col)
-        jet = _sigmoid_jet(nxt)
-    return _squared_error_sums(jet, blk.y)
-
-
-def _linear_jet(w: np.ndarray, jet: _Jet) -> _Jet:
-    """W @ jet, component by component (a constant matrix commutes with differentiation)."""
-    return [None if c is None else np.matmul(w, c) for c in jet]
-
-
-def _add_second_weight(z: _Jet, row: int, q: np.ndarray, col: _Jet) -> None:
-    """z[row] += q * col in place, with the product rule for the derivatives in q."""
-    shape = z[0].shape
-    qc = q[:, None]
-    c0, cp, cq, cpp, cpq, cqq = col
-
-    def add(k: int, term: np.ndarray | None) -> None:
-        if term is None:
-            return
-        if z[k] is None or z[k].shape != shape:
-            z[k] = np.zeros(shape) if z[k] is None else np.broadcast_to(z[k], shape).copy()
-        z[k][:, row, :] += term
-
-    add(0, qc * c0)
-    add(1, None if cp is None else qc * cp)
-    add(2, c0 + (0.0 if cq is None else qc * cq))
-    add(3, None if cpp is None else qc * cpp)
-    add(4, None if cp is None else cp + (0.0 if cpq is None else qc * cpq))
-    add(5, None if cq is None else 2.0 * cq + (0.0 if cqq is None else qc * cqq))
-
-
-def _sigmoid_jet(z: _Jet) -> _Jet:
-    """sigmoid of a jet: s' = s(1-s), s'' = s'(1-2s), chain rule to second order (consumes z)."""
-    a = sigmoid_(z[0])
-    s1 = a * (1.0 - a)
-    s2 = s1 * (1.0 - 2.0 * a)
-    _, zp, zq, zpp, zpq, zqq = z
-
-    def second(
-        x: np.ndarray | None, y: np.ndarray | None, zxy: np.ndarray | None
-    ) -> np.ndarray | None:
-        out = None if x is None or y is None else s2 * x * y
-        if zxy is not None:
-            out = s1 * zxy if out is None else out + s1 * zxy
-        return out
-
-    return [
-        a,
-        None if zp is None else s1 * zp,
-        None if zq is None else s1 * zq,
-        second(zp, zp, zpp),
-        second(zp, zq, zpq),
-        second(zq, zq, zqq),
-    ]
-
-
-def _squared_error_sums(jet: _Jet, y: np.ndarray) -> np.ndarray:
-    """(6, P) sums over units and samples of (a - y)^2 and its derivatives."""
-    a, ap, aq, app, apq, aqq = jet
-    e = a - y
-    out = np.zeros((6, a.shape[0]))
-
-    def dot(x: np.ndarray | None, z: np.ndarray | None) -> np.ndarray | float:
-        if x is None or z is None:
-            return 0.0
-        return np.einsum("pom,pom->p", np.broadcast_to(x, a.shape), np.broadcast_to(z, a.shape))
-
-    out[0] = dot(e, e)
-    out[1] = 2.0 * dot(e, ap)
-    out[2] = 2.0 * dot(e, aq)
-    out[3] = 2.0 * (dot(ap, ap) + dot(e, app))
-    out[4] = 2.0 * (dot(ap, aq) + dot(e, apq))
-    out[5] = 2.0 * (dot(aq, aq) + dot(e, aqq))
-    return out
-
-
-@dataclass
-class GridDerivatives:
-    """J, gradient (G, 2) and Hessian (G, 2, 2) of J on a grid, raveled (w_a fastest)."""
-
-    cost: np.ndarray
-    grad: np.ndarray
-    hess: np.ndarray
-    shape: tuple[int, int]  # (len(b_values), len(a_values))
-
-    @property
-    def grad_norm(self) -> np.ndarray:
-        """Euclidean norm of the gradient of J at every grid point, raveled."""
-        return np.hypot(self.grad[:, 0], self.grad[:, 1])
+    """J, its exact gradient (P, 2) and Hessian (P, 2, 2) at points (u[p], v[p]) of a surface."""
+    return surface.cost_grad_hess(u, v)
 
 
 def grid_cost_grad_hess(
-    slice_: PairSlice, a_values: np.ndarray, b_values: np.ndarray
+    surface: Surface, a_values: np.ndarray, b_values: np.ndarray
 ) -> GridDerivatives:
-    """J, gradient and Hessian on numpy.meshgrid(a_values, b_values), raveled (w_a fastest).
-
-    As PairSlice.grid: samples that depend on one weight only are evaluated along that axis.
-    """
-    a_values = np.asarray(a_values, dtype=np.float64)
-    b_values = np.asarray(b_values, dtype=np.float64)
-    na, nb = a_values.shape[0], b_values.shape[0]
-    g = slice_.groups
-    total = np.zeros((6, nb, na))
-    if g.none.shape[0]:
-        total[0] += slice_.cost_sums(a_values[:1], b_values[:1], g.none)[0]
-    if g.only_a.shape[0]:
-        total += _derivative_sums(slice_, a_values, np.full(na, b_values[0]), g.only_a)[:, None]
-    if g.only_b.shape[0]:
-        part = _derivative_sums(slice_, np.full(nb, a_values[0]), b_values, g.only_b)
-        total += part[:, :, None]
-    if g.both.shape[0]:
-        m1, m2 = np.meshgrid(a_values, b_values)
-        total += _derivative_sums(slice_, m1.ravel(), m2.ravel(), g.both).reshape(6, nb, na)
-    cost, grad, hess = _from_sums(total.reshape(6, -1), slice_.n)
-    return GridDerivatives(cost=cost, grad=grad, hess=hess, shape=(nb, na))
+    """J, gradient and Hessian on numpy.meshgrid(a_values, b_values), raveled (first fastest)."""
+    return surface.grid_derivatives(a_values, b_values)
 
 
 # ---------------------------------------------------------------------- plateaus
@@ -252,7 +59,7 @@ def plateau_share(mask: np.ndarray) -> float:
 
 # ---------------------------------------------------------------------- critical points
 def critical_points(
-    slice_: PairSlice,
+    surface: Surface,
     a_values: np.ndarray,
     b_values: np.ndarray,
     grid_cost: np.ndarray | None = None,
@@ -279,12 +86,14 @@ def critical_points(
     the landscape is flat to float64 precision; plateau_mask reports those regions. A point with
     a zero eigenvalue is `degenerate` (e.g. on a line of minima). Points closer than
     merge_dist (default 1e-4 of the larger grid span) are merged. Rows are sorted by cost,
-    then w_a, then w_b; the index numbers them from 0.
+    then the first coordinate, then the second; the index numbers them from 0. The coordinate
+    columns are named as the surface's coordinates.
     """
     a_values = np.asarray(a_values, dtype=np.float64)
     b_values = np.asarray(b_values, dtype=np.float64)
     na, nb = a_values.shape[0], b_values.shape[0]
-    d = derivatives if derivatives is not None else grid_cost_grad_hess(slice_, a_values, b_values)
+    names = surface.coordinates
+    d = derivatives if derivatives is not None else surface.grid_derivatives(a_values, b_values)
     cost = np.asarray(grid_cost if grid_cost is not None else d.cost, dtype=np.float64)
     lo = np.array([a_values.min(), b_values.min()])
     hi = np.array([a_values.max(), b_values.max()])
@@ -297,8 +106,9 @@ def critical_points(
     ok = np.all(np.isfinite(d.hess), axis=(1, 2))
     grid_scale = float(np.max(np.abs(np.linalg.eigvalsh(d.hess[ok])), initial=0.0))
     if seeds.shape[0] == 0:
-        return _critical_frame(np.empty((0, 2)), *[np.empty(0)] * 4, np.empty(0, dtype=object))
-    x, j, g, h = _refine(slice_, seeds, lo, hi, tol, max_iter)
+        empty = np.empty(0)
+        return _critical_frame(names, np.empty((0, 2)), *[empty] * 4, np.empty(0, dtype=object))
+    x, j, g, h = _refine(surface, seeds, lo, hi, tol, max_iter)
     finite = np.all(np.isfinite(h), axis=(1, 2)) & np.all(np.isfinite(g), axis=1)
     h = np.where(finite[:, None, None], h, 0.0)
     eig, vec = np.linalg.eigh(h)  # ascending eigenvalues
@@ -321,10 +131,11 @@ def critical_points(
     kind[(lo_e > thr) & (hi_e > thr)] = "minimum"
     kind[(lo_e < -thr) & (hi_e < -thr)] = "maximum"
     kind[(lo_e < -thr) & (hi_e > thr)] = "saddle"
-    return _critical_frame(x[sel], j[sel], gn[sel], lo_e, hi_e, kind)
+    return _critical_frame(names, x[sel], j[sel], gn[sel], lo_e, hi_e, kind)
 
 
 def _critical_frame(
+    names: tuple[str, str],
     x: np.ndarray,
     cost: np.ndarray,
     gn: np.ndarray,
@@ -332,12 +143,12 @@ def _critical_frame(
     eig_max: np.ndarray,
     kind: np.ndarray,
 ) -> pd.DataFrame:
-    """The critical-point table, rows sorted by (cost, w_a, w_b), index 0..K-1."""
+    """The critical-point table, rows sorted by (cost, first, second coordinate), index 0..K-1."""
     order = np.lexsort((x[:, 1], x[:, 0], cost))
     frame = pd.DataFrame(
         {
-            "w_a": x[order, 0].astype(np.float64),
-            "w_b": x[order, 1].astype(np.float64),
+            names[0]: x[order, 0].astype(np.float64),
+            names[1]: x[order, 1].astype(np.float64),
             "cost": cost[order].astype(np.float64),
             "grad_norm": gn[order].astype(np.float64),
             "eig_min": eig_min[order].astype(np.float64),
@@ -345,7 +156,7 @@ def _critical_frame(
             "kind": pd.Series(kind[order], dtype=object),
         }
     )
-    return frame[CRITICAL_COLUMNS]
+    return frame[[*names, *CRITICAL_VALUES]]
 
 
 def _local_extrema(values: np.ndarray, mode: str) -> np.ndarray:
@@ -394,7 +205,7 @@ def _seeds(
 
 
 def _refine(
-    slice_: PairSlice,
+    surface: Surface,
     x0: np.ndarray,
     lo: np.ndarray,
     hi: np.ndarray,
@@ -411,7 +222,7 @@ def _refine(
     quadratic).
     """
     x = np.clip(np.array(x0, dtype=np.float64), lo, hi)
-    j, g, h = cost_grad_hess(slice_, x[:, 0], x[:, 1])
+    j, g, h = surface.cost_grad_hess(x[:, 0], x[:, 1])
     gn = np.hypot(g[:, 0], g[:, 1])
     mu = np.full(x.shape[0], 1e-3)
     polish = tol * 1e-3
@@ -429,7 +240,7 @@ def _refine(
         rhs = -np.einsum("kij,kj->ki", hs, gs)
         step = np.linalg.solve(lhs, rhs[..., None])[..., 0]
         xt = np.clip(x[idx] + step, lo, hi)
-        jt, gt, ht = cost_grad_hess(slice_, xt[:, 0], xt[:, 1])
+        jt, gt, ht = surface.cost_grad_hess(xt[:, 0], xt[:, 1])
         gnt = np.hypot(gt[:, 0], gt[:, 1])
         better = gnt < gn[idx]
         acc = idx[better]
@@ -523,7 +334,7 @@ class _OutputKernel:
 
 
 def basins(
-    slice_: PairSlice,
+    surface: Surface,
     optimizer: str,
     constants: dict[str, float],
     a_values: np.ndarray,
@@ -536,25 +347,25 @@ def basins(
 ) -> pd.DataFrame:
     """Run `optimizer` for `epochs` from every grid point at once; where each start ended.
 
-    Starts are numpy.meshgrid(a_values, b_values) raveled (w_a fastest). Each start follows
-    trajectory.run_trajectory exactly (gradient of J/2, same stop on a non-finite weight, cost
-    or gradient: then `diverged` is True and the end is that state). `minimum` is the index
-    label in `critical` of the nearest point of kind minimum within match_tol (default: the
-    larger grid step) of the end point, -1 if none. Starts run in fixed blocks, each block on
-    its own optimizer state, spread over `threads` (default slice_.threads) threads; a start's
-    result does not depend on the number of threads.
+    Starts are numpy.meshgrid(a_values, b_values) raveled (first coordinate fastest). Each
+    start follows trajectory.run_trajectory exactly (gradient of J/2, same stop on a non-finite
+    weight, cost or gradient: then `diverged` is True and the end is that state). `minimum` is
+    the index label in `critical` of the nearest point of kind minimum within match_tol
+    (default: the larger grid step) of the end point, -1 if none. Starts run in fixed blocks,
+    each block on its own optimizer state, spread over `threads` (default surface.threads)
+    threads; a start's result does not depend on the number of threads.
     """
     a_values = np.asarray(a_values, dtype=np.float64)
     b_values = np.asarray(b_values, dtype=np.float64)
     m1, m2 = np.meshgrid(a_values, b_values)
     u0, v0 = m1.ravel(), m2.ravel()
-    n_threads = slice_.threads if threads is None else max(1, int(threads))
+    n_threads = surface.threads if threads is None else max(1, int(threads))
     fn: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
-    if _OutputKernel.applies(slice_):
-        kernel = _OutputKernel(slice_, max(slice_.chunk_elements, 4 * 65_536))
+    if isinstance(surface, PairSlice) and _OutputKernel.applies(surface):
+        kernel = _OutputKernel(surface, max(surface.chunk_elements, 4 * 65_536))
         fn, p_block = kernel, kernel.p_block
     else:
-        fn, p_block = slice_.cost_and_grad, 256
+        fn, p_block = surface.cost_and_grad, 256
     blocks = [slice(k, k + p_block) for k in range(0, u0.shape[0], p_block)]
 
     def run(sl: slice) -> tuple[np.ndarray, ...]:
@@ -566,7 +377,9 @@ def basins(
     else:
         parts = [run(b) for b in blocks]
     end_a, end_b, final_cost, diverged = (np.concatenate(c) for c in zip(*parts, strict=True))
-    minimum = _nearest_minimum(end_a, end_b, diverged, critical, a_values, b_values, match_tol)
+    minimum = _nearest_minimum(
+        end_a, end_b, diverged, critical, surface.coordinates, a_values, b_values, match_tol
+    )
     return pd.DataFrame(
         {
             "start_a": u0,
@@ -630,6 +443,7 @@ def _nearest_minimum(
     end_b: np.ndarray,
     diverged: np.ndarray,
     critical: pd.DataFrame | None,
+    names: tuple[str, str],
     a_values: np.ndarray,
     b_values: np.ndarray,
     match_tol: float | None,
@@ -644,8 +458,8 @@ def _nearest_minimum(
     if match_tol is None:
         steps = [np.max(np.diff(np.sort(x))) for x in (a_values, b_values) if x.shape[0] > 1]
         match_tol = float(max(steps)) if steps else 0.0
-    ma = minima["w_a"].to_numpy()
-    mb = minima["w_b"].to_numpy()
+    ma = minima[names[0]].to_numpy()
+    mb = minima[names[1]].to_numpy()
     labels = minima.index.to_numpy().astype(np.int64)
     for k0 in range(0, end_a.shape[0], 4096):
         sl = slice(k0, k0 + 4096)

@@ -19,6 +19,14 @@ import numpy as np
 
 from .names import Weight
 from .network import sigmoid_
+from .surface import (
+    GridDerivatives,
+    Jet,
+    derivatives_from_sums,
+    linear_jet,
+    sigmoid_jet,
+    squared_error_sums,
+)
 
 #: float64 elements one working array may hold: cache-sized (512 KiB), so memory stays bounded
 #: whatever the grid and N, and each pass over the data runs from cache rather than RAM.
@@ -50,12 +58,15 @@ class SampleGroups:
 
 
 class PairSlice:
-    """J(u, v) of a frozen network where weight `wa` = u and weight `wb` = v.
+    """J(u, v) of a frozen network where weight `wa` = u and weight `wb` = v: a Surface.
 
     `weights` are the network's matrices (the values of the two chosen entries are ignored),
     `x` is (N, 784) and `y` is (N, 10) one-hot. `chunk_elements` bounds each working array;
-    `threads` spreads grid evaluation over that many threads.
+    `threads` spreads grid evaluation over that many threads. Derivatives are taken in the
+    user's (w_a, w_b) order whatever order is kept internally.
     """
+
+    coordinates = ("w_a", "w_b")
 
     def __init__(
         self,
@@ -388,6 +399,105 @@ class PairSlice:
             g_second = delta_rows[:, self.rows.index(s.row), :] @ blk.h_second
         return sq.sum(axis=1), g_first, g_second
 
+    # ------------------------------------------------------------------ Hessians
+    def cost_grad_hess(
+        self, u: np.ndarray, v: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """J, its exact gradient (P, 2) and Hessian (P, 2, 2) in (w_a, w_b) at (u[p], v[p])."""
+        return derivatives_from_sums(self._derivative_sums(u, v, None), self.n)
+
+    def grid_derivatives(self, a_values: np.ndarray, b_values: np.ndarray) -> GridDerivatives:
+        """J, gradient and Hessian on numpy.meshgrid(a_values, b_values), raveled (w_a fastest).
+
+        As grid: samples that depend on one weight only are evaluated along that axis.
+        """
+        a_values = np.asarray(a_values, dtype=np.float64)
+        b_values = np.asarray(b_values, dtype=np.float64)
+        na, nb = a_values.shape[0], b_values.shape[0]
+        g = self.groups
+        total = np.zeros((6, nb, na))
+        if g.none.shape[0]:
+            total[0] += self.cost_sums(a_values[:1], b_values[:1], g.none)[0]
+        if g.only_a.shape[0]:
+            total += self._derivative_sums(a_values, np.full(na, b_values[0]), g.only_a)[:, None]
+        if g.only_b.shape[0]:
+            part = self._derivative_sums(np.full(nb, a_values[0]), b_values, g.only_b)
+            total += part[:, :, None]
+        if g.both.shape[0]:
+            m1, m2 = np.meshgrid(a_values, b_values)
+            total += self._derivative_sums(m1.ravel(), m2.ravel(), g.both).reshape(6, nb, na)
+        cost, grad, hess = derivatives_from_sums(total.reshape(6, -1), self.n)
+        return GridDerivatives(cost=cost, grad=grad, hess=hess, shape=(nb, na))
+
+    def _derivative_sums(self, u: np.ndarray, v: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+        """Sums over samples idx (all when None) of the squared error and its derivatives, (6, P).
+
+        Points and derivatives are in the user's (w_a, w_b) order. With idx None, samples that
+        depend on neither weight contribute only their (constant) cost.
+        """
+        p, q = self._ordered(u, v)
+        out = np.zeros((6, p.shape[0]))
+        if idx is None:
+            g = self.groups
+            active = np.sort(np.concatenate([g.only_a, g.only_b, g.both]))
+            if g.none.shape[0] and p.shape[0]:
+                out[0] += self._sums(p[:1], q[:1], g.none)[0]
+        else:
+            active = np.asarray(idx)
+        if active.shape[0] and p.shape[0]:
+            for blk, p_step in self._blocks(p.shape[0], active):
+                for p0 in range(0, p.shape[0], p_step):
+                    sl = slice(p0, p0 + p_step)
+                    out[:, sl] += self._jet_sums(p[sl], q[sl], blk)
+        if self.swapped:  # internal (first, second) = user (w_b, w_a)
+            out = out[[0, 2, 1, 5, 4, 3]]
+        return out
+
+    def _jet_sums(self, p: np.ndarray, q: np.ndarray, blk: _Block) -> np.ndarray:
+        """Forward-mode pass over one sample block: (6, P) sums in internal order.
+
+        Each jet component is at most one working array, so memory stays bounded by about a
+        dozen times chunk_elements float64 values whatever the grid and N.
+
+        Mirrors _forward: the varying rows of the lower layer, then layer la+1 from its frozen
+        part, then the dense layers; the second weight adds q * (its input unit) to its row.
+        """
+        la, s = self.first.layer, self.second
+        nr, m = len(self.rows), blk.m
+        z0 = np.empty((p.shape[0], nr, m))
+        z0[:] = blk.zt_rows
+        z0[:, 0, :] += np.multiply.outer(p, blk.h_first)
+        zp = np.zeros((1, nr, m))
+        zp[0, 0] = blk.h_first
+        zq = None
+        if blk.h_second is not None:  # both weights in layer la
+            r = self.rows.index(s.row)
+            z0[:, r, :] += np.multiply.outer(q, blk.h_second)
+            zq = np.zeros((1, nr, m))
+            zq[0, r] = blk.h_second
+        rows = sigmoid_jet([z0, zp, zq, None, None, None])
+        if la == self.last:
+            out = squared_error_sums(rows, blk.y)
+            out[0] += float(np.sum(blk.k_const))
+            return out
+        jet = linear_jet(self.w_rows, rows)
+        jet[0] += blk.c_next
+        if s.layer == la + 1:
+            if s.col in self.rows:
+                r = self.rows.index(s.col)
+                col = [c[:, r, :] if c is not None else None for c in rows]
+            else:
+                col = [blk.frozen_col[None, :], None, None, None, None, None]
+            _add_second_weight(jet, s.row, q, col)
+        jet = sigmoid_jet(jet)
+        for k in range(la + 2, self.last + 1):
+            nxt = linear_jet(self.wt[k], jet)
+            if s.layer == k:
+                col = [c[:, s.col, :] if c is not None else None for c in jet]
+                _add_second_weight(nxt, s.row, q, col)
+            jet = sigmoid_jet(nxt)
+        return squared_error_sums(jet, blk.y)
+
     def scalar_cost_and_grad(self) -> Callable[[float, float], tuple[float, float, float]]:
         """A fast `f(u, v) -> (J, dJ/2/du, dJ/2/dv)` for one point, for tight training loops.
 
@@ -477,3 +587,24 @@ class PairSlice:
             return cost, ga, gb
 
         return kernel
+
+
+def _add_second_weight(z: Jet, row: int, q: np.ndarray, col: Jet) -> None:
+    """z[row] += q * col in place, with the product rule for the derivatives in q."""
+    shape = z[0].shape
+    qc = q[:, None]
+    c0, cp, cq, cpp, cpq, cqq = col
+
+    def add(k: int, term: np.ndarray | None) -> None:
+        if term is None:
+            return
+        if z[k] is None or z[k].shape != shape:
+            z[k] = np.zeros(shape) if z[k] is None else np.broadcast_to(z[k], shape).copy()
+        z[k][:, row, :] += term
+
+    add(0, qc * c0)
+    add(1, None if cp is None else qc * cp)
+    add(2, c0 + (0.0 if cq is None else qc * cq))
+    add(3, None if cpp is None else qc * cpp)
+    add(4, None if cp is None else cp + (0.0 if cpq is None else qc * cpq))
+    add(5, None if cq is None else 2.0 * cq + (0.0 if cqq is None else qc * cqq))

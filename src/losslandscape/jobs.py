@@ -155,7 +155,8 @@ def trajectory_job(
             "the file ends there and its metadata says diverged_at_epoch=%d",
             traj.diverged_at, traj.diverged_at,
         )  # fmt: skip
-    columns = {"epoch": traj.epoch, "w_a": traj.w_a, "w_b": traj.w_b, "cost": traj.cost}
+    first, second = sl.coordinates
+    columns = {"epoch": traj.epoch, first: traj.a, second: traj.b, "cost": traj.cost}
     write_table(output, columns, meta)
     log.info("wrote %s (%d rows) in %.2f s", output, len(traj.epoch), time.perf_counter() - t0)
 

@@ -250,33 +250,65 @@ def naive_whole_train(
     }
 
 
+def _naive_grad_j(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The flat gradient of J (twice the documents' backprop of J/2); complex weights allowed.
+
+    The sigmoid is written out (no expit) so that a complex step propagates through it.
+    """
+    acts = [x.T.astype(weights[0].dtype)]
+    for w in weights:
+        acts.append(1.0 / (1.0 + np.exp(-(w @ acts[-1]))))
+    pred = acts[-1]
+    n = x.shape[0]
+    delta = (pred - y.T) * pred * (1 - pred)
+    grads: list[np.ndarray] = [np.empty(0)] * len(weights)
+    for k in range(len(weights) - 1, -1, -1):
+        grads[k] = delta @ acts[k].T / n
+        if k > 0:
+            delta = (weights[k].T @ delta) * acts[k] * (1 - acts[k])
+    return 2.0 * np.concatenate([g.ravel() for g in grads])
+
+
 def naive_hessian(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Dense Hessian of J by complex-step differentiation of whole-matrix backprop.
 
-    Column i is 2 Im(grad(J/2)(theta + i h e_i)) / h with h = 1e-30: no subtraction, so it is
+    Column i is Im(grad J(theta + i h e_i)) / h with h = 1e-30: no subtraction, so it is
     exact to rounding and independent of any Hessian-vector product.
     """
     h = 1e-30
     theta = np.concatenate([w.ravel() for w in weights]).astype(np.complex128)
-    shapes = [w.shape for w in weights]
-    n = x.shape[0]
+    hidden = [w.shape[0] for w in weights[:-1]]
     hess = np.empty((theta.shape[0], theta.shape[0]))
     for i in range(theta.shape[0]):
         tc = theta.copy()
         tc[i] += 1j * h
-        ws, offset = [], 0
-        for r, c in shapes:
-            ws.append(tc[offset : offset + r * c].reshape(r, c))
-            offset += r * c
-        acts = [x.T.astype(np.complex128)]
-        for w in ws:
-            acts.append(1.0 / (1.0 + np.exp(-(w @ acts[-1]))))
-        pred = acts[-1]
-        delta = (pred - y.T) * pred * (1 - pred)
-        grads: list[np.ndarray] = [np.empty(0)] * len(ws)
-        for k in range(len(ws) - 1, -1, -1):
-            grads[k] = delta @ acts[k].T / n
-            if k > 0:
-                delta = (ws[k].T @ delta) * acts[k] * (1 - acts[k])
-        hess[:, i] = 2.0 * np.concatenate([g.ravel() for g in grads]).imag / h
+        hess[:, i] = _naive_grad_j(naive_unflatten(tc, hidden), x, y).imag / h
     return hess
+
+
+def naive_plane_derivatives(
+    centre: np.ndarray,
+    d1: np.ndarray,
+    d2: np.ndarray,
+    alpha: float,
+    beta: float,
+    x: np.ndarray,
+    y: np.ndarray,
+    hidden: list[int],
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """J, gradient (2,) and Hessian (2, 2) of J(alpha, beta) on the plane centre + a d1 + b d2.
+
+    Assembles the whole theta, runs the full backprop (gradient = (d1 . grad J, d2 . grad J))
+    and takes each Hessian column d_i^T H d_j by a complex step of the whole gradient along d_j.
+    """
+    h = 1e-30
+    theta = centre + alpha * d1 + beta * d2
+    weights = naive_unflatten(theta, hidden)
+    cost, _ = naive_cost_accuracy(weights, x, y)
+    g = _naive_grad_j(weights, x, y)
+    basis = np.stack([d1, d2])
+    hess = np.empty((2, 2))
+    for j, d in enumerate(basis):
+        gj = _naive_grad_j(naive_unflatten(theta + 1j * h * d, hidden), x, y).imag / h
+        hess[:, j] = basis @ gj
+    return cost, basis @ g, hess

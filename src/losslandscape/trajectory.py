@@ -1,4 +1,4 @@
-"""Train only the two chosen weights from a start point, recording every state on the landscape."""
+"""Train the two coordinates of a landscape from a start point, recording every state on it."""
 
 from __future__ import annotations
 
@@ -7,34 +7,37 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import PairSlice
 from .optimizers import make_step
+from .surface import Surface
 
 
 @dataclass
 class Trajectory:
-    """epochs+1 states (fewer when it diverged): row k = weights after k updates and J there."""
+    """epochs+1 states (fewer when it diverged): row k = coordinates after k updates, J there."""
 
     epoch: np.ndarray
-    w_a: np.ndarray
-    w_b: np.ndarray
+    a: np.ndarray  # the first coordinate (w_a of a pair, alpha of a plane)
+    b: np.ndarray  # the second coordinate
     cost: np.ndarray
     diverged_at: int | None  # first epoch whose state or cost is not finite
 
 
 def run_trajectory(
-    slice_: PairSlice,
+    surface: Surface,
     optimizer: str,
     constants: dict[str, float],
     start: tuple[float, float],
     epochs: int,
 ) -> Trajectory:
-    """Run `epochs` updates of `optimizer` on (w_a, w_b) from `start`, gradient of J/2 as the seeds.
+    """Run `epochs` updates of `optimizer` on the two coordinates from `start`, gradient of J/2.
+
+    The gradient of J/2 is what the source documents' update rules follow. On a pair the
+    coordinates are (w_a, w_b); on a plane, (alpha, beta).
 
     A non-finite weight, cost or gradient stops the run: the rows end at that epoch (its state is
     kept so the file shows where it went) and `diverged_at` says which epoch it was.
     """
-    f = slice_.scalar_cost_and_grad()
+    f = surface.scalar_cost_and_grad()
     step_a = make_step(optimizer, constants)
     step_b = make_step(optimizer, constants)
     u, v = float(start[0]), float(start[1])
@@ -65,8 +68,8 @@ def run_trajectory(
     n = epochs + 1 if diverged is None else diverged + 1
     return Trajectory(
         epoch=np.arange(n, dtype=np.int64),
-        w_a=ws_a[:n].copy(),
-        w_b=ws_b[:n].copy(),
+        a=ws_a[:n].copy(),
+        b=ws_b[:n].copy(),
         cost=costs[:n].copy(),
         diverged_at=diverged,
     )

@@ -105,7 +105,7 @@ def main() -> None:
         row = df.iloc[k]
         tr = run_trajectory(sl, "sgd", {"lr": 10.0}, (row.start_a, row.start_b), args.epochs)
         got = np.array([row.end_a, row.end_b, row.final_cost])
-        worst = max(worst, float(np.abs(got - [tr.w_a[-1], tr.w_b[-1], tr.cost[-1]]).max()))
+        worst = max(worst, float(np.abs(got - [tr.a[-1], tr.b[-1], tr.cost[-1]]).max()))
     assert worst <= 1e-9, worst
     print(f"  5 starts against run_trajectory: max difference {worst:.1e}")
     m1, m2 = np.meshgrid(a, b)
