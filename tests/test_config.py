@@ -296,6 +296,7 @@ def test_null_switches_an_optimizer_off() -> None:
     basins_of_adam["analysis"]["basins"]["optimizers"] = ["adam"]
     basins_of_adam["training"]["optimizers"] = ["adam"]  # runs, planes and lines too
     basins_of_adam["planes"]["names"] = ["init-random0", "adam-pca"]
+    basins_of_adam["analysis"]["planes"] = ["adam-pca"]
     basins_of_adam["lines"]["names"] = ["init_adam"]
     assert check(basins_of_adam)["analysis"]["basins"]["optimizers"] == ["adam"]
 
@@ -309,6 +310,11 @@ def test_null_switches_an_optimizer_off() -> None:
         ("lines.names", ["sgd_sgd"], "lines.names[0] = 'sgd_sgd': a line needs two different"),
         ("lines.names", ["init_nadam"], "end 'nadam' is neither init nor a training run"),
         ("planes.grid.a", [1, 1], "planes.grid.a = [1, 1]: needs low < high"),
+        (
+            "analysis.planes",
+            ["sgd-hessian", "sgd-random3"],
+            "analysis.planes[1] = 'sgd-random3': not in planes.names",
+        ),
         ("lines.t", [0.5, 0.5], "lines.t = [0.5, 0.5]: needs low < high"),
         ("training.optimizers", ["sgd", "nadam"], "training.optimizers[1] = 'nadam': not"),
         ("training.n", [70000], "training.n[0] = 70000: larger than the train split"),

@@ -25,6 +25,7 @@ from conftest import MNIST_DIR, REPO
 from losslandscape.idx import load_split
 from losslandscape.io import read_rows
 from losslandscape.network import init_weights
+from losslandscape.reference import naive_plane_derivatives
 from losslandscape.wholenet import cost_and_accuracy, flatten, snapshot_epochs, weight_names
 
 CONFIG = REPO / "tests" / "configs" / "planes.yaml"
@@ -33,6 +34,7 @@ TARGETS = ("training", "planes", "lines")
 SEED, N = CFG["training"]["seeds"][0], CFG["training"]["n"][0]
 RUNS = CFG["training"]["optimizers"]
 PLANES = CFG["planes"]["names"]
+ANALYSED = CFG["analysis"]["planes"]
 LINES = CFG["lines"]["names"]
 HIDDEN = CFG["network"]["hidden"]
 PLANE_FIGURES = {
@@ -166,6 +168,43 @@ def test_plane_files(complete_run: Path) -> None:
             assert path["distance"].iloc[-1] == pytest.approx(0, abs=1e-9)
 
 
+def test_plane_analysis_files(complete_run: Path) -> None:
+    """Critical points and plateaus of every analysed plane, checked against the naive oracle."""
+    res = CFG["planes"]["grid"]["resolution"]
+    threshold = CFG.get("analysis", {}).get("plateau_threshold", 1e-5)
+    x, y = data()
+    found = 0
+    for plane in ANALYSED:
+        base = complete_run / f"results/planes/{SEED}/{N}/{plane}"
+        dirs = pq.read_table(base / "directions.parquet").to_pandas()
+        centre, d1, d2 = (dirs[c].to_numpy() for c in ("centre", "d1", "d2"))
+        crit = pq.read_table(base / "critical_points.parquet").to_pandas()
+        assert list(crit.columns) == [
+            "alpha", "beta", "cost", "grad_norm", "eig_min", "eig_max", "kind",
+        ]  # fmt: skip
+        m = meta(base / "critical_points.parquet")
+        assert (m["kind"], m["plane"], m["resolution"]) == ("critical_points", plane, res)
+        assert sum(m["counts"].values()) == len(crit)
+        for row in crit.itertuples():
+            want_j, want_g, want_h = naive_plane_derivatives(
+                centre, d1, d2, row.alpha, row.beta, x, y, HIDDEN
+            )
+            assert np.hypot(*want_g) < 1e-8 and row.cost == pytest.approx(want_j, rel=1e-12)
+            assert row.eig_max == pytest.approx(np.linalg.eigvalsh(want_h)[1], rel=1e-7)
+        found += len(crit)
+        plat = pq.read_table(base / "plateaus.parquet").to_pandas()
+        assert list(plat.columns) == ["alpha", "beta", "grad_norm", "plateau"]
+        assert len(plat) == res**2
+        for i in (0, res + 2, res**2 - 1):
+            row = plat.iloc[i]
+            _, want_g, _ = naive_plane_derivatives(
+                centre, d1, d2, row["alpha"], row["beta"], x, y, HIDDEN
+            )
+            assert row["grad_norm"] == pytest.approx(np.hypot(*want_g), rel=1e-10, abs=1e-15)
+        assert np.array_equal(plat["plateau"], plat["grad_norm"] < threshold)
+    assert found > 0  # the planes do have critical points in their range
+
+
 def test_line_files(complete_run: Path) -> None:
     for line in LINES:
         table = pq.read_table(complete_run / f"results/lines/{SEED}/{N}/{line}.parquet")
@@ -202,8 +241,25 @@ def test_nothing_to_do_after_a_complete_run(run_copy: Path) -> None:
 
 def test_plane_grid_range_reruns_only_plane_grids_and_their_figures(run_copy, tmp_path) -> None:
     cfg = variant(tmp_path, lambda c: c["planes"]["grid"].update(a=[-2, 2]))
-    k = len(PLANES)
-    assert stats(run_copy, cfg) == Counter({"plane_grid": k, **{kind: k for kind in PLANE_FIGURES}})
+    k, m = len(PLANES), len(ANALYSED)
+    assert stats(run_copy, cfg) == Counter(
+        {"plane_grid": k, **{kind: k for kind in PLANE_FIGURES}},
+        plane_critical_points=m, plane_plateaus=m,
+    )  # fmt: skip
+
+
+def test_plateau_threshold_reruns_only_plane_plateaus(run_copy, tmp_path) -> None:
+    cfg = variant(tmp_path, lambda c: c.setdefault("analysis", {}).update(plateau_threshold=1e-3))
+    assert stats(run_copy, cfg) == Counter(plane_plateaus=len(ANALYSED))
+
+
+def test_analysed_planes_are_chosen_by_name(run_copy, tmp_path) -> None:
+    """Analysing one plane fewer reruns nothing; one more adds only its two jobs."""
+    fewer = variant(tmp_path, lambda c: c["analysis"].update(planes=ANALYSED[:1]))
+    assert stats(run_copy, fewer) == Counter()
+    shutil.rmtree(run_copy / f"results/planes/{SEED}/{N}/{ANALYSED[-1]}")
+    got = stats(run_copy)
+    assert got["plane_critical_points"] == got["plane_plateaus"] == 1
 
 
 def test_training_epochs_rerun_runs_their_planes_paths_lines_not_pairs(run_copy, tmp_path):
@@ -215,6 +271,11 @@ def test_training_epochs_rerun_runs_their_planes_paths_lines_not_pairs(run_copy,
     assert got["plane_grid"] == len(centred)
     assert got["plane_path"] == len(PLANES) * len(RUNS)
     assert got["line"] == len(LINES)
+    assert (
+        got["plane_critical_points"]
+        == got["plane_plateaus"]
+        == len([p for p in ANALYSED if p in centred])
+    )
     assert not {"grid", "trajectory", "critical_points", "plateaus"} & set(got)
 
 

@@ -79,8 +79,10 @@ def critical_points(
     a root, so convergence is quadratic), clipped to the grid's box.
 
     An eigenvalue counts as zero below eig_rtol times the largest Hessian eigenvalue magnitude
-    seen on the grid. A refined point is kept when |grad J| < tol, its Newton step (over the
-    nonzero eigenvalues) is shorter than step_tol (default 1e-3 of the smaller grid step) and
+    seen on the grid and at the refined points (at the refined points only when the surface
+    gives the grid's gradient without its Hessian, as planes do: losslandscape.plane). A
+    refined point is kept when |grad J| < tol, its Newton step (over the nonzero eigenvalues)
+    is shorter than step_tol (default 1e-3 of the smaller grid step) and
     the Hessian is not all zero. The last two reject points of plateaus, where the gradient is
     tiny without vanishing (the Newton step is long: the root lies far away or nowhere) or
     the landscape is flat to float64 precision; plateau_mask reports those regions. A point with
@@ -93,7 +95,9 @@ def critical_points(
     b_values = np.asarray(b_values, dtype=np.float64)
     na, nb = a_values.shape[0], b_values.shape[0]
     names = surface.coordinates
-    d = derivatives if derivatives is not None else surface.grid_derivatives(a_values, b_values)
+    if derivatives is None:
+        derivatives = surface.grid_derivatives(a_values, b_values, hessian=False)
+    d = derivatives
     cost = np.asarray(grid_cost if grid_cost is not None else d.cost, dtype=np.float64)
     lo = np.array([a_values.min(), b_values.min()])
     hi = np.array([a_values.max(), b_values.max()])
@@ -103,8 +107,10 @@ def critical_points(
         steps = [np.min(np.diff(np.unique(x))) for x in (a_values, b_values) if np.ptp(x) > 0]
         step_tol = 1e-3 * float(min(steps)) if steps else 1e-3 * span
     seeds = _seeds(a_values, b_values, cost.reshape(nb, na), d.grad.reshape(nb, na, 2))
-    ok = np.all(np.isfinite(d.hess), axis=(1, 2))
-    grid_scale = float(np.max(np.abs(np.linalg.eigvalsh(d.hess[ok])), initial=0.0))
+    grid_scale = 0.0
+    if d.hess is not None:
+        ok = np.all(np.isfinite(d.hess), axis=(1, 2))
+        grid_scale = float(np.max(np.abs(np.linalg.eigvalsh(d.hess[ok])), initial=0.0))
     if seeds.shape[0] == 0:
         empty = np.empty(0)
         return _critical_frame(names, np.empty((0, 2)), *[empty] * 4, np.empty(0, dtype=object))
@@ -220,6 +226,9 @@ def _refine(
     still above tol, |g| has not halved over the last `check` iterations (it sits in a local
     minimum of |g| that is not a root, or crawls along a plateau: near a root, convergence is
     quadratic).
+
+    Trials are judged on J and the gradient alone (surface.cost_grad); the Hessian is taken
+    at the accepted ones only, as it costs a plane far more than the gradient.
     """
     x = np.clip(np.array(x0, dtype=np.float64), lo, hi)
     j, g, h = surface.cost_grad_hess(x[:, 0], x[:, 1])
@@ -240,12 +249,13 @@ def _refine(
         rhs = -np.einsum("kij,kj->ki", hs, gs)
         step = np.linalg.solve(lhs, rhs[..., None])[..., 0]
         xt = np.clip(x[idx] + step, lo, hi)
-        jt, gt, ht = surface.cost_grad_hess(xt[:, 0], xt[:, 1])
+        jt, gt = surface.cost_grad(xt[:, 0], xt[:, 1])
         gnt = np.hypot(gt[:, 0], gt[:, 1])
         better = gnt < gn[idx]
         acc = idx[better]
-        x[acc], j[acc], g[acc] = xt[better], jt[better], gt[better]
-        h[acc], gn[acc] = ht[better], gnt[better]
+        x[acc], j[acc], g[acc], gn[acc] = xt[better], jt[better], gt[better], gnt[better]
+        if acc.shape[0]:
+            h[acc] = surface.cost_grad_hess(xt[better, 0], xt[better, 1])[2]
         mu[acc] = np.maximum(mu[acc] / 10.0, 1e-15)
         mu[idx[~better]] *= 10.0
         active[idx] = (gn[idx] >= polish) & (mu[idx] <= 1e8)

@@ -185,8 +185,10 @@ def whole_network_errors(config: dict[str, Any]) -> list[str]:
 
 
 def analysis_errors(config: dict[str, Any]) -> list[str]:
-    """Basin maps run optimizers configured in trajectories.optimizers (their constants)."""
-    basins = (config.get("analysis") or {}).get("basins") or {}
+    """Basin maps run configured optimizers (their constants); analysed planes are configured."""
+    analysis = config.get("analysis") or {}
+    basins = analysis.get("basins") or {}
+    planes = [str(name) for name in (config.get("planes") or {}).get("names", [])]
     configured = [
         name for name, given in config["trajectories"]["optimizers"].items() if given is not None
     ]
@@ -197,6 +199,12 @@ def analysis_errors(config: dict[str, Any]) -> list[str]:
                 f"config key analysis.basins.optimizers[{i}] = {name!r}: not configured in "
                 f"trajectories.optimizers (its constants come from there); configured: "
                 f"{', '.join(configured) or 'none'}"
+            )
+    for i, name in enumerate(analysis.get("planes", [])):
+        if str(name) not in planes:
+            errors.append(
+                f"config key analysis.planes[{i}] = {name!r}: not in planes.names (an analysed "
+                f"plane is one of the configured planes); configured: {', '.join(planes) or 'none'}"
             )
     return errors
 

@@ -400,16 +400,24 @@ class PairSlice:
         return sq.sum(axis=1), g_first, g_second
 
     # ------------------------------------------------------------------ Hessians
+    def cost_grad(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """J and its exact gradient (P, 2) in (w_a, w_b): cost_grad_hess's, as cheap here."""
+        cost, grad, _ = self.cost_grad_hess(u, v)
+        return cost, grad
+
     def cost_grad_hess(
         self, u: np.ndarray, v: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """J, its exact gradient (P, 2) and Hessian (P, 2, 2) in (w_a, w_b) at (u[p], v[p])."""
         return derivatives_from_sums(self._derivative_sums(u, v, None), self.n)
 
-    def grid_derivatives(self, a_values: np.ndarray, b_values: np.ndarray) -> GridDerivatives:
+    def grid_derivatives(
+        self, a_values: np.ndarray, b_values: np.ndarray, hessian: bool = True
+    ) -> GridDerivatives:
         """J, gradient and Hessian on numpy.meshgrid(a_values, b_values), raveled (w_a fastest).
 
-        As grid: samples that depend on one weight only are evaluated along that axis.
+        As grid: samples that depend on one weight only are evaluated along that axis. The
+        Hessian comes with the gradient at little extra cost, so `hessian` is ignored.
         """
         a_values = np.asarray(a_values, dtype=np.float64)
         b_values = np.asarray(b_values, dtype=np.float64)

@@ -35,6 +35,7 @@ from .mnist import CANONICAL_MD5, verify  # noqa: E402
 from .names import parse_pair  # noqa: E402
 from .network import init_weights  # noqa: E402
 from .specs import GridSpec, LandscapeSpec, NetworkSpec, OptimizerSpec  # noqa: E402
+from .surface import Surface  # noqa: E402
 
 log = logging.getLogger("losslandscape")
 
@@ -175,21 +176,8 @@ def critical_points_job(
     Seeded on the landscape's own grid, where J, its gradient and Hessian are computed exactly
     (not read from the grid file), then refined to |grad J| < CRITICAL_TOL.
     """
-    from .analysis import CRITICAL_COLUMNS, critical_points
-    from .summary import kind_counts
-
-    t0 = time.perf_counter()
-    sl = make_slice(images, labels, landscape, threads)
-    frame = critical_points(sl, *grid.axes(), tol=CRITICAL_TOL)
-    counts = kind_counts(frame)
-    meta = provenance(
-        images, labels, kind="critical_points", **landscape.meta(), **grid.meta(),
-        tol=CRITICAL_TOL, counts=counts,
-    )  # fmt: skip
-    write_table(output, {c: frame[c].to_numpy() for c in CRITICAL_COLUMNS}, meta)
-    log.info("critical points %s: %s; wrote %s in %.2f s",
-             landscape, counts, output, time.perf_counter() - t0)  # fmt: skip
-    return frame
+    surface = make_slice(images, labels, landscape, threads)
+    return _critical_points(surface, grid, output, images, labels, landscape.meta())
 
 
 def plateaus_job(
@@ -205,21 +193,55 @@ def plateaus_job(
 
     Rows in the grid file's order; returns the plateau share.
     """
-    from .analysis import grid_cost_grad_hess, plateau_mask, plateau_share
+    surface = make_slice(images, labels, landscape, threads)
+    return _plateaus(surface, grid, threshold, output, images, labels, landscape.meta())
+
+
+def _critical_points(
+    surface: Surface,
+    grid: GridSpec,
+    output: str,
+    images: str,
+    labels: str,
+    where: dict[str, Any],
+) -> Any:
+    """Critical points of a surface on `grid` -> output; `where` names the landscape or plane."""
+    from .analysis import critical_points
+    from .summary import kind_counts
 
     t0 = time.perf_counter()
-    sl = make_slice(images, labels, landscape, threads)
-    grad_norm = grid_cost_grad_hess(sl, *grid.axes()).grad_norm
+    frame = critical_points(surface, *grid.axes(), tol=CRITICAL_TOL)
+    counts = kind_counts(frame)
+    meta = provenance(images, labels, kind="critical_points", **where, **grid.meta(),
+                      tol=CRITICAL_TOL, counts=counts)  # fmt: skip
+    write_table(output, {c: frame[c].to_numpy() for c in frame.columns}, meta)
+    log.info("critical points %s: %s; wrote %s in %.2f s",
+             where, counts, output, time.perf_counter() - t0)  # fmt: skip
+    return frame
+
+
+def _plateaus(
+    surface: Surface,
+    grid: GridSpec,
+    threshold: float,
+    output: str,
+    images: str,
+    labels: str,
+    where: dict[str, Any],
+) -> float:
+    """|grad J| of a surface on `grid` and where it is below `threshold` -> output."""
+    from .analysis import plateau_mask, plateau_share
+
+    t0 = time.perf_counter()
+    grad_norm = surface.grid_derivatives(*grid.axes(), hessian=False).grad_norm
     mask = plateau_mask(grad_norm, threshold)
     share = plateau_share(mask)
-    meta = provenance(
-        images, labels, kind="plateaus", **landscape.meta(), **grid.meta(),
-        threshold=threshold, plateau_share=share,
-    )  # fmt: skip
-    columns = {**_grid_columns(grid), "grad_norm": grad_norm, "plateau": mask}
+    meta = provenance(images, labels, kind="plateaus", **where, **grid.meta(),
+                      threshold=threshold, plateau_share=share)  # fmt: skip
+    columns = {**_grid_columns(grid, surface.coordinates), "grad_norm": grad_norm, "plateau": mask}
     write_table(output, columns, meta)
     log.info("plateaus %s: |grad J| < %g on %.1f%% of the grid; wrote %s in %.2f s",
-             landscape, threshold, 100 * share, output, time.perf_counter() - t0)  # fmt: skip
+             where, threshold, 100 * share, output, time.perf_counter() - t0)  # fmt: skip
     return share
 
 
@@ -478,18 +500,17 @@ def plane_path_job(
     import pyarrow.parquet as pq
 
     from .io import read_rows
-    from .wholenet import costs_and_accuracies, project
+    from .wholenet import project
 
     t0 = time.perf_counter()
-    x, y = load_data(images, labels, network.n)
+    plane_ = make_plane(images, labels, directions, network)
     centre, d1, d2 = _directions(directions)
     thetas = read_rows(snapshots, "theta")
     epochs = pq.read_table(snapshots, columns=["epoch"]).column("epoch").to_numpy()
     record = pq.read_table(training, columns=["epoch", "cost"])
     cost = record.column("cost").to_numpy()[epochs]  # row k of a training file is epoch k
     alpha, beta, distance = project(thetas, centre, d1, d2)
-    on_plane = centre + np.outer(alpha, d1) + np.outer(beta, d2)
-    plane_cost, _ = costs_and_accuracies(on_plane, x, y, list(network.hidden))
+    plane_cost, _ = plane_.values(alpha, beta)  # J at centre + alpha d1 + beta d2
     meta = provenance(
         images, labels, kind="plane_path", **network.meta(), plane=plane,
         run=_run_meta(snapshots),
@@ -502,6 +523,54 @@ def plane_path_job(
     log.info("path of %s on %s %s: largest distance from the plane %.4g; wrote %s in %.2f s",
              run, network, plane, float(np.max(distance)), output,
              time.perf_counter() - t0)  # fmt: skip
+
+
+def make_plane(
+    images: str, labels: str, directions: str, network: NetworkSpec, threads: int = 1
+) -> Any:
+    """The plane of a directions file through the network's first N samples, as a Surface."""
+    from .plane import PlaneSurface
+
+    x, y = load_data(images, labels, network.n)
+    centre, d1, d2 = _directions(directions)
+    return PlaneSurface(centre, d1, d2, x, y, list(network.hidden), threads=threads)
+
+
+def plane_critical_points_job(
+    images: str,
+    labels: str,
+    directions: str,
+    output: str,
+    network: NetworkSpec,
+    plane: str,
+    grid: GridSpec,
+    threads: int = 1,
+) -> Any:
+    """Critical points of a plane in (alpha, beta), classified -> critical_points.parquet.
+
+    The same analysis as a landscape's: seeded on the plane's grid from the exact gradient,
+    refined with the exact Hessian to |grad J| < CRITICAL_TOL.
+    """
+    surface = make_plane(images, labels, directions, network, threads)
+    where = {**network.meta(), "plane": plane}
+    return _critical_points(surface, grid, output, images, labels, where)
+
+
+def plane_plateaus_job(
+    images: str,
+    labels: str,
+    directions: str,
+    output: str,
+    network: NetworkSpec,
+    plane: str,
+    grid: GridSpec,
+    threshold: float,
+    threads: int = 1,
+) -> float:
+    """|grad J| in (alpha, beta) on the plane's grid and where it is below `threshold`."""
+    surface = make_plane(images, labels, directions, network, threads)
+    where = {**network.meta(), "plane": plane}
+    return _plateaus(surface, grid, threshold, output, images, labels, where)
 
 
 def line_job(
@@ -709,6 +778,16 @@ RULES: dict[str, Callable[[Any], Any]] = {
         **_data(smk), directions=smk.input.directions, snapshots=smk.input.snapshots,
         training=smk.input.training, output=smk.output.path, network=_network(smk),
         plane=str(smk.wildcards.plane), run=str(smk.wildcards.run),
+    ),
+    "plane_critical_points": lambda smk: plane_critical_points_job(
+        **_data(smk), directions=smk.input.directions, output=smk.output.critical,
+        network=_network(smk), plane=str(smk.wildcards.plane), grid=_grid(smk),
+        threads=smk.threads,
+    ),
+    "plane_plateaus": lambda smk: plane_plateaus_job(
+        **_data(smk), directions=smk.input.directions, output=smk.output.plateaus,
+        network=_network(smk), plane=str(smk.wildcards.plane), grid=_grid(smk),
+        threshold=float(smk.params.threshold), threads=smk.threads,
     ),
     "line": lambda smk: line_job(
         **_data(smk), output=smk.output.line, network=_network(smk),

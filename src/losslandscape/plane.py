@@ -6,23 +6,40 @@ the exact gradient and Hessian of J in (alpha, beta), and the gradient of J/2 th
 follow, so the same analysis and trajectory code runs on planes as on pairs.
 
 The gradient in (alpha, beta) is (d1 . grad J, d2 . grad J) and the Hessian is
-[d_i^T H d_j]: both come out of one second-order forward pass per point (a jet per unit: value,
-two first and three second derivatives), exact to rounding and never finite differences. The
-first layer's pre-activation is linear in (alpha, beta), so its jet is three products computed
-once per sample block (the plane grid's shortcut); above it, layer k with weights
-W = C + alpha E + beta F maps a jet a to z = W a, z_alpha = W a_alpha + E a,
-z_alphaalpha = W a_alphaalpha + 2 E a_alpha, z_alphabeta = W a_alphabeta + E a_beta + F a_alpha,
-and the same with beta and F.
+[d_i^T H d_j], both exact to rounding and never finite differences:
+
+- gradient: one forward and one backward pass per point. With G_k the gradient of J for
+  layer k's weights W_k = C_k + alpha E_k + beta F_k, dJ/dalpha = sum_k <G_k, E_k>; the first
+  layer's term is <delta_0, D1_0 x> with D1_0 x computed once (the plane grid's shortcut), so
+  a point costs three products with each layer above the first;
+- Hessian: one second-order forward pass per point (a jet per unit: value, two first and three
+  second derivatives). The first layer's jet is again the three products computed once; above
+  it a jet a maps to z = W a, z_alpha = W a_alpha + E a, z_alphaalpha = W a_alphaalpha
+  + 2 E a_alpha, z_alphabeta = W a_alphabeta + E a_beta + F a_alpha, and so on with beta and F:
+  twelve products a layer, so it serves refinement points, not whole grids.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from .surface import GridDerivatives, Jet, derivatives_from_sums, sigmoid_jet, squared_error_sums
-from .wholenet import PLANE_BLOCK, Hidden, _chunks, _map, _Plane, _pool, one_blas_thread, unflatten
+from .network import sigmoid_
+from .surface import GridDerivatives, derivatives_from_sums, squared_error_sums
+from .wholenet import (
+    PLANE_BLOCK,
+    Hidden,
+    _chunks,
+    _map,
+    _Plane,
+    _pool,
+    _views,
+    one_blas_thread,
+    sigmoid_neg_,
+    unflatten,
+)
 
 __all__ = ["PlaneSurface"]
 
@@ -66,7 +83,14 @@ class PlaneSurface:
     ) -> tuple[np.ndarray, np.ndarray]:
         """J and accuracy on numpy.meshgrid(a_values, b_values), raveled (alpha fastest)."""
         m1, m2 = np.meshgrid(np.asarray(a_values, np.float64), np.asarray(b_values, np.float64))
-        parts = self._over_points(self.plane.evaluate, m1.ravel(), m2.ravel())
+        return self.values(m1.ravel(), m2.ravel())
+
+    @one_blas_thread
+    def values(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """J and accuracy at points (u[p], v[p]) of the plane."""
+        u = np.asarray(u, dtype=np.float64).ravel()
+        v = np.asarray(v, dtype=np.float64).ravel()
+        parts = self._over_points(self.plane.evaluate, u, v)
         return _stack(parts, 0, (0,)), _stack(parts, 1, (0,))
 
     def grid(self, a_values: np.ndarray, b_values: np.ndarray) -> np.ndarray:
@@ -79,8 +103,7 @@ class PlaneSurface:
         self, u: np.ndarray, v: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """J and the gradient of J/2 in (alpha, beta) at points (u[p], v[p])."""
-        sums = self._sums(u, v, order=1)
-        cost, grad, _ = derivatives_from_sums(sums, self.n)
+        cost, grad = self.cost_grad(u, v)
         return cost, grad[:, 0] / 2.0, grad[:, 1] / 2.0
 
     def scalar_cost_and_grad(self) -> Callable[[float, float], tuple[float, float, float]]:
@@ -97,26 +120,56 @@ class PlaneSurface:
         self, u: np.ndarray, v: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """J, its gradient (P, 2) and Hessian (P, 2, 2) in (alpha, beta) at points (u[p], v[p])."""
-        return derivatives_from_sums(self._sums(u, v, order=2), self.n)
+        return derivatives_from_sums(
+            self._over_all(u, v, 6, self._point_jets, self._jet_space), self.n
+        )
 
-    def grid_derivatives(self, a_values: np.ndarray, b_values: np.ndarray) -> GridDerivatives:
-        """J, gradient and Hessian on numpy.meshgrid(a_values, b_values), raveled (alpha first)."""
+    def grid_derivatives(
+        self, a_values: np.ndarray, b_values: np.ndarray, hessian: bool = True
+    ) -> GridDerivatives:
+        """J, gradient and Hessian on numpy.meshgrid(a_values, b_values), raveled (alpha first).
+
+        With hessian False only J and the gradient are computed (a backward pass a point instead
+        of a second-order forward pass, about a third of the work) and `hess` is None.
+        """
         a_values = np.asarray(a_values, dtype=np.float64)
         b_values = np.asarray(b_values, dtype=np.float64)
         m1, m2 = np.meshgrid(a_values, b_values)
+        shape = (b_values.shape[0], a_values.shape[0])
+        if not hessian:
+            cost, grad = self.cost_grad(m1.ravel(), m2.ravel())
+            return GridDerivatives(cost, grad, None, shape)
         cost, grad, hess = self.cost_grad_hess(m1.ravel(), m2.ravel())
-        return GridDerivatives(cost, grad, hess, (b_values.shape[0], a_values.shape[0]))
+        return GridDerivatives(cost, grad, hess, shape)
 
-    def _sums(self, u: np.ndarray, v: np.ndarray, order: int) -> np.ndarray:
-        """(6, P) sums over samples of the squared error and its derivatives, points on threads."""
+    @one_blas_thread
+    def cost_grad(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """J and its gradient (P, 2) in (alpha, beta) at points (u[p], v[p]), by backprop."""
+        sums = self._over_all(u, v, 3, self._point_backprop, self._workspace)
+        return sums[0] / self.n, np.stack([sums[1], sums[2]], axis=-1) / self.n
+
+    def _over_all(
+        self,
+        u: np.ndarray,
+        v: np.ndarray,
+        rows: int,
+        point: Callable[[float, float, Any], np.ndarray],
+        workspace: Callable[[], Any],
+    ) -> np.ndarray:
+        """(rows, P): point(u[p], v[p], ws) for every point, points spread over the threads.
+
+        Each chunk of points makes one workspace (buffers) and reuses it for all its points.
+        """
         u = np.asarray(u, dtype=np.float64).ravel()
         v = np.asarray(v, dtype=np.float64).ravel()
 
         def points(us: np.ndarray, vs: np.ndarray) -> np.ndarray:
-            return np.stack([self._point_sums(a, b, order) for a, b in zip(us, vs, strict=True)])
+            ws = workspace()
+            pairs = zip(us.tolist(), vs.tolist(), strict=True)
+            return np.stack([point(a, b, ws) for a, b in pairs])
 
         parts = self._over_points(points, u, v)
-        return np.concatenate(parts).T if parts else np.zeros((6, 0))
+        return np.concatenate(parts).T if parts else np.zeros((rows, 0))
 
     def _over_points(
         self, fn: Callable[[np.ndarray, np.ndarray], object], u: np.ndarray, v: np.ndarray
@@ -130,46 +183,147 @@ class PlaneSurface:
             if pool is not None:
                 pool.shutdown()
 
-    def _point_sums(self, alpha: float, beta: float, order: int) -> np.ndarray:
-        """Sums over all samples (blocks in order) of (a - y)^2 and its derivatives at a point."""
+    def _point_jets(self, alpha: float, beta: float, ws: dict[str, list]) -> np.ndarray:
+        """Sums over all samples of (a - y)^2 and its first and second derivatives, (6,).
+
+        A second-order forward pass per sample block in the buffers `ws` (_jet_space): each
+        layer's jet is six (units, samples) arrays [value, d/dalpha, d/dbeta, d2/dalpha2,
+        d2/dalphadbeta, d2/dbeta2].
+        """
         sizes = self.plane.sizes
         coef = np.array([1.0, alpha, beta])
-        layers = [((c + alpha * e) + beta * f, e, f) for c, e, f in self.upper]
+        weights = [(c + alpha * e) + beta * f for c, e, f in self.upper]
         out = np.zeros(6)
         with np.errstate(all="ignore"):
             for pre, yt in zip(self.plane.pre, self.plane.data.yts, strict=True):
                 m = yt.shape[1]
+                jet = _views(ws["jet"][0], m, [sizes[1]] * 6)
                 neg = pre.reshape(3, sizes[1], m)  # -(C0 x^T), -(D1_0 x^T), -(D2_0 x^T)
-                z = np.matmul(coef, pre).reshape(sizes[1], m)
-                np.negative(z, out=z)  # C0 x + alpha D1_0 x + beta D2_0 x, as the grid has it
-                jet: Jet = [z, -neg[1], -neg[2], None, None, None]
-                for w, e, f in layers:
-                    jet = _layer_jet(w, e, f, sigmoid_jet(jet, order), order)
-                jet = sigmoid_jet(jet, order)
-                out += squared_error_sums([None if c is None else c[None] for c in jet], yt)[:, 0]
+                np.matmul(coef, pre, out=jet[0].reshape(-1))
+                np.negative(jet[0], out=jet[0])  # C0 x + alpha D1_0 x + beta D2_0 x
+                np.negative(neg[1], out=jet[1])
+                np.negative(neg[2], out=jet[2])
+                for c in jet[3:]:
+                    c.fill(0.0)
+                _sigmoid_jet_(jet, _views(ws["tmp"][0], m, [sizes[1]] * 3))
+                for k, w in enumerate(weights, start=1):
+                    _, e, f = self.upper[k - 1]
+                    nxt = _views(ws["jet"][k], m, [sizes[k + 1]] * 6)
+                    tmp = _views(ws["tmp"][k], m, [sizes[k + 1]] * 3)
+                    _layer_jet(w, e, f, jet, nxt, tmp[0])
+                    _sigmoid_jet_(nxt, tmp)
+                    jet = nxt
+                out += squared_error_sums([c[None] for c in jet], yt)[:, 0]
         return out
 
+    def _jet_space(self) -> dict[str, list]:
+        """Buffers for _point_jets: six jet components and three scratch arrays per layer."""
+        m = self.plane.data.widest
+        sizes = self.plane.sizes[1:]
+        return {
+            "jet": [[np.empty(r * m) for _ in range(6)] for r in sizes],
+            "tmp": [[np.empty(r * m) for _ in range(3)] for r in sizes],
+        }
 
-def _layer_jet(w: np.ndarray, e: np.ndarray, f: np.ndarray, a: Jet, order: int) -> Jet:
-    """The jet of z = (C + alpha E + beta F) a, with w = C + alpha E + beta F at the point."""
-    a0, ap, aq, app, apq, aqq = a
-    assert ap is not None and aq is not None
-    z = w @ a0
-    zp = w @ ap
-    zp += e @ a0
-    zq = w @ aq
-    zq += f @ a0
-    if order == 1:
-        return [z, zp, zq, None, None, None]
-    assert app is not None and apq is not None and aqq is not None
-    zpp = w @ app
-    zpp += 2.0 * (e @ ap)
-    zpq = w @ apq
-    zpq += e @ aq
-    zpq += f @ ap
-    zqq = w @ aqq
-    zqq += 2.0 * (f @ aq)
-    return [z, zp, zq, zpp, zpq, zqq]
+    def _point_backprop(
+        self, alpha: float, beta: float, ws: dict[str, list[np.ndarray]]
+    ) -> np.ndarray:
+        """Sums over all samples of (a - y)^2 and its derivatives in alpha and beta, (3,).
+
+        One forward and one backward pass per sample block, in the buffers `ws` (_workspace):
+        with delta_k the derivative of the sum by layer k's pre-activation, the
+        alpha-derivative is sum_k <delta_k a_{k-1}^T, E_k> over the layers above the first plus
+        <delta_0, D1_0 x>, and the same with beta and F.
+        """
+        sizes = self.plane.sizes
+        coef = np.array([1.0, alpha, beta])
+        weights = [(c + alpha * e) + beta * f for c, e, f in self.upper]
+        negated = [np.negative(w) for w in weights]  # sigmoid_neg_ takes -z
+        out = np.zeros(3)
+        with np.errstate(all="ignore"):
+            for pre, yt in zip(self.plane.pre, self.plane.data.yts, strict=True):
+                m = yt.shape[1]
+                acts = _views(ws["act"], m, sizes[1:])
+                backs = _views(ws["back"], m, sizes[1:])
+                np.matmul(coef, pre, out=acts[0].reshape(-1))  # -z of the first layer
+                sigmoid_neg_(acts[0])
+                for k, nw in enumerate(negated, start=1):
+                    np.matmul(nw, acts[k - 1], out=acts[k])
+                    sigmoid_neg_(acts[k])
+                top, delta = acts[-1], backs[-1]
+                np.subtract(top, yt, out=delta)
+                out[0] += float(np.vdot(delta, delta))
+                delta *= top
+                np.subtract(1.0, top, out=top)
+                delta *= top
+                delta *= 2.0  # d(sum (a - y)^2)/dz at the output
+                for k in range(len(weights), 0, -1):
+                    _, e, f = self.upper[k - 1]
+                    below, g = acts[k - 1], ws["g"][k - 1]
+                    np.matmul(delta, below.T, out=g)  # the sum's gradient for layer k's weights
+                    out[1] += float(np.vdot(g, e))
+                    out[2] += float(np.vdot(g, f))
+                    back = backs[k - 1]
+                    np.matmul(weights[k - 1].T, delta, out=back)
+                    back *= below
+                    np.subtract(1.0, below, out=below)
+                    back *= below
+                    delta = back
+                neg = pre.reshape(3, sizes[1], m)  # -(C0 x^T), -(D1_0 x^T), -(D2_0 x^T)
+                out[1] -= float(np.vdot(delta, neg[1]))
+                out[2] -= float(np.vdot(delta, neg[2]))
+        return out
+
+    def _workspace(self) -> dict[str, list[np.ndarray]]:
+        """Buffers for _point_backprop: activations and deltas per layer, layer gradients."""
+        m = self.plane.data.widest
+        return {
+            "act": [np.empty(r * m) for r in self.plane.sizes[1:]],
+            "back": [np.empty(r * m) for r in self.plane.sizes[1:]],
+            "g": [np.empty(c.shape) for c, _, _ in self.upper],
+        }
+
+
+def _layer_jet(
+    w: np.ndarray, e: np.ndarray, f: np.ndarray, a: list, z: list, tmp: np.ndarray
+) -> None:
+    """z = the jet of (C + alpha E + beta F) a, with w = C + alpha E + beta F at the point."""
+    for c in range(6):
+        np.matmul(w, a[c], out=z[c])
+    for mat, src, dst, twice in (
+        (e, 0, 1, False),  # z_alpha += E a
+        (f, 0, 2, False),  # z_beta += F a
+        (e, 1, 3, True),  # z_alphaalpha += 2 E a_alpha
+        (e, 2, 4, False),  # z_alphabeta += E a_beta
+        (f, 1, 4, False),  # z_alphabeta += F a_alpha
+        (f, 2, 5, True),  # z_betabeta += 2 F a_beta
+    ):
+        np.matmul(mat, a[src], out=tmp)
+        if twice:
+            tmp *= 2.0
+        z[dst] += tmp
+
+
+def _sigmoid_jet_(z: list, tmp: list) -> None:
+    """In place: the jet z of a pre-activation becomes the jet of its sigmoid.
+
+    s' = s(1-s), s'' = s'(1-2s): a_alpha = s' z_alpha, a_alphabeta = s'' z_alpha z_beta
+    + s' z_alphabeta, and so on (the chain rule to second order).
+    """
+    s1, s2, t = tmp
+    s = sigmoid_(z[0])
+    np.subtract(1.0, s, out=s1)
+    s1 *= s  # s'
+    np.multiply(s, -2.0, out=s2)
+    s2 += 1.0
+    s2 *= s1  # s''
+    for dst, x, y in ((3, 1, 1), (4, 1, 2), (5, 2, 2)):
+        z[dst] *= s1
+        np.multiply(z[x], z[y], out=t)
+        t *= s2
+        z[dst] += t
+    z[1] *= s1
+    z[2] *= s1
 
 
 def _stack(parts: list, index: int, empty: tuple[int, ...]) -> np.ndarray:

@@ -154,7 +154,7 @@ def summary_frame(
         a_values, b_values = grid.axes()
         label = _nearest_minimum(
             np.array([w_a]), np.array([w_b]), np.array([not math.isfinite(cost)]),
-            points[key], a_values, b_values, None,
+            points[key], ("w_a", "w_b"), a_values, b_values, None,
         )  # fmt: skip
         rows[key].update(dict(zip(names, [w_a, w_b, cost, int(label[0])], strict=True)))
     frame = pd.DataFrame([rows[key] for key in keys], columns=SUMMARY_BASE_COLUMNS + extra)

@@ -32,11 +32,14 @@ Jet = list[np.ndarray | None]
 
 @dataclass
 class GridDerivatives:
-    """J, gradient (G, 2) and Hessian (G, 2, 2) of J on a grid, raveled (first fastest)."""
+    """J, gradient (G, 2) and Hessian (G, 2, 2) of J on a grid, raveled (first fastest).
+
+    `hess` is None when the surface was asked for the gradient only (see grid_derivatives).
+    """
 
     cost: np.ndarray
     grad: np.ndarray
-    hess: np.ndarray
+    hess: np.ndarray | None
     shape: tuple[int, int]  # (len(b_values), len(a_values))
 
     @property
@@ -69,14 +72,23 @@ class Surface(Protocol):
         """A fast `f(u, v) -> (J, dJ/2/du, dJ/2/dv)` for one point, for training loops."""
         ...
 
+    def cost_grad(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """J and its exact gradient (P, 2) at points (u[p], v[p])."""
+        ...
+
     def cost_grad_hess(
         self, u: np.ndarray, v: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """J, its exact gradient (P, 2) and Hessian (P, 2, 2) at points (u[p], v[p])."""
         ...
 
-    def grid_derivatives(self, a_values: np.ndarray, b_values: np.ndarray) -> GridDerivatives:
-        """J, gradient and Hessian on numpy.meshgrid(a_values, b_values), raveled."""
+    def grid_derivatives(
+        self, a_values: np.ndarray, b_values: np.ndarray, hessian: bool = True
+    ) -> GridDerivatives:
+        """J, gradient and Hessian on numpy.meshgrid(a_values, b_values), raveled.
+
+        hessian=False allows a surface whose Hessian is costly to leave `hess` None.
+        """
         ...
 
 
@@ -97,17 +109,12 @@ def linear_jet(w: np.ndarray, jet: Jet) -> Jet:
     return [None if c is None else np.matmul(w, c) for c in jet]
 
 
-def sigmoid_jet(z: Jet, order: int = 2) -> Jet:
-    """sigmoid of a jet: s' = s(1-s), s'' = s'(1-2s), chain rule to second order (consumes z).
-
-    With order 1 only the value and the first derivatives are propagated (the rest is None).
-    """
+def sigmoid_jet(z: Jet) -> Jet:
+    """sigmoid of a jet: s' = s(1-s), s'' = s'(1-2s), chain rule to second order (consumes z)."""
     a = sigmoid_(z[0])
     s1 = a * (1.0 - a)
-    _, zp, zq, zpp, zpq, zqq = z
-    if order == 1:
-        return [a, None if zp is None else s1 * zp, None if zq is None else s1 * zq, *[None] * 3]
     s2 = s1 * (1.0 - 2.0 * a)
+    _, zp, zq, zpp, zpq, zqq = z
 
     def second(
         x: np.ndarray | None, y: np.ndarray | None, zxy: np.ndarray | None

@@ -777,7 +777,6 @@ class _Plane:
         return costs, accs
 
 
-@one_blas_thread
 def plane_grid(
     centre: np.ndarray,
     d1: np.ndarray,
@@ -794,27 +793,12 @@ def plane_grid(
 
     Both arrays are raveled in meshgrid order (alpha fastest). Points are spread over `threads`
     threads; each point's sums run over the sample blocks in a fixed order, so the result does
-    not depend on the thread count.
+    not depend on the thread count (losslandscape.plane.PlaneSurface, the plane as a landscape).
     """
-    alphas = np.asarray(alphas, dtype=np.float64).ravel()
-    betas = np.asarray(betas, dtype=np.float64).ravel()
-    plane = _Plane(centre, d1, d2, x, y, hidden, block)
-    m1, m2 = np.meshgrid(alphas, betas)
-    a_all, b_all = m1.ravel(), m2.ravel()
-    n_points = a_all.shape[0]
-    # several chunks per thread even out the finishing times
-    chunks = _chunks(n_points, max(1, int(threads)) * 8)
-    pool = _pool(threads)
-    try:
-        parts = _map(
-            lambda r: plane.evaluate(a_all[r.start : r.stop], b_all[r.start : r.stop]), chunks, pool
-        )
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    cost = np.concatenate([c for c, _ in parts]) if parts else np.empty(0)
-    accuracy = np.concatenate([a for _, a in parts]) if parts else np.empty(0)
-    return cost, accuracy
+    from .plane import PlaneSurface
+
+    plane = PlaneSurface(centre, d1, d2, x, y, hidden, threads=threads, block=block)
+    return plane.grid_values(alphas, betas)
 
 
 @one_blas_thread

@@ -1,5 +1,5 @@
-# Analysis: critical points and plateaus per landscape, basin maps per optimizer, one summary
-# table, and the basin-map figures.
+# Analysis: critical points and plateaus per landscape (and per analysed plane), basin maps per
+# optimizer, one summary table, and the basin-map figures.
 
 
 rule critical_points:
@@ -36,6 +36,50 @@ rule plateaus:
     threads: 1
     resources:
         mem_mb=landscape_analysis_mem_mb,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
+rule plane_critical_points:
+    input:
+        **MNIST_INPUT,
+        directions=directions_of,
+    output:
+        critical=paths.PLANE_CRITICAL_POINTS,
+    params:
+        **PLANE_GRID_PARAMS,
+    log:
+        log_of("plane_critical_points", paths.PLANE_CRITICAL_POINTS),
+    benchmark:
+        benchmark_of("plane_critical_points", paths.PLANE_CRITICAL_POINTS)
+    threads: 2
+    resources:
+        mem_mb=whole_network_mem_mb,
+        runtime=plane_analysis_runtime,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
+rule plane_plateaus:
+    input:
+        **MNIST_INPUT,
+        directions=directions_of,
+    output:
+        plateaus=paths.PLANE_PLATEAUS,
+    params:
+        **PLANE_PLATEAU_PARAMS,
+    log:
+        log_of("plane_plateaus", paths.PLANE_PLATEAUS),
+    benchmark:
+        benchmark_of("plane_plateaus", paths.PLANE_PLATEAUS)
+    threads: 2
+    resources:
+        mem_mb=whole_network_mem_mb,
+        runtime=plane_analysis_runtime,
     conda:
         CONDA_ENV
     script:

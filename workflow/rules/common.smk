@@ -80,6 +80,7 @@ LINES = config["lines"]
 #: Training runs, named by their optimizer, in config order.
 RUNS = [str(name) for name in TRAINING["optimizers"]]
 PLANE_NAMES = [str(name) for name in PLANES["names"]]
+ANALYSED_PLANES = [str(name) for name in ANALYSIS["planes"]]
 LINE_NAMES = [str(name) for name in LINES["names"]]
 
 
@@ -157,6 +158,11 @@ PLANE_GRID_PARAMS = {
     "a": [float(x) for x in PLANES["grid"]["a"]],
     "b": [float(x) for x in PLANES["grid"]["b"]],
     "resolution": int(PLANES["grid"]["resolution"]),
+}
+#: Plane analysis: the plane's grid (and the plateau threshold).
+PLANE_PLATEAU_PARAMS = {
+    **PLANE_GRID_PARAMS,
+    "threshold": float(ANALYSIS["plateau_threshold"]),
 }
 LINE_PARAMS = {
     **LANDSCAPE_PARAMS,
@@ -462,6 +468,18 @@ def plane_grid_runtime(wildcards, attempt):
     """Runtime (minutes) of a plane grid: grid points x N."""
     points = int(PLANES["grid"]["resolution"]) ** 2
     return resources.whole_network_runtime(points, int(wildcards.n), HIDDEN, attempt)
+
+
+def plane_analysis_runtime(wildcards, attempt):
+    """Runtime (minutes) of a plane's critical points or plateaus: gradients and Hessians.
+
+    A gradient costs about 2.5 forward passes a grid point; refinement's Hessians at most as
+    much again (measured: 3-5 grids' worth in all), so ten passes a point.
+    """
+    points = int(PLANES["grid"]["resolution"]) ** 2
+    return resources.whole_network_runtime(
+        10 * points, int(wildcards.n), HIDDEN, attempt
+    )
 
 
 def directions_runtime(wildcards, attempt):

@@ -140,8 +140,17 @@ def summary_grids():
     return per_landscape(paths.GRID)
 
 
+def all_plane_analysis():
+    """Critical points and plateaus of every analysed plane (analysis.planes)."""
+    sets = dict(seed=TRAINING["seeds"], n=TRAINING["n"], plane=ANALYSED_PLANES)
+    return expand(paths.PLANE_CRITICAL_POINTS, **sets) + expand(
+        paths.PLANE_PLATEAUS, **sets
+    )
+
+
 def all_analysis():
-    """Everything of the analysis target: per-landscape files, the summary, basin figures."""
+    """Everything of the analysis target: per-landscape and per-plane files, the summary, basin
+    figures."""
     return [
         *all_critical_points(),
         *all_plateaus(),
@@ -149,6 +158,7 @@ def all_analysis():
         paths.SUMMARY,
         paths.SUMMARY_CSV,
         *all_basin_figures(),
+        *all_plane_analysis(),
     ]
 
 
@@ -159,10 +169,10 @@ def all_training():
 
 
 def all_planes():
-    """Every plane's directions and grid, and every run's path on it."""
+    """Every plane's directions and grid, every run's path on it, the analysed planes' analysis."""
     sets = dict(seed=TRAINING["seeds"], n=TRAINING["n"], plane=PLANE_NAMES)
     out = expand(paths.DIRECTIONS, **sets) + expand(paths.PLANE_GRID, **sets)
-    return out + expand(paths.PLANE_PATH, run=RUNS, **sets)
+    return out + expand(paths.PLANE_PATH, run=RUNS, **sets) + all_plane_analysis()
 
 
 def all_lines():
