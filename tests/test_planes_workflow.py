@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from conftest import MNIST_DIR, REPO
+from PIL import Image
 
 from losslandscape.idx import load_split
 from losslandscape.io import read_rows
@@ -202,6 +203,10 @@ def test_plane_analysis_files(complete_run: Path) -> None:
             )
             assert row["grad_norm"] == pytest.approx(np.hypot(*want_g), rel=1e-10, abs=1e-15)
         assert np.array_equal(plat["plateau"], plat["grad_norm"] < threshold)
+        # the plane's contour figure marks them: it read the file (its provenance says so)
+        png = complete_run / f"results/figures/{SEED}/{N}/planes/plane_contour_{plane}.png"
+        record = json.loads(Image.open(png).text["Description"])
+        assert record["inputs"]["critical"].endswith(f"{plane}/critical_points.parquet")
     assert found > 0  # the planes do have critical points in their range
 
 
@@ -254,12 +259,13 @@ def test_plateau_threshold_reruns_only_plane_plateaus(run_copy, tmp_path) -> Non
 
 
 def test_analysed_planes_are_chosen_by_name(run_copy, tmp_path) -> None:
-    """Analysing one plane fewer reruns nothing; one more adds only its two jobs."""
+    """Analysing fewer planes redraws only their contours (no markers); a missing analysis
+    reruns its two jobs and its contour figure only."""
     fewer = variant(tmp_path, lambda c: c["analysis"].update(planes=ANALYSED[:1]))
-    assert stats(run_copy, fewer) == Counter()
-    shutil.rmtree(run_copy / f"results/planes/{SEED}/{N}/{ANALYSED[-1]}")
-    got = stats(run_copy)
-    assert got["plane_critical_points"] == got["plane_plateaus"] == 1
+    assert stats(run_copy, fewer) == Counter(plane_contour=len(ANALYSED) - 1)
+    for name in ("critical_points", "plateaus"):
+        (run_copy / f"results/planes/{SEED}/{N}/{ANALYSED[-1]}/{name}.parquet").unlink()
+    assert stats(run_copy) == Counter(plane_critical_points=1, plane_plateaus=1, plane_contour=1)
 
 
 def test_training_epochs_rerun_runs_their_planes_paths_lines_not_pairs(run_copy, tmp_path):

@@ -367,3 +367,34 @@ def test_snapshot_frames_and_zlim(data: dict) -> None:
     assert given["plane_descent2d"]["frames"] == [[0, 40, 20]]
     with pytest.raises(ValueError, match="needs at least one path"):
         snapshot_options({}, "plane_descent2d", land, [])
+
+
+def test_plane_contour_marks_an_analysed_planes_critical_points(data: dict, tmp_path: Path):
+    """With inputs.critical (alpha, beta columns) the cost panel shows the points by kind."""
+    from losslandscape.render.data import load_critical
+    from losslandscape.render.registry import FigureJob, draw
+
+    crit = tmp_path / "critical_points.parquet"
+    write_table(
+        crit,
+        {
+            "alpha": np.array([0.0, -0.6]), "beta": np.array([0.0, 0.5]),
+            "cost": np.array([0.3, 0.7]), "grad_norm": np.array([1e-12, 1e-12]),
+            "eig_min": np.array([1.0, -1.0]), "eig_max": np.array([2.0, 1.0]),
+            "kind": np.array(["minimum", "saddle"], dtype=object),
+        },
+        {"kind": "critical_points"},
+    )  # fmt: skip
+    points = load_critical(crit)
+    assert points.w_a.tolist() == [0.0, -0.6] and points.kind == ("minimum", "saddle")
+    pngs = {}
+    for name, extra in (("plain", {}), ("marked", {"critical": str(crit)})):
+        out = {"png": str(tmp_path / f"{name}.png")}
+        params = {"render": SMALL, "figure": "plane_contour", "runs": RUNS}
+        inputs = {**_inputs(data, "plane_contour"), **extra}
+        draw(FigureJob("plane_contour", inputs, out, params=params, wildcards=WILDCARDS))
+        pngs[name] = np.asarray(Image.open(out["png"]).convert("RGB")).astype(int)
+    differ = np.any(pngs["plain"] != pngs["marked"], axis=2)
+    half = differ.shape[1] // 2
+    assert differ[:, :half].sum() > 20  # the markers and their legend entries, on the cost panel
+    assert not differ[:, half:].any()  # the accuracy panel is unchanged

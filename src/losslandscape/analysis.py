@@ -19,14 +19,14 @@ import pandas as pd
 
 from .engine import PairSlice
 from .optimizers import make_step
-from .surface import GridDerivatives, Surface
+from .surface import PAIR_COORDINATES, GridDerivatives, Surface
 
 #: the values of critical_points' `kind` column
 KINDS = ("minimum", "maximum", "saddle", "degenerate")
 #: critical_points' columns after the two coordinates (named as the surface names them)
 CRITICAL_VALUES = ["cost", "grad_norm", "eig_min", "eig_max", "kind"]
 #: critical_points' columns on a pair landscape
-CRITICAL_COLUMNS = ["w_a", "w_b", *CRITICAL_VALUES]
+CRITICAL_COLUMNS = [*PAIR_COORDINATES, *CRITICAL_VALUES]
 BASIN_COLUMNS = ["start_a", "start_b", "end_a", "end_b", "final_cost", "diverged", "minimum"]
 
 

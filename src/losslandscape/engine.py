@@ -20,6 +20,7 @@ import numpy as np
 from .names import Weight
 from .network import sigmoid_
 from .surface import (
+    PAIR_COORDINATES,
     GridDerivatives,
     Jet,
     derivatives_from_sums,
@@ -66,7 +67,7 @@ class PairSlice:
     user's (w_a, w_b) order whatever order is kept internally.
     """
 
-    coordinates = ("w_a", "w_b")
+    coordinates = PAIR_COORDINATES
 
     def __init__(
         self,

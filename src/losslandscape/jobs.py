@@ -35,14 +35,14 @@ from .mnist import CANONICAL_MD5, verify  # noqa: E402
 from .names import parse_pair  # noqa: E402
 from .network import init_weights  # noqa: E402
 from .specs import GridSpec, LandscapeSpec, NetworkSpec, OptimizerSpec  # noqa: E402
-from .surface import Surface  # noqa: E402
+from .surface import PAIR_COORDINATES, PLANE_COORDINATES, Surface  # noqa: E402
 
 log = logging.getLogger("losslandscape")
 
 #: |grad J| a refined critical point must reach.
 CRITICAL_TOL = 1e-10
 #: Columns of plateaus.parquet.
-PLATEAU_COLUMNS = ["w_a", "w_b", "grad_norm", "plateau"]
+PLATEAU_COLUMNS = [*PAIR_COORDINATES, "grad_norm", "plateau"]
 
 
 # ---------------------------------------------------------------------- shared steps
@@ -96,7 +96,7 @@ def make_slice(images: str, labels: str, landscape: LandscapeSpec, threads: int 
     return PairSlice(weights, x, y, wa, wb, threads=threads)
 
 
-def _grid_columns(grid: GridSpec, names: tuple[str, str] = ("w_a", "w_b")) -> dict[str, Any]:
+def _grid_columns(grid: GridSpec, names: tuple[str, str] = PAIR_COORDINATES) -> dict[str, Any]:
     """Both coordinates of every grid point in numpy.meshgrid ravel order (the first fastest)."""
     m1, m2 = np.meshgrid(*grid.axes())
     return {names[0]: m1.ravel(), names[1]: m2.ravel()}
@@ -474,7 +474,7 @@ def plane_grid_job(
         images, labels, kind="plane_grid", **network.meta(), plane=plane, **grid.meta(),
         directions={k: v for k, v in dmeta.items() if k not in _NETWORK_META},
     )  # fmt: skip
-    columns = {**_grid_columns(grid, ("alpha", "beta")), "cost": cost, "accuracy": accuracy}
+    columns = {**_grid_columns(grid, PLANE_COORDINATES), "cost": cost, "accuracy": accuracy}
     write_table(output, columns, meta)
     log.info("plane grid %s %s %dx%d; wrote %s in %.2f s", network, plane, grid.resolution,
              grid.resolution, output, time.perf_counter() - t0)  # fmt: skip

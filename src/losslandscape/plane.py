@@ -27,7 +27,12 @@ from typing import Any
 import numpy as np
 
 from .network import sigmoid_
-from .surface import GridDerivatives, derivatives_from_sums, squared_error_sums
+from .surface import (
+    PLANE_COORDINATES,
+    GridDerivatives,
+    derivatives_from_sums,
+    squared_error_sums,
+)
 from .wholenet import (
     PLANE_BLOCK,
     Hidden,
@@ -51,7 +56,7 @@ class PlaneSurface:
     do not depend on the count: each point sums its sample blocks in a fixed order).
     """
 
-    coordinates = ("alpha", "beta")
+    coordinates = PLANE_COORDINATES
 
     def __init__(
         self,

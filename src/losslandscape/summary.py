@@ -18,6 +18,7 @@ from .analysis import KINDS, _nearest_minimum
 from .io import read_metadata
 from .names import start_name
 from .specs import GridSpec
+from .surface import PAIR_COORDINATES
 
 #: Summary columns before the per-optimizer ones (see summary_frame).
 SUMMARY_BASE_COLUMNS = [
@@ -154,7 +155,7 @@ def summary_frame(
         a_values, b_values = grid.axes()
         label = _nearest_minimum(
             np.array([w_a]), np.array([w_b]), np.array([not math.isfinite(cost)]),
-            points[key], ("w_a", "w_b"), a_values, b_values, None,
+            points[key], PAIR_COORDINATES, a_values, b_values, None,
         )  # fmt: skip
         rows[key].update(dict(zip(names, [w_a, w_b, cost, int(label[0])], strict=True)))
     frame = pd.DataFrame([rows[key] for key in keys], columns=SUMMARY_BASE_COLUMNS + extra)

@@ -25,6 +25,11 @@ import numpy as np
 
 from .network import sigmoid_
 
+#: The coordinates' names, as result columns and figure labels: a pair's two weights, a plane's
+#: two directions.
+PAIR_COORDINATES = ("w_a", "w_b")
+PLANE_COORDINATES = ("alpha", "beta")
+
 #: a jet: [value, d/du, d/dv, d2/du2, d2/dudv, d2/dv2]; None stands for an exact zero, so
 #: derivatives that cannot be reached cost nothing
 Jet = list[np.ndarray | None]

@@ -55,6 +55,7 @@ rule plane_critical_points:
     benchmark:
         benchmark_of("plane_critical_points", paths.PLANE_CRITICAL_POINTS)
     threads: 2
+    priority: 1
     resources:
         mem_mb=whole_network_mem_mb,
         runtime=plane_analysis_runtime,
@@ -77,6 +78,7 @@ rule plane_plateaus:
     benchmark:
         benchmark_of("plane_plateaus", paths.PLANE_PLATEAUS)
     threads: 2
+    priority: 1
     resources:
         mem_mb=whole_network_mem_mb,
         runtime=plane_analysis_runtime,
@@ -100,6 +102,7 @@ rule basins:
     benchmark:
         benchmark_of("basins", paths.BASINS)
     threads: 2
+    priority: 1
     resources:
         mem_mb=basins_mem_mb,
     conda:

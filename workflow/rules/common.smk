@@ -320,6 +320,17 @@ def directions_of(wildcards):
     )
 
 
+def plane_critical_of(wildcards):
+    """{"critical": the plane's critical points} for an analysed plane, else nothing."""
+    if wildcards.plane not in ANALYSED_PLANES:
+        return {}
+    return {
+        "critical": paths.PLANE_CRITICAL_POINTS.format(
+            seed=wildcards.seed, n=wildcards.n, plane=wildcards.plane
+        )
+    }
+
+
 def snapshots_of_run(wildcards):
     """The snapshots of the job's run."""
     return paths.SNAPSHOTS.format(seed=wildcards.seed, n=wildcards.n, run=wildcards.run)

@@ -3,9 +3,11 @@
 # runs scripts/job.py. Input functions are in common.smk.
 
 
-# Filled contours of J and accuracy on a plane, every run's projected path on both.
+# Filled contours of J and accuracy on a plane, every run's projected path on both; the
+# critical points of an analysed plane (analysis.planes) marked.
 rule plane_contour:
     input:
+        unpack(plane_critical_of),
         grid=plane_grid_of,
         paths=plane_paths_of,
         directions=directions_of,

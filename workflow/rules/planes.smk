@@ -15,6 +15,7 @@ rule directions:
     benchmark:
         benchmark_of("directions", paths.DIRECTIONS)
     threads: 1
+    priority: 1
     resources:
         mem_mb=whole_network_mem_mb,
         runtime=directions_runtime,
@@ -37,6 +38,7 @@ rule plane_grid:
     benchmark:
         benchmark_of("plane_grid", paths.PLANE_GRID)
     threads: 2
+    priority: 1
     resources:
         mem_mb=whole_network_mem_mb,
         runtime=plane_grid_runtime,
@@ -83,6 +85,7 @@ rule line:
     benchmark:
         benchmark_of("line", paths.LINE)
     threads: 2
+    priority: 1
     resources:
         mem_mb=whole_network_mem_mb,
         runtime=line_runtime,

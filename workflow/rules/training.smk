@@ -15,6 +15,7 @@ rule train:
     benchmark:
         benchmark_of("train", paths.TRAINING)
     threads: 1
+    priority: 2
     resources:
         mem_mb=train_mem_mb,
         runtime=train_runtime,

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 import numpy as np
 
+from ..surface import PAIR_COORDINATES, PLANE_COORDINATES
+
 PathLike = str | os.PathLike[str]
 
 
@@ -223,13 +225,19 @@ class CriticalPoints:
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame | Columns) -> CriticalPoints:
-        """Build from a critical-points table (columns w_a, w_b, cost, kind), rows in order."""
-        for column in ("w_a", "w_b", "cost", "kind"):
+        """Build from a critical-points table, rows in order.
+
+        Columns: the two coordinates (w_a, w_b on a pair, alpha, beta on a plane; held as
+        w_a and w_b here), cost and kind.
+        """
+        plane = PLANE_COORDINATES[0] in frame.columns
+        first, second = PLANE_COORDINATES if plane else PAIR_COORDINATES
+        for column in (first, second, "cost", "kind"):
             if column not in frame.columns:
                 raise ValueError(f"critical-points table lacks column {column!r}")
         return cls(
-            w_a=frame["w_a"].to_numpy(dtype=np.float64),
-            w_b=frame["w_b"].to_numpy(dtype=np.float64),
+            w_a=frame[first].to_numpy(dtype=np.float64),
+            w_b=frame[second].to_numpy(dtype=np.float64),
             cost=frame["cost"].to_numpy(dtype=np.float64),
             kind=tuple(str(k) for k in frame["kind"]),
         )
@@ -298,8 +306,12 @@ def load_landscape(
 
 
 def load_critical(path: PathLike) -> CriticalPoints:
-    """Read a critical_points.parquet file (row k = point k)."""
-    return CriticalPoints.from_frame(read_table(path, ["w_a", "w_b", "cost", "kind"]))
+    """Read a critical_points.parquet file of a pair or a plane (row k = point k)."""
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(path).names
+    first, second = PLANE_COORDINATES if PLANE_COORDINATES[0] in names else PAIR_COORDINATES
+    return CriticalPoints.from_frame(read_table(path, [first, second, "cost", "kind"]))
 
 
 def load_basins(path: PathLike) -> BasinMap:

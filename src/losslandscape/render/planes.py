@@ -28,13 +28,14 @@ from .common import (
     PathLike,
     TrackStyle,
     contour_background,
+    draw_critical,
     draw_surface,
     new_figure,
     style_3d_axes,
     title_of,
     track_styles,
 )
-from .data import Columns, Landscape, Track, read_table
+from .data import Columns, CriticalPoints, Landscape, Track, read_table
 from .interactive import plotly_url, render_interactive
 from .options import resolve_options
 from .output import save_figure_png
@@ -357,8 +358,13 @@ def render_plane_contour(
     provenance: str = "",
     title: str = "",
     centre: str = "centre",
+    critical: CriticalPoints | None = None,
 ) -> None:
-    """Filled contours of J and of the accuracy side by side, every run's path on both."""
+    """Filled contours of J and of the accuracy side by side, every run's path on both.
+
+    `critical`, the plane's critical points (analysis.planes), are marked on the cost panel by
+    kind (options section `critical`).
+    """
     opts = resolve_options(options)
     o = opts["plane_contour"]
     styles = _styles(paths, opts["styles"])
@@ -370,6 +376,7 @@ def render_plane_contour(
         _paths_2d(ax, paths, styles, o)
         _centre(ax, o, centre)
         if i == 0:
+            draw_critical(ax, critical, opts["critical"])
             ax.legend(fontsize=o["legend_fontsize"], loc="upper right")
     if title:
         fig.suptitle(title, fontsize=o["title_fontsize"])
@@ -843,6 +850,7 @@ def draw_plane_contour(job: FigureJob) -> str:
         provenance=job.provenance(),
         title=p.title,
         centre=p.centre,
+        critical=job.critical(),
     )
     return f"wrote {png} ({len(p.paths)} paths)"
 

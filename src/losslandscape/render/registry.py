@@ -102,7 +102,7 @@ REGISTRY: dict[str, FigureKind] = {
         # whole network: per (seed, n) of training, plane figures and line plots in folders
         _kind("plane_contour", "planes",
               f"{FIGURES}/{{seed}}/{{n}}/planes/plane_contour_{{plane}}", ["png"],
-              "Whole-network planes", label="plane contour"),
+              "Whole-network planes", label="plane contour", sections=("critical",)),
         _kind("plane_surfaces", "planes",
               f"{FIGURES}/{{seed}}/{{n}}/planes/plane_surfaces_{{plane}}", ["png"],
               "Whole-network planes", label="plane surfaces"),
