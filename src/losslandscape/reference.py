@@ -23,6 +23,21 @@ def naive_forward(weights: list[np.ndarray], x: np.ndarray) -> list[np.ndarray]:
     return acts
 
 
+def _naive_backprop(
+    weights: list[np.ndarray], acts: list[np.ndarray], y: np.ndarray
+) -> list[np.ndarray]:
+    """The source documents' backprop of J/2 from a forward pass's activations: every weight's
+    gradient, last layer first computed, whole matrices."""
+    pred, n = acts[-1], y.shape[0]
+    delta = (pred - y.T) * pred * (1 - pred)  # d(J/2)/dz * N, the source documents' expression
+    grads: list[np.ndarray] = [np.empty(0)] * len(weights)
+    for k in range(len(weights) - 1, -1, -1):
+        grads[k] = delta @ acts[k].T / n
+        if k > 0:
+            delta = (weights[k].T @ delta) * acts[k] * (1 - acts[k])
+    return grads
+
+
 def naive_cost(
     seed: int,
     hidden: list[int],
@@ -63,14 +78,8 @@ def naive_gradients(
     """Full backprop of J/2 for every weight matrix, and J, at the given weights."""
     acts = naive_forward(weights, x)
     pred = acts[-1]
-    n = x.shape[0]
     cost = float(np.mean(np.sum((y.T - pred) ** 2, axis=0)))
-    delta = (pred - y.T) * pred * (1 - pred)  # d(J/2)/dz * N, the source documents' expression
-    grads: list[np.ndarray] = [np.empty(0)] * len(weights)
-    for k in range(len(weights) - 1, -1, -1):
-        grads[k] = delta @ acts[k].T / n
-        if k > 0:
-            delta = (weights[k].T @ delta) * acts[k] * (1 - acts[k])
+    grads = _naive_backprop(weights, acts, y)
     return grads, cost
 
 
@@ -204,15 +213,9 @@ def naive_train_epoch(
     """
     acts = naive_forward(weights, x)
     pred = acts[-1]
-    n = x.shape[0]
     cost = float(np.mean(np.sum((y.T - pred) ** 2, axis=0)))
     accuracy = float(np.mean(np.argmax(pred, axis=0) == np.argmax(y, axis=1)))
-    delta = (pred - y.T) * pred * (1 - pred)
-    grads: list[np.ndarray] = [np.empty(0)] * len(weights)
-    for k in range(len(weights) - 1, -1, -1):
-        grads[k] = delta @ acts[k].T / n
-        if k > 0:
-            delta = (weights[k].T @ delta) * acts[k] * (1 - acts[k])
+    grads = _naive_backprop(weights, acts, y)
     return grads, cost, accuracy
 
 
@@ -258,14 +261,7 @@ def _naive_grad_j(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> np
     acts = [x.T.astype(weights[0].dtype)]
     for w in weights:
         acts.append(1.0 / (1.0 + np.exp(-(w @ acts[-1]))))
-    pred = acts[-1]
-    n = x.shape[0]
-    delta = (pred - y.T) * pred * (1 - pred)
-    grads: list[np.ndarray] = [np.empty(0)] * len(weights)
-    for k in range(len(weights) - 1, -1, -1):
-        grads[k] = delta @ acts[k].T / n
-        if k > 0:
-            delta = (weights[k].T @ delta) * acts[k] * (1 - acts[k])
+    grads = _naive_backprop(weights, acts, y)
     return 2.0 * np.concatenate([g.ravel() for g in grads])
 
 
