@@ -12,9 +12,7 @@ from losslandscape.analysis import (
     BASIN_COLUMNS,
     CRITICAL_COLUMNS,
     basins,
-    cost_grad_hess,
     critical_points,
-    grid_cost_grad_hess,
     plateau_mask,
     plateau_share,
 )
@@ -76,7 +74,7 @@ def test_gradient_and_hessian_match_naive_finite_differences(small_data, pair):
     def j(p: float, q: float) -> float:
         return naive_cost(SEED, HIDDEN, x, y, wa, wb, p, q)
 
-    cost, grad, hess = cost_grad_hess(sl, U, V)
+    cost, grad, hess = sl.cost_grad_hess(U, V)
     assert grad.shape == (3, 2) and hess.shape == (3, 2, 2)
     for k, (u, v) in enumerate(zip(U, V, strict=True)):
         assert abs(cost[k] - j(u, v)) < 1e-12
@@ -110,7 +108,7 @@ def test_gradient_and_hessian_match_naive_finite_differences(small_data, pair):
 @pytest.mark.parametrize("chunk", [10**6, 37])
 def test_gradient_is_twice_the_engine_half_gradient(small_data, pair, chunk):
     sl = _slice(small_data, pair, chunk)
-    cost, grad, _ = cost_grad_hess(sl, U, V)
+    cost, grad, _ = sl.cost_grad_hess(U, V)
     c2, ga, gb = sl.cost_and_grad(U, V)
     np.testing.assert_allclose(cost, c2, rtol=0, atol=1e-12)
     np.testing.assert_allclose(grad, 2.0 * np.column_stack([ga, gb]), rtol=0, atol=1e-12)
@@ -121,9 +119,9 @@ def test_grid_derivatives_equal_pointwise(small_data, pair):
     """The grid shortcut (one-weight samples along their axis) equals point-by-point values."""
     sl = _slice(small_data, pair)
     a, b = np.linspace(-6.0, 7.0, 5), np.linspace(-5.0, 8.0, 4)
-    d = grid_cost_grad_hess(sl, a, b)
+    d = sl.grid_derivatives(a, b)
     m1, m2 = np.meshgrid(a, b)
-    cost, grad, hess = cost_grad_hess(sl, m1.ravel(), m2.ravel())
+    cost, grad, hess = sl.cost_grad_hess(m1.ravel(), m2.ravel())
     assert d.shape == (4, 5)
     np.testing.assert_allclose(d.cost, sl.grid(a, b), rtol=0, atol=1e-12)
     np.testing.assert_allclose(d.cost, cost, rtol=0, atol=1e-12)
@@ -177,7 +175,7 @@ def test_unreachable_target_has_no_critical_point_but_a_plateau():
     far along the slope the gradient falls below 1e-10 (a plateau, not a point)."""
     sl = _one_layer([[1.0, 2.0, 0.5]], [[0.0, 0.0, 0.4]], [[1.0]], Weight(0, 0, 0), Weight(0, 0, 1))
     a, b = np.linspace(-4, 12, 33), np.linspace(-3, 6, 19)
-    d = grid_cost_grad_hess(sl, a, b)
+    d = sl.grid_derivatives(a, b)
     cp = critical_points(sl, a, b, derivatives=d)
     assert cp.empty and list(cp.columns) == CRITICAL_COLUMNS
     mask = plateau_mask(d.grad_norm.reshape(d.shape), 1e-10)
@@ -369,7 +367,7 @@ def test_real_landscape_critical_points(mnist_test_split, pair, n):
     assert (cp.grad_norm < 1e-10).all()
     assert cp.w_a.between(-15, 17).all() and cp.w_b.between(-15, 18).all()
     _kind_agrees(cp)
-    cost, grad, hess = cost_grad_hess(sl, cp.w_a.to_numpy(), cp.w_b.to_numpy())
+    cost, grad, hess = sl.cost_grad_hess(cp.w_a.to_numpy(), cp.w_b.to_numpy())
     eig = np.linalg.eigvalsh(hess)
     np.testing.assert_allclose(eig[:, 0], cp.eig_min, rtol=1e-12, atol=1e-18)
     np.testing.assert_allclose(eig[:, 1], cp.eig_max, rtol=1e-12, atol=1e-18)

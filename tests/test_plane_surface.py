@@ -172,5 +172,5 @@ def test_pair_surface_gradient_is_its_hessian_pass(small_data):
     cost, grad = sl.cost_grad(U, V)
     cost2, grad2, _ = sl.cost_grad_hess(U, V)
     assert np.array_equal(cost, cost2) and np.array_equal(grad, grad2)
-    assert sl.coordinates == ("w_a", "w_b")
-    assert PlaneSurface.coordinates == ("alpha", "beta")
+    assert sl.coordinates == ("w_a", "w_b") and sl.cheap_hessian
+    assert PlaneSurface.coordinates == ("alpha", "beta") and not PlaneSurface.cheap_hessian

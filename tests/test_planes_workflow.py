@@ -185,6 +185,9 @@ def test_plane_analysis_files(complete_run: Path) -> None:
         ]  # fmt: skip
         m = meta(base / "critical_points.parquet")
         assert (m["kind"], m["plane"], m["resolution"]) == ("critical_points", plane, res)
+        kind = plane.split("-")[1].rstrip("0123456789")
+        assert m["directions"]["directions"] == kind  # the plane's recipe travels along
+        assert meta(base / "plateaus.parquet")["directions"] == m["directions"]
         assert sum(m["counts"].values()) == len(crit)
         for row in crit.itertuples():
             want_j, want_g, want_h = naive_plane_derivatives(

@@ -30,21 +30,6 @@ CRITICAL_COLUMNS = [*PAIR_COORDINATES, *CRITICAL_VALUES]
 BASIN_COLUMNS = ["start_a", "start_b", "end_a", "end_b", "final_cost", "diverged", "minimum"]
 
 
-# ---------------------------------------------------------------------- cost, gradient, Hessian
-def cost_grad_hess(
-    surface: Surface, u: np.ndarray, v: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """J, its exact gradient (P, 2) and Hessian (P, 2, 2) at points (u[p], v[p]) of a surface."""
-    return surface.cost_grad_hess(u, v)
-
-
-def grid_cost_grad_hess(
-    surface: Surface, a_values: np.ndarray, b_values: np.ndarray
-) -> GridDerivatives:
-    """J, gradient and Hessian on numpy.meshgrid(a_values, b_values), raveled (first fastest)."""
-    return surface.grid_derivatives(a_values, b_values)
-
-
 # ---------------------------------------------------------------------- plateaus
 def plateau_mask(grad_norm_grid: np.ndarray, threshold: float) -> np.ndarray:
     """Where the gradient norm of J is below `threshold`: the landscape's plateaus (same shape)."""
@@ -227,8 +212,8 @@ def _refine(
     minimum of |g| that is not a root, or crawls along a plateau: near a root, convergence is
     quadratic).
 
-    Trials are judged on J and the gradient alone (surface.cost_grad); the Hessian is taken
-    at the accepted ones only, as it costs a plane far more than the gradient.
+    Where the Hessian is costly (surface.cheap_hessian False: planes), trials are judged on J
+    and the gradient alone (surface.cost_grad) and the Hessian is taken at accepted ones only.
     """
     x = np.clip(np.array(x0, dtype=np.float64), lo, hi)
     j, g, h = surface.cost_grad_hess(x[:, 0], x[:, 1])
@@ -249,12 +234,17 @@ def _refine(
         rhs = -np.einsum("kij,kj->ki", hs, gs)
         step = np.linalg.solve(lhs, rhs[..., None])[..., 0]
         xt = np.clip(x[idx] + step, lo, hi)
-        jt, gt = surface.cost_grad(xt[:, 0], xt[:, 1])
+        if surface.cheap_hessian:
+            jt, gt, ht = surface.cost_grad_hess(xt[:, 0], xt[:, 1])
+        else:
+            jt, gt = surface.cost_grad(xt[:, 0], xt[:, 1])
         gnt = np.hypot(gt[:, 0], gt[:, 1])
         better = gnt < gn[idx]
         acc = idx[better]
         x[acc], j[acc], g[acc], gn[acc] = xt[better], jt[better], gt[better], gnt[better]
-        if acc.shape[0]:
+        if surface.cheap_hessian:
+            h[acc] = ht[better]
+        elif acc.shape[0]:
             h[acc] = surface.cost_grad_hess(xt[better, 0], xt[better, 1])[2]
         mu[acc] = np.maximum(mu[acc] / 10.0, 1e-15)
         mu[idx[~better]] *= 10.0

@@ -68,6 +68,7 @@ class PairSlice:
     """
 
     coordinates = PAIR_COORDINATES
+    cheap_hessian = True
 
     def __init__(
         self,

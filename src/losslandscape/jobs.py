@@ -441,6 +441,14 @@ _NETWORK_META = {
 }  # fmt: skip
 
 
+def _directions_meta(path: str) -> dict[str, Any]:
+    """What a directions file says about its plane besides the network (kind, centre run,
+    explained variance or eigenvalues): recorded in every file computed on the plane."""
+    from .io import read_metadata
+
+    return {k: v for k, v in read_metadata(path).items() if k not in _NETWORK_META}
+
+
 def _directions(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """centre, d1, d2 of a directions file."""
     import pyarrow.parquet as pq
@@ -460,7 +468,6 @@ def plane_grid_job(
     threads: int = 1,
 ) -> None:
     """J and accuracy on the plane's (alpha, beta) grid -> grid.parquet (alpha fastest)."""
-    from .io import read_metadata
     from .wholenet import plane_grid
 
     t0 = time.perf_counter()
@@ -469,10 +476,9 @@ def plane_grid_job(
     alphas, betas = grid.axes()
     cost, accuracy = plane_grid(centre, d1, d2, alphas, betas, x, y, list(network.hidden),
                                 threads=threads)  # fmt: skip
-    dmeta = read_metadata(directions)
     meta = provenance(
         images, labels, kind="plane_grid", **network.meta(), plane=plane, **grid.meta(),
-        directions={k: v for k, v in dmeta.items() if k not in _NETWORK_META},
+        directions=_directions_meta(directions),
     )  # fmt: skip
     columns = {**_grid_columns(grid, PLANE_COORDINATES), "cost": cost, "accuracy": accuracy}
     write_table(output, columns, meta)
@@ -503,14 +509,13 @@ def plane_path_job(
     from .wholenet import project
 
     t0 = time.perf_counter()
-    plane_ = make_plane(images, labels, directions, network)
-    centre, d1, d2 = _directions(directions)
+    surface = make_plane(images, labels, directions, network)
     thetas = read_rows(snapshots, "theta")
     epochs = pq.read_table(snapshots, columns=["epoch"]).column("epoch").to_numpy()
     record = pq.read_table(training, columns=["epoch", "cost"])
     cost = record.column("cost").to_numpy()[epochs]  # row k of a training file is epoch k
-    alpha, beta, distance = project(thetas, centre, d1, d2)
-    plane_cost, _ = plane_.values(alpha, beta)  # J at centre + alpha d1 + beta d2
+    alpha, beta, distance = project(thetas, surface.centre, surface.d1, surface.d2)
+    plane_cost, _ = surface.values(alpha, beta)  # J at centre + alpha d1 + beta d2
     meta = provenance(
         images, labels, kind="plane_path", **network.meta(), plane=plane,
         run=_run_meta(snapshots),
@@ -552,7 +557,7 @@ def plane_critical_points_job(
     refined with the exact Hessian to |grad J| < CRITICAL_TOL.
     """
     surface = make_plane(images, labels, directions, network, threads)
-    where = {**network.meta(), "plane": plane}
+    where = {**network.meta(), "plane": plane, "directions": _directions_meta(directions)}
     return _critical_points(surface, grid, output, images, labels, where)
 
 
@@ -569,7 +574,7 @@ def plane_plateaus_job(
 ) -> float:
     """|grad J| in (alpha, beta) on the plane's grid and where it is below `threshold`."""
     surface = make_plane(images, labels, directions, network, threads)
-    where = {**network.meta(), "plane": plane}
+    where = {**network.meta(), "plane": plane, "directions": _directions_meta(directions)}
     return _plateaus(surface, grid, threshold, output, images, labels, where)
 
 

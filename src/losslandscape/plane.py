@@ -57,6 +57,7 @@ class PlaneSurface:
     """
 
     coordinates = PLANE_COORDINATES
+    cheap_hessian = False
 
     def __init__(
         self,
@@ -72,17 +73,16 @@ class PlaneSurface:
         """Precompute the first layer's three products per sample block."""
         self.hidden = list(hidden)
         self.threads = max(1, int(threads))
-        self.plane = _Plane(centre, d1, d2, x, y, self.hidden, block)
+        self.centre, self.d1, self.d2 = (
+            np.ascontiguousarray(v, dtype=np.float64) for v in (centre, d1, d2)
+        )
+        self.plane = _Plane(self.centre, self.d1, self.d2, x, y, self.hidden, block)
         self.n = self.plane.data.n
-        mats = [
-            unflatten(np.ascontiguousarray(v, dtype=np.float64), self.hidden)
-            for v in (centre, d1, d2)
-        ]
+        mats = [unflatten(v, self.hidden) for v in (self.centre, self.d1, self.d2)]
         # (C, E, F) of every layer above the first: its weights are C + alpha E + beta F
         self.upper = [tuple(m[k] for m in mats) for k in range(1, len(mats[0]))]
 
     # ------------------------------------------------------------------ values
-    @one_blas_thread
     def grid_values(
         self, a_values: np.ndarray, b_values: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -103,7 +103,6 @@ class PlaneSurface:
         return self.grid_values(a_values, b_values)[0]
 
     # ------------------------------------------------------------------ derivatives
-    @one_blas_thread
     def cost_and_grad(
         self, u: np.ndarray, v: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,9 +10,10 @@ ask which kind it is. Two kinds exist:
 - `plane.PlaneSurface`: theta = centre + alpha d1 + beta d2 through all weights of a network,
   coordinates (alpha, beta), for planes of any direction kind.
 
-Derivatives are exact: second-order forward propagation ("jets": value, two first and three
-second derivatives per unit) through the part of the network a kind recomputes, never finite
-differences. The jet arithmetic below is shared by both kinds.
+Derivatives are exact, never finite differences: Hessians by second-order forward propagation
+("jets": value, two first and three second derivatives per unit) through the part of the network
+a kind recomputes, whose arithmetic below both kinds share; a plane's gradient alone by a
+backward pass.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class Surface(Protocol):
     n: int
     #: threads a grid evaluation may spread over
     threads: int
+    #: True when the Hessian comes with the gradient at little extra cost (a pair), so searches
+    #: take it at every trial point; False when it costs several gradients (a plane)
+    cheap_hessian: bool
 
     def grid(self, a_values: np.ndarray, b_values: np.ndarray) -> np.ndarray:
         """J on numpy.meshgrid(a_values, b_values), raveled (first coordinate fastest)."""

@@ -24,7 +24,7 @@ import numpy as np
 from common import test_split_paths
 from scipy.special import expit
 
-from losslandscape.analysis import basins, critical_points, grid_cost_grad_hess
+from losslandscape.analysis import basins, critical_points
 from losslandscape.idx import load_split
 from losslandscape.jobs import make_slice
 from losslandscape.network import init_weights
@@ -126,7 +126,7 @@ def main() -> None:
         )
         a40, b40 = np.linspace(*A, 40), np.linspace(*B, 40)
         t0 = time.perf_counter()
-        d = grid_cost_grad_hess(sl, a40, b40)
+        d = sl.grid_derivatives(a40, b40)
         t_grid = time.perf_counter() - t0
         cp = critical_points(sl, a40, b40, derivatives=d)
         t_all = time.perf_counter() - t0
