@@ -174,3 +174,22 @@ def test_pair_surface_gradient_is_its_hessian_pass(small_data):
     assert np.array_equal(cost, cost2) and np.array_equal(grad, grad2)
     assert sl.coordinates == ("w_a", "w_b") and sl.cheap_hessian
     assert PlaneSurface.coordinates == ("alpha", "beta") and not PlaneSurface.cheap_hessian
+
+
+def test_a_gradient_file_of_another_grid_is_refused(tmp_path):
+    """The plane analysis jobs read gradient.parquet only on the grid it was computed on."""
+    from losslandscape.io import write_table
+    from losslandscape.jobs import read_gradient
+    from losslandscape.specs import GridSpec
+
+    grid = GridSpec((-1.0, 1.0), (-1.0, 1.0), 3)
+    m1, m2 = np.meshgrid(*grid.axes())
+    columns = {"alpha": m1.ravel(), "beta": m2.ravel(), "cost": np.arange(9.0),
+               "grad_alpha": np.ones(9), "grad_beta": np.full(9, 2.0)}  # fmt: skip
+    path = str(tmp_path / "gradient.parquet")
+    write_table(path, columns, {"kind": "plane_gradient", **grid.meta()})
+    d = read_gradient(path, grid)
+    assert d.hess is None and d.shape == (3, 3)
+    assert np.array_equal(d.grad_norm, np.full(9, np.hypot(1.0, 2.0)))
+    with pytest.raises(ValueError, match="computed on the grid"):
+        read_gradient(path, GridSpec((-1.0, 1.0), (-2.0, 1.0), 3))

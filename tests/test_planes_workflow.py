@@ -196,15 +196,20 @@ def test_plane_analysis_files(complete_run: Path) -> None:
             assert np.hypot(*want_g) < 1e-8 and row.cost == pytest.approx(want_j, rel=1e-12)
             assert row.eig_max == pytest.approx(np.linalg.eigvalsh(want_h)[1], rel=1e-7)
         found += len(crit)
-        plat = pq.read_table(base / "plateaus.parquet").to_pandas()
-        assert list(plat.columns) == ["alpha", "beta", "grad_norm", "plateau"]
-        assert len(plat) == res**2
+        grad = pq.read_table(base / "gradient.parquet").to_pandas()
+        assert list(grad.columns) == ["alpha", "beta", "cost", "grad_alpha", "grad_beta"]
+        assert len(grad) == res**2 and meta(base / "gradient.parquet")["resolution"] == res
         for i in (0, res + 2, res**2 - 1):
-            row = plat.iloc[i]
-            _, want_g, _ = naive_plane_derivatives(
+            row = grad.iloc[i]
+            want_j, want_g, _ = naive_plane_derivatives(
                 centre, d1, d2, row["alpha"], row["beta"], x, y, HIDDEN
             )
-            assert row["grad_norm"] == pytest.approx(np.hypot(*want_g), rel=1e-10, abs=1e-15)
+            assert row["cost"] == pytest.approx(want_j, rel=1e-12)
+            np.testing.assert_allclose(row[["grad_alpha", "grad_beta"]], want_g, atol=1e-13)
+        plat = pq.read_table(base / "plateaus.parquet").to_pandas()
+        assert list(plat.columns) == ["alpha", "beta", "grad_norm", "plateau"]
+        assert np.array_equal(plat[["alpha", "beta"]], grad[["alpha", "beta"]])
+        assert np.array_equal(plat["grad_norm"], np.hypot(grad["grad_alpha"], grad["grad_beta"]))
         assert np.array_equal(plat["plateau"], plat["grad_norm"] < threshold)
         # the plane's contour figure marks them: it read the file (its provenance says so)
         png = complete_run / f"results/figures/{SEED}/{N}/planes/plane_contour_{plane}.png"
@@ -252,7 +257,7 @@ def test_plane_grid_range_reruns_only_plane_grids_and_their_figures(run_copy, tm
     k, m = len(PLANES), len(ANALYSED)
     assert stats(run_copy, cfg) == Counter(
         {"plane_grid": k, **{kind: k for kind in PLANE_FIGURES}},
-        plane_critical_points=m, plane_plateaus=m,
+        plane_gradient=m, plane_critical_points=m, plane_plateaus=m,
     )  # fmt: skip
 
 
@@ -280,11 +285,9 @@ def test_training_epochs_rerun_runs_their_planes_paths_lines_not_pairs(run_copy,
     assert got["plane_grid"] == len(centred)
     assert got["plane_path"] == len(PLANES) * len(RUNS)
     assert got["line"] == len(LINES)
-    assert (
-        got["plane_critical_points"]
-        == got["plane_plateaus"]
-        == len([p for p in ANALYSED if p in centred])
-    )
+    analysed = len([p for p in ANALYSED if p in centred])
+    assert got["plane_gradient"] == got["plane_critical_points"] == analysed
+    assert got["plane_plateaus"] == analysed
     assert not {"grid", "trajectory", "critical_points", "plateaus"} & set(got)
 
 

@@ -35,7 +35,12 @@ from .mnist import CANONICAL_MD5, verify  # noqa: E402
 from .names import parse_pair  # noqa: E402
 from .network import init_weights  # noqa: E402
 from .specs import GridSpec, LandscapeSpec, NetworkSpec, OptimizerSpec  # noqa: E402
-from .surface import PAIR_COORDINATES, PLANE_COORDINATES, Surface  # noqa: E402
+from .surface import (  # noqa: E402
+    PAIR_COORDINATES,
+    PLANE_COORDINATES,
+    GridDerivatives,
+    Surface,
+)
 
 log = logging.getLogger("losslandscape")
 
@@ -194,7 +199,9 @@ def plateaus_job(
     Rows in the grid file's order; returns the plateau share.
     """
     surface = make_slice(images, labels, landscape, threads)
-    return _plateaus(surface, grid, threshold, output, images, labels, landscape.meta())
+    grad_norm = surface.grid_derivatives(*grid.axes(), hessian=False).grad_norm
+    where = landscape.meta()
+    return _plateaus(grad_norm, PAIR_COORDINATES, grid, threshold, output, images, labels, where)
 
 
 def _critical_points(
@@ -204,13 +211,17 @@ def _critical_points(
     images: str,
     labels: str,
     where: dict[str, Any],
+    derivatives: GridDerivatives | None = None,
 ) -> Any:
-    """Critical points of a surface on `grid` -> output; `where` names the landscape or plane."""
+    """Critical points of a surface on `grid` -> output; `where` names the landscape or plane.
+
+    `derivatives`: J and its gradient on the grid when already computed (else the surface's).
+    """
     from .analysis import critical_points
     from .summary import kind_counts
 
     t0 = time.perf_counter()
-    frame = critical_points(surface, *grid.axes(), tol=CRITICAL_TOL)
+    frame = critical_points(surface, *grid.axes(), tol=CRITICAL_TOL, derivatives=derivatives)
     counts = kind_counts(frame)
     meta = provenance(images, labels, kind="critical_points", **where, **grid.meta(),
                       tol=CRITICAL_TOL, counts=counts)  # fmt: skip
@@ -221,7 +232,8 @@ def _critical_points(
 
 
 def _plateaus(
-    surface: Surface,
+    grad_norm: np.ndarray,
+    coordinates: tuple[str, str],
     grid: GridSpec,
     threshold: float,
     output: str,
@@ -229,16 +241,16 @@ def _plateaus(
     labels: str,
     where: dict[str, Any],
 ) -> float:
-    """|grad J| of a surface on `grid` and where it is below `threshold` -> output."""
+    """|grad J| on `grid` (raveled, first coordinate fastest) and where it is below `threshold`
+    -> output, the grid's points named by `coordinates`."""
     from .analysis import plateau_mask, plateau_share
 
     t0 = time.perf_counter()
-    grad_norm = surface.grid_derivatives(*grid.axes(), hessian=False).grad_norm
     mask = plateau_mask(grad_norm, threshold)
     share = plateau_share(mask)
     meta = provenance(images, labels, kind="plateaus", **where, **grid.meta(),
                       threshold=threshold, plateau_share=share)  # fmt: skip
-    columns = {**_grid_columns(grid, surface.coordinates), "grad_norm": grad_norm, "plateau": mask}
+    columns = {**_grid_columns(grid, coordinates), "grad_norm": grad_norm, "plateau": mask}
     write_table(output, columns, meta)
     log.info("plateaus %s: |grad J| < %g on %.1f%% of the grid; wrote %s in %.2f s",
              where, threshold, 100 * share, output, time.perf_counter() - t0)  # fmt: skip
@@ -541,10 +553,63 @@ def make_plane(
     return PlaneSurface(centre, d1, d2, x, y, list(network.hidden), threads=threads)
 
 
+#: Columns of a plane's gradient.parquet after its coordinates.
+GRADIENT_COLUMNS = ["cost", "grad_alpha", "grad_beta"]
+
+
+def plane_gradient_job(
+    images: str,
+    labels: str,
+    directions: str,
+    output: str,
+    network: NetworkSpec,
+    plane: str,
+    grid: GridSpec,
+    threads: int = 1,
+) -> None:
+    """J and its exact gradient in (alpha, beta) on the plane's grid -> gradient.parquet.
+
+    One backward pass per grid point (losslandscape.plane); what the plane's critical points
+    and plateau map both start from, computed once.
+    """
+    t0 = time.perf_counter()
+    surface = make_plane(images, labels, directions, network, threads)
+    d = surface.grid_derivatives(*grid.axes(), hessian=False)
+    meta = provenance(
+        images, labels, kind="plane_gradient", **network.meta(), plane=plane, **grid.meta(),
+        directions=_directions_meta(directions),
+    )  # fmt: skip
+    values = dict(zip(GRADIENT_COLUMNS, (d.cost, d.grad[:, 0], d.grad[:, 1]), strict=True))
+    write_table(output, {**_grid_columns(grid, PLANE_COORDINATES), **values}, meta)
+    log.info("plane gradient %s %s %dx%d: largest |grad J| %.4g; wrote %s in %.2f s",
+             network, plane, grid.resolution, grid.resolution, float(np.max(d.grad_norm)),
+             output, time.perf_counter() - t0)  # fmt: skip
+
+
+def read_gradient(path: str, grid: GridSpec) -> GridDerivatives:
+    """A plane's gradient.parquet as GridDerivatives (no Hessian), checked to be on `grid`.
+
+    A file of another grid (its metadata's a, b, resolution) is refused rather than misread.
+    """
+    import pyarrow.parquet as pq
+
+    from .io import read_metadata
+
+    meta = read_metadata(path)
+    made_on = {key: meta.get(key) for key in ("a", "b", "resolution")}
+    if made_on != grid.meta():
+        raise ValueError(f"{path} was computed on the grid {made_on}, not {grid.meta()}")
+    table = pq.read_table(path, columns=GRADIENT_COLUMNS)
+    cost, ga, gb = (table.column(c).to_numpy() for c in GRADIENT_COLUMNS)
+    shape = (grid.resolution, grid.resolution)
+    return GridDerivatives(cost, np.stack([ga, gb], axis=-1), None, shape)
+
+
 def plane_critical_points_job(
     images: str,
     labels: str,
     directions: str,
+    gradient: str,
     output: str,
     network: NetworkSpec,
     plane: str,
@@ -553,29 +618,32 @@ def plane_critical_points_job(
 ) -> Any:
     """Critical points of a plane in (alpha, beta), classified -> critical_points.parquet.
 
-    The same analysis as a landscape's: seeded on the plane's grid from the exact gradient,
-    refined with the exact Hessian to |grad J| < CRITICAL_TOL.
+    The same analysis as a landscape's: seeded on the plane's grid from the exact gradient
+    (`gradient`, the plane's gradient.parquet), refined with the exact Hessian to
+    |grad J| < CRITICAL_TOL.
     """
     surface = make_plane(images, labels, directions, network, threads)
     where = {**network.meta(), "plane": plane, "directions": _directions_meta(directions)}
-    return _critical_points(surface, grid, output, images, labels, where)
+    seeds = read_gradient(gradient, grid)
+    return _critical_points(surface, grid, output, images, labels, where, derivatives=seeds)
 
 
 def plane_plateaus_job(
     images: str,
     labels: str,
     directions: str,
+    gradient: str,
     output: str,
     network: NetworkSpec,
     plane: str,
     grid: GridSpec,
     threshold: float,
-    threads: int = 1,
 ) -> float:
-    """|grad J| in (alpha, beta) on the plane's grid and where it is below `threshold`."""
-    surface = make_plane(images, labels, directions, network, threads)
+    """|grad J| in (alpha, beta) on the plane's grid (from gradient.parquet) and where it is
+    below `threshold` -> plateaus.parquet."""
+    grad_norm = read_gradient(gradient, grid).grad_norm
     where = {**network.meta(), "plane": plane, "directions": _directions_meta(directions)}
-    return _plateaus(surface, grid, threshold, output, images, labels, where)
+    return _plateaus(grad_norm, PLANE_COORDINATES, grid, threshold, output, images, labels, where)
 
 
 def line_job(
@@ -784,15 +852,20 @@ RULES: dict[str, Callable[[Any], Any]] = {
         training=smk.input.training, output=smk.output.path, network=_network(smk),
         plane=str(smk.wildcards.plane), run=str(smk.wildcards.run),
     ),
-    "plane_critical_points": lambda smk: plane_critical_points_job(
-        **_data(smk), directions=smk.input.directions, output=smk.output.critical,
+    "plane_gradient": lambda smk: plane_gradient_job(
+        **_data(smk), directions=smk.input.directions, output=smk.output.gradient,
         network=_network(smk), plane=str(smk.wildcards.plane), grid=_grid(smk),
         threads=smk.threads,
     ),
+    "plane_critical_points": lambda smk: plane_critical_points_job(
+        **_data(smk), directions=smk.input.directions, gradient=smk.input.gradient,
+        output=smk.output.critical, network=_network(smk), plane=str(smk.wildcards.plane),
+        grid=_grid(smk), threads=smk.threads,
+    ),
     "plane_plateaus": lambda smk: plane_plateaus_job(
-        **_data(smk), directions=smk.input.directions, output=smk.output.plateaus,
-        network=_network(smk), plane=str(smk.wildcards.plane), grid=_grid(smk),
-        threshold=float(smk.params.threshold), threads=smk.threads,
+        **_data(smk), directions=smk.input.directions, gradient=smk.input.gradient,
+        output=smk.output.plateaus, network=_network(smk), plane=str(smk.wildcards.plane),
+        grid=_grid(smk), threshold=float(smk.params.threshold),
     ),
     "line": lambda smk: line_job(
         **_data(smk), output=smk.output.line, network=_network(smk),

@@ -38,7 +38,9 @@ PLANE_DIR = "results/planes/{seed}/{n}/{plane}"
 DIRECTIONS = f"{PLANE_DIR}/directions.parquet"
 PLANE_GRID = f"{PLANE_DIR}/grid.parquet"
 PLANE_PATH = f"{PLANE_DIR}/path_{{run}}.parquet"
-#: A plane's analysis (analysis.planes): as a landscape's, in (alpha, beta).
+#: A plane's analysis (analysis.planes): J and its gradient on the plane's grid, then critical
+#: points and plateaus as a landscape's, in (alpha, beta).
+PLANE_GRADIENT = f"{PLANE_DIR}/gradient.parquet"
 PLANE_CRITICAL_POINTS = f"{PLANE_DIR}/critical_points.parquet"
 PLANE_PLATEAUS = f"{PLANE_DIR}/plateaus.parquet"
 #: J and accuracy along the line between two networks.

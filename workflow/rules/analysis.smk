@@ -42,10 +42,34 @@ rule plateaus:
         "../../scripts/job.py"
 
 
+rule plane_gradient:
+    input:
+        **MNIST_INPUT,
+        directions=directions_of,
+    output:
+        gradient=paths.PLANE_GRADIENT,
+    params:
+        **PLANE_GRID_PARAMS,
+    log:
+        log_of("plane_gradient", paths.PLANE_GRADIENT),
+    benchmark:
+        benchmark_of("plane_gradient", paths.PLANE_GRADIENT)
+    threads: 2
+    priority: 1
+    resources:
+        mem_mb=whole_network_mem_mb,
+        runtime=plane_gradient_runtime,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
 rule plane_critical_points:
     input:
         **MNIST_INPUT,
         directions=directions_of,
+        gradient=rules.plane_gradient.output.gradient,
     output:
         critical=paths.PLANE_CRITICAL_POINTS,
     params:
@@ -69,6 +93,7 @@ rule plane_plateaus:
     input:
         **MNIST_INPUT,
         directions=directions_of,
+        gradient=rules.plane_gradient.output.gradient,
     output:
         plateaus=paths.PLANE_PLATEAUS,
     params:
@@ -77,11 +102,10 @@ rule plane_plateaus:
         log_of("plane_plateaus", paths.PLANE_PLATEAUS),
     benchmark:
         benchmark_of("plane_plateaus", paths.PLANE_PLATEAUS)
-    threads: 2
-    priority: 1
+    threads: 1
     resources:
         mem_mb=whole_network_mem_mb,
-        runtime=plane_analysis_runtime,
+        runtime=5,
     conda:
         CONDA_ENV
     script:

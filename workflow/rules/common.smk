@@ -481,15 +481,20 @@ def plane_grid_runtime(wildcards, attempt):
     return resources.whole_network_runtime(points, int(wildcards.n), HIDDEN, attempt)
 
 
-def plane_analysis_runtime(wildcards, attempt):
-    """Runtime (minutes) of a plane's critical points or plateaus: gradients and Hessians.
-
-    A gradient costs about 2.5 forward passes a grid point; refinement's Hessians at most as
-    much again (measured: 3-5 grids' worth in all), so ten passes a point.
-    """
+def plane_gradient_runtime(wildcards, attempt):
+    """Runtime (minutes) of a plane's gradient grid: about 2.5 forward passes a point."""
     points = int(PLANES["grid"]["resolution"]) ** 2
     return resources.whole_network_runtime(
-        10 * points, int(wildcards.n), HIDDEN, attempt
+        3 * points, int(wildcards.n), HIDDEN, attempt
+    )
+
+
+def plane_analysis_runtime(wildcards, attempt):
+    """Runtime (minutes) of a plane's critical points: the damped Newton searches' gradients
+    and Hessians (measured: up to 8.5 forward passes a grid point, on init-random0), so 12."""
+    points = int(PLANES["grid"]["resolution"]) ** 2
+    return resources.whole_network_runtime(
+        12 * points, int(wildcards.n), HIDDEN, attempt
     )
 
 

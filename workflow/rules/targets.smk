@@ -141,11 +141,14 @@ def summary_grids():
 
 
 def all_plane_analysis():
-    """Critical points and plateaus of every analysed plane (analysis.planes)."""
+    """Gradient grid, critical points and plateaus of every analysed plane (analysis.planes)."""
     sets = dict(seed=TRAINING["seeds"], n=TRAINING["n"], plane=ANALYSED_PLANES)
-    return expand(paths.PLANE_CRITICAL_POINTS, **sets) + expand(
-        paths.PLANE_PLATEAUS, **sets
+    templates = (
+        paths.PLANE_GRADIENT,
+        paths.PLANE_CRITICAL_POINTS,
+        paths.PLANE_PLATEAUS,
     )
+    return [path for template in templates for path in expand(template, **sets)]
 
 
 def all_analysis():
