@@ -13,6 +13,7 @@ rule grid:
     benchmark:
         benchmark_of("grid", paths.GRID)
     threads: 2
+    priority: 1
     resources:
         mem_mb=grid_mem_mb,
         runtime=grid_runtime,
