@@ -491,7 +491,8 @@ def plane_gradient_runtime(wildcards, attempt):
 
 def plane_analysis_runtime(wildcards, attempt):
     """Runtime (minutes) of a plane's critical points: the damped Newton searches' gradients
-    and Hessians (measured: up to 8.5 forward passes a grid point, on init-random0), so 12."""
+    and Hessians (measured: up to 8.5 forward passes a grid point, on init-random0), so 12.
+    """
     points = int(PLANES["grid"]["resolution"]) ** 2
     return resources.whole_network_runtime(
         12 * points, int(wildcards.n), HIDDEN, attempt
