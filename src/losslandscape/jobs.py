@@ -480,14 +480,9 @@ def plane_grid_job(
     threads: int = 1,
 ) -> None:
     """J and accuracy on the plane's (alpha, beta) grid -> grid.parquet (alpha fastest)."""
-    from .wholenet import plane_grid
-
     t0 = time.perf_counter()
-    x, y = load_data(images, labels, network.n)
-    centre, d1, d2 = _directions(directions)
-    alphas, betas = grid.axes()
-    cost, accuracy = plane_grid(centre, d1, d2, alphas, betas, x, y, list(network.hidden),
-                                threads=threads)  # fmt: skip
+    surface = make_plane(images, labels, directions, network, threads)
+    cost, accuracy = surface.grid_values(*grid.axes())
     meta = provenance(
         images, labels, kind="plane_grid", **network.meta(), plane=plane, **grid.meta(),
         directions=_directions_meta(directions),
