@@ -1,12 +1,12 @@
 """Critical points, plateaus and basins of attraction of a two-coordinate landscape (a Surface).
 
-Everything here is exact: the gradient and Hessian of J come from the surface (forward-mode
-second-order propagation, losslandscape.surface), never from finite differences. Critical
-points are seeded from the grid and refined by a Levenberg-Marquardt (damped Newton) iteration
-on the gradient, kept inside the grid's range. Basins run one optimizer from every grid point at
-once, vectorised over starts; output-layer pairs with one-hot targets take a dedicated exact
-path. Tables name the coordinates as the surface does: (w_a, w_b) for a pair, (alpha, beta)
-for a plane.
+Everything here is exact: the gradient and Hessian of J come from the surface (second-order
+forward propagation; a plane's gradient by backprop: losslandscape.surface), never from finite
+differences. Critical points are seeded from the grid and refined by a Levenberg-Marquardt
+(damped Newton) iteration on the gradient, kept inside the grid's range. Basins run one
+optimizer from every grid point at once, vectorised over starts; output-layer pairs with one-hot
+targets take a dedicated exact path. Tables name the coordinates as the surface does: (w_a, w_b)
+for a pair, (alpha, beta) for a plane.
 """
 
 from __future__ import annotations
