@@ -12,8 +12,11 @@ ask which kind it is. Two kinds exist:
 
 Derivatives are exact, never finite differences: Hessians by second-order forward propagation
 ("jets": value, two first and three second derivatives per unit) through the part of the network
-a kind recomputes, whose arithmetic below both kinds share; a plane's gradient alone by a
-backward pass.
+a kind recomputes; a plane's gradient alone by a backward pass. Both kinds share the
+squared-error sums of a jet and their assembly into J, gradient and Hessian below; the sigmoid's
+chain rule is here for pairs (new arrays, exact zeros skipped, points broadcast) and, in place in
+preallocated buffers, in plane.py (a plane's jets are whole layers wide, so allocation would cost
+more than the arithmetic).
 """
 
 from __future__ import annotations

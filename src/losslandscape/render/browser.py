@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from ..io import atomic_path
+from ..io import write_text
 
 #: Cells in each row before the first value column (the thumbnail).
 _LEAD = 1
@@ -467,5 +467,4 @@ def write_browser(
 ) -> None:
     """Write browser_html(...) to `path` atomically as UTF-8 (no half-written page on a crash)."""
     page = browser_html(columns, rows, title=title, provenance=provenance, thumb_px=thumb_px)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(page.encode("utf-8"))
+    write_text(path, page)
