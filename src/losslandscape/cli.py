@@ -56,7 +56,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; exceptions propagate (logged to --log first) so the exit status is 1."""
     args = parser().parse_args(argv)
-    from .jobs import job_log, trajectory_job
+    from .jobs.common import job_log
+    from .jobs.grids import trajectory_job
     from .specs import LandscapeSpec, OptimizerSpec
 
     if len(args.start) != 2:

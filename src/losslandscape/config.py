@@ -11,8 +11,9 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .mnist import SPLIT_SIZE
-from .names import check_line, check_pair, check_plane, start_name
+from .data.mnist import SPLIT_SIZE
+from .landscape.directions import check_line, check_plane
+from .network.names import check_pair, start_name
 from .optimizers import constants as optimizer_constants
 from .render.options import DEFAULT_RENDER, RENAMED
 

@@ -1,8 +1,8 @@
 """Where the workflow reads and writes: every path template of the pipeline, defined once.
 
 Templates use Snakemake's wildcard spelling ({seed}, {n}, {pair}, ...), so the workflow's rules
-and target lists, the jobs and the tests all format the same strings. Figure paths are part of
-the figure registry (losslandscape.render.registry).
+and target lists, the jobs, the figure registry (losslandscape.render.registry) and the tests all
+format the same strings.
 """
 
 from __future__ import annotations
@@ -45,6 +45,41 @@ PLANE_CRITICAL_POINTS = f"{PLANE_DIR}/critical_points.parquet"
 PLANE_PLATEAUS = f"{PLANE_DIR}/plateaus.parquet"
 #: J and accuracy along the line between two networks.
 LINE = "results/lines/{seed}/{n}/{line}.parquet"
+
+# ---------------------------------------------------------------------- figures
+FIGURES = "results/figures"
+#: The figures of one pair landscape.
+LANDSCAPE_FIGURES = f"{FIGURES}/{{seed}}/{{n}}/{{pair}}"
+#: The whole-network figures of one (seed, N) of training.
+NETWORK_FIGURES = f"{FIGURES}/{{seed}}/{{n}}"
+#: Every figure kind's output files, without the extension (one file per extension the kind
+#: writes), by the kind's name.
+FIGURE = {
+    "surfaces": f"{FIGURES}/{{seed}}/{{pair}}/surfaces",
+    "rotation": f"{LANDSCAPE_FIGURES}/rotation",
+    "contact_sheet": f"{FIGURES}/gallery/{{n}}/{{pair}}/contact_sheet_{{page}}",
+    "contour": f"{LANDSCAPE_FIGURES}/contour_{{optimizer}}",
+    "descent3d": f"{LANDSCAPE_FIGURES}/descent3d_{{optimizer}}",
+    "descent2d": f"{LANDSCAPE_FIGURES}/descent2d_{{optimizer}}",
+    "compare3d": f"{LANDSCAPE_FIGURES}/compare3d_{{start}}",
+    "compare2d": f"{LANDSCAPE_FIGURES}/compare2d_{{start}}",
+    "interactive": f"{LANDSCAPE_FIGURES}/interactive_{{start}}",
+    "basin_map": f"{LANDSCAPE_FIGURES}/basin_map_{{optimizer}}",
+    "plane_contour": f"{NETWORK_FIGURES}/planes/plane_contour_{{plane}}",
+    "plane_surfaces": f"{NETWORK_FIGURES}/planes/plane_surfaces_{{plane}}",
+    "plane_descent3d": f"{NETWORK_FIGURES}/planes/plane_descent3d_{{plane}}",
+    "plane_descent2d": f"{NETWORK_FIGURES}/planes/plane_descent2d_{{plane}}",
+    "plane_interactive": f"{NETWORK_FIGURES}/planes/plane_interactive_{{plane}}",
+    "plane_distance": f"{NETWORK_FIGURES}/planes/plane_distance_{{plane}}",
+    "training_curves": f"{NETWORK_FIGURES}/training_curves",
+    "line_plot": f"{NETWORK_FIGURES}/lines/line_plot_{{line}}",
+}
+
+
+def report_copy(path: str) -> str:
+    """Where the report's self-contained copy of a results/ page goes (report/..., .html)."""
+    return f"report/{path.removeprefix('results/')}.html"
+
 
 _WILDCARD = re.compile(r"{(\w+)}")
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from .names import Weight
-from .network import init_weights
+from .network.model import init_weights
+from .network.names import Weight
 
 
 def naive_forward(weights: list[np.ndarray], x: np.ndarray) -> list[np.ndarray]:
@@ -159,7 +159,7 @@ def naive_trajectory(
 # ---------------------------------------------------------------- whole-network landscapes
 def naive_unflatten(theta: np.ndarray, hidden: list[int]) -> list[np.ndarray]:
     """Weight matrices (copies) of a flat theta: w0, w1, ... each raveled row-major, in order."""
-    from .names import layer_sizes
+    from .network.model import layer_sizes
 
     sizes = layer_sizes(hidden)
     weights, offset = [], 0

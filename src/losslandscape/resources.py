@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .names import layer_sizes, parse_pair
+from .network.model import layer_sizes, n_weights
+from .network.names import parse_pair
 
 #: MB of every job besides its data. Measured ~510 MB at N=100: a SLURM job runs two Snakemake
 #: processes (~205 MB each: the job step's and the job's own), and the script's interpreter with
@@ -52,9 +53,7 @@ def retry_scaled(base: float, attempt: int) -> int:
 
 def time_factor(hidden: Sequence[int]) -> float:
     """How much slower than the measured network a job on this one is (never below 1)."""
-    sizes = layer_sizes(list(hidden))
-    weights = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
-    return max(1.0, weights / MEASURED_WEIGHTS)
+    return max(1.0, n_weights(hidden) / MEASURED_WEIGHTS)
 
 
 def job_mem_mb(n: int, units: int, mb_per_unit: float, attempt: int = 1) -> int:
@@ -86,12 +85,6 @@ SECONDS_PER_WEIGHT_SAMPLE = 2e-9
 BYTES_PER_ACTIVATION = 32
 
 
-def weight_count(hidden: Sequence[int]) -> int:
-    """Number of weights P of the network."""
-    sizes = layer_sizes(list(hidden))
-    return sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
-
-
 def whole_network_mem_mb(n: int, hidden: Sequence[int], vectors: int, attempt: int = 1) -> int:
     """Memory (MB) of a job on all weights: N samples' activations and `vectors` weight vectors.
 
@@ -100,11 +93,85 @@ def whole_network_mem_mb(n: int, hidden: Sequence[int], vectors: int, attempt: i
     """
     units = sum(layer_sizes(list(hidden)))
     mb = JOB_BASE_MB + MB_PER_SAMPLE * n + n * units * BYTES_PER_ACTIVATION / 1e6
-    mb += vectors * weight_count(hidden) * 8 / 1e6
+    mb += vectors * n_weights(hidden) * 8 / 1e6
     return retry_scaled(mb, attempt)
 
 
 def whole_network_runtime(passes: int, n: int, hidden: Sequence[int], attempt: int = 1) -> int:
     """Minutes for `passes` passes over N samples through all weights (epochs or points)."""
-    work = passes * n * weight_count(hidden) * SECONDS_PER_WEIGHT_SAMPLE
+    work = passes * n * n_weights(hidden) * SECONDS_PER_WEIGHT_SAMPLE
     return retry_scaled((JOB_BASE_S + work) / 60, attempt)
+
+
+# ---------------------------------------------------------------------- one job of each rule
+# What each rule's job costs, from the figures above and the job's own sizes (the workflow's
+# resource functions only pass the config's values and Snakemake's attempt).
+#: Full weight vectors a training run holds besides its snapshots (weights, gradient, state).
+TRAIN_EXTRA_VECTORS = 8
+#: Full weight vectors a directions, plane or line job holds besides a run's snapshots (the
+#: Hessian eigensolver's Lanczos vectors).
+WHOLE_NETWORK_EXTRA_VECTORS = 40
+#: Forward passes per grid point of a plane's gradient grid (measured about 2.5).
+PLANE_GRADIENT_PASSES = 3
+#: Forward passes per grid point of a plane's critical points (measured up to 8.5 on
+#: init-random0: the damped Newton searches' gradients and Hessians).
+PLANE_ANALYSIS_PASSES = 12
+
+
+def grid_mem_mb(n: int, resolution: int, attempt: int = 1) -> int:
+    """Memory (MB) of a grid job: grows with N and the number of grid points."""
+    return job_mem_mb(n, resolution**2, MB_PER_GRID_POINT, attempt)
+
+
+def grid_runtime(
+    n: int, resolution: int, pair: str, hidden: Sequence[int], attempt: int = 1
+) -> int:
+    """Runtime (minutes) of a grid job: grows with grid points x N."""
+    return job_runtime("grid", resolution**2, n, pair, hidden, attempt)
+
+
+def trajectory_mem_mb(n: int, epochs: int, attempt: int = 1) -> int:
+    """Memory (MB) of a trajectory job: grows with N and the number of epochs."""
+    return job_mem_mb(n, epochs, MB_PER_EPOCH, attempt)
+
+
+def trajectory_runtime(
+    n: int, epochs: int, pair: str, hidden: Sequence[int], attempt: int = 1
+) -> int:
+    """Runtime (minutes) of a trajectory job: grows with epochs x N."""
+    return job_runtime("trajectory", epochs, n, pair, hidden, attempt)
+
+
+def analysis_mem_mb(n: int, resolution: int, attempt: int = 1) -> int:
+    """Memory (MB) of a critical-points, plateau or basin-map job over resolution^2 points."""
+    return job_mem_mb(n, resolution**2, MB_PER_ANALYSIS_POINT, attempt)
+
+
+def train_mem_mb(n: int, hidden: Sequence[int], snapshots: int, attempt: int = 1) -> int:
+    """Memory (MB) of a training run: its samples and its snapshots."""
+    return whole_network_mem_mb(n, hidden, snapshots + TRAIN_EXTRA_VECTORS, attempt)
+
+
+def plane_job_mem_mb(n: int, hidden: Sequence[int], snapshots: int, attempt: int = 1) -> int:
+    """Memory (MB) of a directions, plane-grid, path or line job: samples and weight vectors."""
+    return whole_network_mem_mb(n, hidden, snapshots + WHOLE_NETWORK_EXTRA_VECTORS, attempt)
+
+
+def plane_grid_runtime(n: int, hidden: Sequence[int], resolution: int, attempt: int = 1) -> int:
+    """Runtime (minutes) of a plane grid: one forward pass per grid point."""
+    return whole_network_runtime(resolution**2, n, hidden, attempt)
+
+
+def plane_gradient_runtime(n: int, hidden: Sequence[int], resolution: int, attempt: int = 1) -> int:
+    """Runtime (minutes) of a plane's gradient grid."""
+    return whole_network_runtime(PLANE_GRADIENT_PASSES * resolution**2, n, hidden, attempt)
+
+
+def plane_analysis_runtime(n: int, hidden: Sequence[int], resolution: int, attempt: int = 1) -> int:
+    """Runtime (minutes) of a plane's critical points."""
+    return whole_network_runtime(PLANE_ANALYSIS_PASSES * resolution**2, n, hidden, attempt)
+
+
+def plane_path_runtime(n: int, hidden: Sequence[int], snapshots: int, attempt: int = 1) -> int:
+    """Runtime (minutes) of a path: two forward passes per snapshot."""
+    return whole_network_runtime(2 * snapshots, n, hidden, attempt)

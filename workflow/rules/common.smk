@@ -5,22 +5,24 @@ import os
 
 import losslandscape
 from losslandscape import paths, resources
-from losslandscape.directions import DIRECTION_KINDS
 from losslandscape.config import (
     check_schema,
     check_semantics,
     load_schema,
     optimizers_switched_off_as_empty,
 )
-from losslandscape.mnist import CANONICAL_MD5, SPLIT_FILES
-from losslandscape.names import (
+from losslandscape.data.mnist import CANONICAL_MD5, SPLIT_FILES
+from losslandscape.landscape.directions import (
+    DIRECTION_KINDS,
     INIT,
     LINE_PATTERN,
-    PAIR_PATTERN,
     PLANE_PATTERN,
-    START_PATTERN,
     parse_line,
     parse_plane,
+)
+from losslandscape.network.names import (
+    PAIR_PATTERN,
+    START_PATTERN,
     parse_start,
     start_name,
 )
@@ -402,63 +404,49 @@ def gallery_sheets():
     )
 
 
-# ---- resources (cluster sizing: losslandscape.resources) ----
+# ---- resources (cluster sizing: the cost model is losslandscape.resources; these pass it
+# the config's sizes and Snakemake's attempt) ----
 
 
 def grid_mem_mb(wildcards, attempt):
-    """Memory (MB) of a grid job: grows with N and the number of grid points."""
-    points = GRID_PARAMS["resolution"] ** 2
-    return resources.job_mem_mb(
-        int(wildcards.n), points, resources.MB_PER_GRID_POINT, attempt
-    )
+    """Memory (MB) of a grid job."""
+    return resources.grid_mem_mb(int(wildcards.n), GRID_PARAMS["resolution"], attempt)
 
 
 def grid_runtime(wildcards, attempt):
-    """Runtime (minutes) of a grid job: grows with grid points x N."""
-    points = GRID_PARAMS["resolution"] ** 2
-    return resources.job_runtime(
-        "grid", points, int(wildcards.n), wildcards.pair, HIDDEN, attempt
-    )
+    """Runtime (minutes) of a grid job."""
+    n, resolution = int(wildcards.n), GRID_PARAMS["resolution"]
+    return resources.grid_runtime(n, resolution, wildcards.pair, HIDDEN, attempt)
 
 
 def trajectory_mem_mb(wildcards, attempt):
-    """Memory (MB) of a trajectory job: grows with N and the number of epochs."""
+    """Memory (MB) of a trajectory job."""
     epochs = int(TRAJECTORIES["epochs"])
-    return resources.job_mem_mb(
-        int(wildcards.n), epochs, resources.MB_PER_EPOCH, attempt
-    )
+    return resources.trajectory_mem_mb(int(wildcards.n), epochs, attempt)
 
 
 def trajectory_runtime(wildcards, attempt):
-    """Runtime (minutes) of a trajectory job: grows with epochs x N."""
-    epochs = int(TRAJECTORIES["epochs"])
-    return resources.job_runtime(
-        "trajectory", epochs, int(wildcards.n), wildcards.pair, HIDDEN, attempt
-    )
+    """Runtime (minutes) of a trajectory job."""
+    n, epochs = int(wildcards.n), int(TRAJECTORIES["epochs"])
+    return resources.trajectory_runtime(n, epochs, wildcards.pair, HIDDEN, attempt)
 
 
 def landscape_analysis_mem_mb(wildcards, attempt):
-    """Memory (MB) of a critical-points or plateau job: grows with N and the grid's points."""
-    points = GRID_PARAMS["resolution"] ** 2
-    return resources.job_mem_mb(
-        int(wildcards.n), points, resources.MB_PER_ANALYSIS_POINT, attempt
-    )
+    """Memory (MB) of a critical-points or plateau job."""
+    resolution = GRID_PARAMS["resolution"]
+    return resources.analysis_mem_mb(int(wildcards.n), resolution, attempt)
 
 
 def basins_mem_mb(wildcards, attempt):
-    """Memory (MB) of a basin-map job: grows with N and the number of starts."""
-    starts = BASIN_PARAMS["resolution"] ** 2
-    return resources.job_mem_mb(
-        int(wildcards.n), starts, resources.MB_PER_ANALYSIS_POINT, attempt
-    )
+    """Memory (MB) of a basin-map job."""
+    resolution = BASIN_PARAMS["resolution"]
+    return resources.analysis_mem_mb(int(wildcards.n), resolution, attempt)
 
 
 def train_mem_mb(wildcards, attempt):
-    """Memory (MB) of a training run: its samples and its snapshots."""
-    vectors = (
-        int(TRAINING["snapshots"]) + 8
-    )  # snapshots, weights, gradient, optimizer state
-    return resources.whole_network_mem_mb(int(wildcards.n), HIDDEN, vectors, attempt)
+    """Memory (MB) of a training run."""
+    snapshots = int(TRAINING["snapshots"])
+    return resources.train_mem_mb(int(wildcards.n), HIDDEN, snapshots, attempt)
 
 
 def train_runtime(wildcards, attempt):
@@ -468,35 +456,27 @@ def train_runtime(wildcards, attempt):
 
 
 def whole_network_mem_mb(wildcards, attempt):
-    """Memory (MB) of a directions, plane-grid, path or line job: samples and weight vectors."""
-    vectors = (
-        int(TRAINING["snapshots"]) + 40
-    )  # a run's snapshots or the eigensolver's vectors
-    return resources.whole_network_mem_mb(int(wildcards.n), HIDDEN, vectors, attempt)
+    """Memory (MB) of a directions, plane-grid, path or line job."""
+    snapshots = int(TRAINING["snapshots"])
+    return resources.plane_job_mem_mb(int(wildcards.n), HIDDEN, snapshots, attempt)
 
 
 def plane_grid_runtime(wildcards, attempt):
-    """Runtime (minutes) of a plane grid: grid points x N."""
-    points = int(PLANES["grid"]["resolution"]) ** 2
-    return resources.whole_network_runtime(points, int(wildcards.n), HIDDEN, attempt)
+    """Runtime (minutes) of a plane grid."""
+    resolution = int(PLANES["grid"]["resolution"])
+    return resources.plane_grid_runtime(int(wildcards.n), HIDDEN, resolution, attempt)
 
 
 def plane_gradient_runtime(wildcards, attempt):
-    """Runtime (minutes) of a plane's gradient grid: about 2.5 forward passes a point."""
-    points = int(PLANES["grid"]["resolution"]) ** 2
-    return resources.whole_network_runtime(
-        3 * points, int(wildcards.n), HIDDEN, attempt
-    )
+    """Runtime (minutes) of a plane's gradient grid."""
+    resolution = int(PLANES["grid"]["resolution"])
+    return resources.plane_gradient_runtime(int(wildcards.n), HIDDEN, resolution, attempt)
 
 
 def plane_analysis_runtime(wildcards, attempt):
-    """Runtime (minutes) of a plane's critical points: the damped Newton searches' gradients
-    and Hessians (measured: up to 8.5 forward passes a grid point, on init-random0), so 12.
-    """
-    points = int(PLANES["grid"]["resolution"]) ** 2
-    return resources.whole_network_runtime(
-        12 * points, int(wildcards.n), HIDDEN, attempt
-    )
+    """Runtime (minutes) of a plane's critical points."""
+    resolution = int(PLANES["grid"]["resolution"])
+    return resources.plane_analysis_runtime(int(wildcards.n), HIDDEN, resolution, attempt)
 
 
 def directions_runtime(wildcards, attempt):
@@ -506,9 +486,9 @@ def directions_runtime(wildcards, attempt):
 
 
 def plane_path_runtime(wildcards, attempt):
-    """Runtime (minutes) of a path: two forward passes per snapshot."""
-    passes = 2 * int(TRAINING["snapshots"])
-    return resources.whole_network_runtime(passes, int(wildcards.n), HIDDEN, attempt)
+    """Runtime (minutes) of a path."""
+    snapshots = int(TRAINING["snapshots"])
+    return resources.plane_path_runtime(int(wildcards.n), HIDDEN, snapshots, attempt)
 
 
 def line_runtime(wildcards, attempt):

@@ -89,7 +89,7 @@ def _start(
     return o, styles, frames, new_figure(o["figsize"], o["dpi"])
 
 
-def _animate_3d(
+def animate_3d(
     land: Landscape,
     tracks: Sequence[Track],
     gif_path: PathLike,
@@ -175,7 +175,7 @@ def _loss_limits(tracks: Sequence[Track], until: int) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
-def _animate_2d(
+def animate_2d(
     land: Landscape,
     tracks: Sequence[Track],
     gif_path: PathLike,
@@ -263,7 +263,7 @@ def render_descent3d(
     Keywords: style ("starts" or "optimizers"), options, provenance.
     """
     kw.setdefault("style", "starts")
-    return _animate_3d(landscape, tracks, gif_path, png_path, kind="descent3d", **kw)
+    return animate_3d(landscape, tracks, gif_path, png_path, kind="descent3d", **kw)
 
 
 def render_descent2d(
@@ -275,7 +275,7 @@ def render_descent2d(
 ) -> list[int]:
     """The contour + loss-graph GIF (article Fig. 6) and its last frame; keywords as descent3d."""
     kw.setdefault("style", "starts")
-    return _animate_2d(landscape, tracks, gif_path, png_path, kind="descent2d", **kw)
+    return animate_2d(landscape, tracks, gif_path, png_path, kind="descent2d", **kw)
 
 
 def render_compare3d(
@@ -289,7 +289,7 @@ def render_compare3d(
 
     Keywords: options, provenance.
     """
-    return _animate_3d(
+    return animate_3d(
         landscape, tracks, gif_path, png_path, kind="compare3d", style="optimizers", **kw
     )
 
@@ -302,7 +302,7 @@ def render_compare2d(
     **kw: Any,
 ) -> list[int]:
     """The optimizer-comparison contour + loss GIF and its last frame; options, provenance."""
-    return _animate_2d(
+    return animate_2d(
         landscape, tracks, gif_path, png_path, kind="compare2d", style="optimizers", **kw
     )
 

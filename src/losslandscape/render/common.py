@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..landscape.directions import INIT
 from .data import CRITICAL_KINDS, CriticalPoints, Landscape, Track, start_label
 
 PathLike = str | os.PathLike[str]
@@ -153,3 +155,23 @@ def draw_critical(
         )
         handles.append(handle)
     return handles
+
+
+# ---------------------------------------------------------------------- runs of the whole network
+def run_label(run: str, styles: Mapping[str, Any]) -> str:
+    """A run's display name: its optimizer label ('SGD'), or 'initial network' for init."""
+    if run == INIT:
+        return "initial network"
+    return str(styles["optimizer_labels"].get(run, run))
+
+
+def end_label(end: str, styles: Mapping[str, Any]) -> str:
+    """A line end's display name: 'initial network' or e.g. 'SGD, final network'."""
+    return run_label(end, styles) if end == INIT else f"{run_label(end, styles)}, final network"
+
+
+def run_styles(items: Sequence[Any], styles: Mapping[str, Any]) -> list[TrackStyle]:
+    """One colour per optimizer (styles.optimizer_colors) for paths or runs (by their .run)."""
+    z = np.zeros(1)
+    named = [Track(z.astype(np.int64), z, z, z, name=item.run) for item in items]
+    return track_styles(named, "optimizers", styles)

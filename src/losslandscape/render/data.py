@@ -1,12 +1,12 @@
-"""What figures draw (landscape, trajectories, critical points, basin map) and its file readers."""
+"""What figures draw and its file readers: landscapes, trajectories, critical points, basin maps,
+and the whole-network files (plane grids, projected paths, training records)."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 import numpy as np
 
-from ..surface import PAIR_COORDINATES, PLANE_COORDINATES
+from ..landscape.surface import PAIR_COORDINATES, PLANE_COORDINATES
+from ..network.names import NameError_, parse_pair, parse_start, parse_weight
 
 PathLike = str | os.PathLike[str]
 
@@ -70,33 +71,30 @@ def unique_in_order(values: np.ndarray) -> np.ndarray:
     return values[np.sort(first)]
 
 
-_WEIGHT = re.compile(r"^w(\d+)-(\d+)-(\d+)$")
-_START = re.compile(r"^a(-?[0-9.eE+-]+|nan|inf|-inf)_b(-?[0-9.eE+-]+|nan|inf|-inf)$")
-
-
 def weight_label(name: str) -> str:
-    """Return the display label of a weight name, e.g. ``w2-5-250`` -> ``w2[5,250]``."""
-    match = _WEIGHT.match(name)
-    if match is None:
+    """The display label of a weight name, e.g. ``w2-5-250`` -> ``w2[5,250]`` (else the name)."""
+    try:
+        return parse_weight(name).label
+    except NameError_:
         return name
-    layer, row, col = match.groups()
-    return f"w{layer}[{row},{col}]"
 
 
 def pair_labels(pair: str) -> tuple[str, str]:
-    """Return the display labels of a pair name such as ``w2-5-250_w2-5-251``."""
-    parts = pair.split("_")
-    if len(parts) != 2:
-        raise ValueError(f"pair {pair!r} is not of the form '<weight>_<weight>'")
-    return weight_label(parts[0]), weight_label(parts[1])
+    """The display labels of a pair name such as ``w2-5-250_w2-5-251``."""
+    try:
+        wa, wb = parse_pair(pair)
+    except NameError_ as exc:
+        raise ValueError(str(exc)) from None
+    return wa.label, wb.label
 
 
 def start_label(name: str) -> str:
-    """Return the display label of a start name, e.g. ``a-9_b15`` -> ``start (-9, 15)``."""
-    match = _START.match(name)
-    if match is None:
+    """The display label of a start name, e.g. ``a-9_b15`` -> ``start (-9, 15)`` (else the name)."""
+    try:
+        a, b = parse_start(name)
+    except NameError_:
         return name
-    return f"start ({match.group(1)}, {match.group(2)})"
+    return f"start ({format(a, 'g')}, {format(b, 'g')})"
 
 
 @dataclass(frozen=True)
@@ -363,3 +361,156 @@ def provenance_json(figure: str, inputs: Any, params: Mapping[str, Any]) -> str:
         "losslandscape": __version__,
     }
     return json.dumps(record, sort_keys=True, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------------- whole-network files
+#: Axis labels of a plane's coordinates.
+ALPHA_LABEL = "α (d1)"
+
+
+BETA_LABEL = "β (d2)"
+
+
+#: Columns every plane path file must have (plane_distance also needs plane_cost, distance).
+PATH_COLUMNS = ("epoch", "alpha", "beta", "cost")
+
+
+def columns_of(path: PathLike) -> list[str]:
+    """The column names of a Parquet file."""
+    import pyarrow.parquet as pq
+
+    return [str(name) for name in pq.read_schema(path).names]
+
+
+def read_checked(path: PathLike, columns: Sequence[str], what: str, why: str = "") -> Columns:
+    """`columns` of a Parquet file; a missing column is named in the error, with `why`."""
+    have = columns_of(path)
+    missing = [c for c in columns if c not in have]
+    if missing:
+        names = ", ".join(repr(c) for c in missing)
+        raise ValueError(
+            f"{what} {path} lacks column(s) {names} (it has: {', '.join(have)})"
+            + (f"; {why}" if why else "")
+        )
+    return read_table(path, list(columns))
+
+
+def metadata_of(path: PathLike | None) -> dict[str, Any]:
+    """The losslandscape metadata of a result file ({} when there is none)."""
+    from ..io import read_metadata
+
+    if path is None:
+        return {}
+    try:
+        return dict(read_metadata(path))
+    except (KeyError, TypeError, ValueError):
+        return {}
+
+
+def load_plane(
+    path: PathLike, value: str = "cost", seed: int | None = None, n: int | None = None
+) -> Landscape:
+    """A plane's grid.parquet as a Landscape over (alpha, beta); z is column `value`."""
+    frame = read_checked(path, ("alpha", "beta", value), "plane grid")
+    table = Columns(
+        {"w_a": frame.data["alpha"], "w_b": frame.data["beta"], "cost": frame.data[value]}
+    )
+    land = Landscape.from_frame(table, seed=seed, n=n)
+    return replace(land, label_a=ALPHA_LABEL, label_b=BETA_LABEL)
+
+
+@dataclass(frozen=True)
+class PlanePath:
+    """One run's snapshots projected on a plane (row k: the snapshot after epoch[k] updates).
+
+    cost is the true J of the snapshot, plane_cost J at its projection (alpha, beta) and
+    distance its Euclidean distance from the plane (None when the file lacks them).
+    """
+
+    run: str
+    epoch: np.ndarray
+    alpha: np.ndarray
+    beta: np.ndarray
+    cost: np.ndarray
+    plane_cost: np.ndarray | None = None
+    distance: np.ndarray | None = None
+
+    def track(self, values: np.ndarray | None = None) -> Track:
+        """The path as a Track over (alpha, beta), z = the true J (or `values`)."""
+        z = self.cost if values is None else np.asarray(values, dtype=np.float64)
+        return Track(self.epoch, self.alpha, self.beta, z, name=self.run)
+
+
+def load_path(path: PathLike, run: str, require: Sequence[str] = (), why: str = "") -> PlanePath:
+    """A plane's path_{run}.parquet; columns in `require` must be there (error names `why`)."""
+    have = columns_of(path)
+    optional = [c for c in ("plane_cost", "distance") if c in have and c not in require]
+    frame = read_checked(path, [*PATH_COLUMNS, *require, *optional], "plane path file", why)
+    if len(frame) == 0:
+        raise ValueError(f"plane path file {path} is empty")
+    epoch = frame["epoch"].to_numpy(dtype=np.int64)
+    if np.any(np.diff(epoch) <= 0):
+        raise ValueError(f"plane path file {path}: epochs are not strictly increasing")
+
+    def column(name: str) -> np.ndarray | None:
+        return frame[name].to_numpy(dtype=np.float64) if name in frame.columns else None
+
+    return PlanePath(
+        run=run,
+        epoch=epoch,
+        alpha=frame["alpha"].to_numpy(dtype=np.float64),
+        beta=frame["beta"].to_numpy(dtype=np.float64),
+        cost=frame["cost"].to_numpy(dtype=np.float64),
+        plane_cost=column("plane_cost"),
+        distance=column("distance"),
+    )
+
+
+@dataclass(frozen=True)
+class TrainingRecord:
+    """One training run's cost and accuracy per epoch (row 0 the initial network)."""
+
+    run: str
+    epoch: np.ndarray
+    cost: np.ndarray
+    accuracy: np.ndarray
+    diverged_at: int | None = None
+
+    def accuracy_at(self, epochs: np.ndarray, source: str = "") -> np.ndarray:
+        """The accuracy at each of `epochs`; every one must be an epoch of the run."""
+        epochs = np.asarray(epochs, dtype=np.int64)
+        idx = np.clip(np.searchsorted(self.epoch, epochs), 0, len(self.epoch) - 1)
+        missing = epochs[self.epoch[idx] != epochs]
+        if missing.size:
+            raise ValueError(
+                f"training file{f' {source}' if source else ''} of run {self.run} has no row for "
+                f"epoch(s) {missing[:5].tolist()} of its path (it holds epochs "
+                f"{int(self.epoch[0])}..{int(self.epoch[-1])})"
+            )
+        return self.accuracy[idx]
+
+
+def load_training(path: PathLike, run: str) -> TrainingRecord:
+    """A run's results/training/{seed}/{n}/{run}.parquet (epoch, cost, accuracy)."""
+    frame = read_checked(path, ("epoch", "cost", "accuracy"), "training file")
+    if len(frame) == 0:
+        raise ValueError(f"training file {path} is empty")
+    epoch = frame["epoch"].to_numpy(dtype=np.int64)
+    if np.any(np.diff(epoch) <= 0):
+        raise ValueError(f"training file {path}: epochs are not strictly increasing")
+    diverged = metadata_of(path).get("diverged_at_epoch")
+    return TrainingRecord(
+        run=run,
+        epoch=epoch,
+        cost=frame["cost"].to_numpy(dtype=np.float64),
+        accuracy=frame["accuracy"].to_numpy(dtype=np.float64),
+        diverged_at=None if diverged is None else int(diverged),
+    )
+
+
+def load_direction_vectors(path: PathLike) -> tuple[np.ndarray, np.ndarray] | None:
+    """d1 and d2 of a plane's directions.parquet (None when the file lacks them)."""
+    if not {"d1", "d2"} <= set(columns_of(path)):
+        return None
+    table = read_table(path, ["d1", "d2"])
+    return table["d1"].to_numpy(np.float64), table["d2"].to_numpy(np.float64)

@@ -1,4 +1,4 @@
-"""Whole-network figures: planes through all weights, training curves and lines.
+"""Whole-network figures: planes through all weights, with the runs' projected paths.
 
 A plane theta(alpha, beta) = centre + alpha d1 + beta d2 (results/planes/{seed}/{n}/{plane}/) is
 drawn with the two-weight renderers: its grid is a `Landscape` over (alpha, beta) (z = J, or the
@@ -8,34 +8,44 @@ snapshot lies off the plane; plane_distance shows by how much. The centre is alp
 
 Kinds (each `draw_{name}(job)`, options section `name`): plane_contour, plane_surfaces,
 plane_descent3d, plane_descent2d, plane_interactive, plane_distance (inputs grid, paths,
-directions; plane_surfaces also training), training_curves (inputs training) and line_plot
-(input line). Runs are named by params.runs (the paths' order), else by their file names.
+directions; plane_surfaces also training). Runs are named by params.runs (the paths' order),
+else by their file names. Training curves and line plots are in curves.py.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..names import INIT, NameError_, parse_line, parse_plane
-from .animation import _animate_2d, _animate_3d
+from ..landscape.directions import INIT, parse_plane
+from ..network.names import NameError_
+from .animation import animate_2d, animate_3d
 from .common import (
     PathLike,
     TrackStyle,
     contour_background,
     draw_critical,
     draw_surface,
+    end_label,
     new_figure,
+    run_styles,
     style_3d_axes,
     title_of,
-    track_styles,
 )
-from .data import Columns, CriticalPoints, Landscape, Track, read_table
+from .data import (
+    CriticalPoints,
+    Landscape,
+    PlanePath,
+    Track,
+    load_direction_vectors,
+    load_path,
+    load_plane,
+    load_training,
+    metadata_of,
+)
 from .interactive import plotly_url, render_interactive
 from .options import resolve_options
 from .output import save_figure_png
@@ -43,158 +53,17 @@ from .output import save_figure_png
 if TYPE_CHECKING:
     from .registry import FigureJob
 
-#: Axis labels of a plane's coordinates.
-ALPHA_LABEL = "α (d1)"
-BETA_LABEL = "β (d2)"
-#: Columns every plane path file must have (plane_distance also needs plane_cost, distance).
-PATH_COLUMNS = ("epoch", "alpha", "beta", "cost")
 
-
-# ---------------------------------------------------------------------- reading result files
-def _columns_of(path: PathLike) -> list[str]:
-    """The column names of a Parquet file."""
-    import pyarrow.parquet as pq
-
-    return [str(name) for name in pq.read_schema(path).names]
-
-
-def _read(path: PathLike, columns: Sequence[str], what: str, why: str = "") -> Columns:
-    """`columns` of a Parquet file; a missing column is named in the error, with `why`."""
-    have = _columns_of(path)
-    missing = [c for c in columns if c not in have]
-    if missing:
-        names = ", ".join(repr(c) for c in missing)
-        raise ValueError(
-            f"{what} {path} lacks column(s) {names} (it has: {', '.join(have)})"
-            + (f"; {why}" if why else "")
-        )
-    return read_table(path, list(columns))
-
-
-def _metadata(path: PathLike | None) -> dict[str, Any]:
-    """The losslandscape metadata of a result file ({} when there is none)."""
-    from ..io import read_metadata
-
-    if path is None:
-        return {}
-    try:
-        return dict(read_metadata(path))
-    except (KeyError, TypeError, ValueError):
-        return {}
-
-
-def load_plane(
-    path: PathLike, value: str = "cost", seed: int | None = None, n: int | None = None
-) -> Landscape:
-    """A plane's grid.parquet as a Landscape over (alpha, beta); z is column `value`."""
-    frame = _read(path, ("alpha", "beta", value), "plane grid")
-    table = Columns(
-        {"w_a": frame.data["alpha"], "w_b": frame.data["beta"], "cost": frame.data[value]}
-    )
-    land = Landscape.from_frame(table, seed=seed, n=n)
-    return replace(land, label_a=ALPHA_LABEL, label_b=BETA_LABEL)
-
-
-@dataclass(frozen=True)
-class PlanePath:
-    """One run's snapshots projected on a plane (row k: the snapshot after epoch[k] updates).
-
-    cost is the true J of the snapshot, plane_cost J at its projection (alpha, beta) and
-    distance its Euclidean distance from the plane (None when the file lacks them).
-    """
-
-    run: str
-    epoch: np.ndarray
-    alpha: np.ndarray
-    beta: np.ndarray
-    cost: np.ndarray
-    plane_cost: np.ndarray | None = None
-    distance: np.ndarray | None = None
-
-    def track(self, values: np.ndarray | None = None) -> Track:
-        """The path as a Track over (alpha, beta), z = the true J (or `values`)."""
-        z = self.cost if values is None else np.asarray(values, dtype=np.float64)
-        return Track(self.epoch, self.alpha, self.beta, z, name=self.run)
-
-
-def load_path(path: PathLike, run: str, require: Sequence[str] = (), why: str = "") -> PlanePath:
-    """A plane's path_{run}.parquet; columns in `require` must be there (error names `why`)."""
-    have = _columns_of(path)
-    optional = [c for c in ("plane_cost", "distance") if c in have and c not in require]
-    frame = _read(path, [*PATH_COLUMNS, *require, *optional], "plane path file", why)
-    if len(frame) == 0:
-        raise ValueError(f"plane path file {path} is empty")
-    epoch = frame["epoch"].to_numpy(dtype=np.int64)
-    if np.any(np.diff(epoch) <= 0):
-        raise ValueError(f"plane path file {path}: epochs are not strictly increasing")
-
-    def column(name: str) -> np.ndarray | None:
-        return frame[name].to_numpy(dtype=np.float64) if name in frame.columns else None
-
-    return PlanePath(
-        run=run,
-        epoch=epoch,
-        alpha=frame["alpha"].to_numpy(dtype=np.float64),
-        beta=frame["beta"].to_numpy(dtype=np.float64),
-        cost=frame["cost"].to_numpy(dtype=np.float64),
-        plane_cost=column("plane_cost"),
-        distance=column("distance"),
-    )
-
-
-@dataclass(frozen=True)
-class TrainingRun:
-    """One training run's cost and accuracy per epoch (row 0 the initial network)."""
-
-    run: str
-    epoch: np.ndarray
-    cost: np.ndarray
-    accuracy: np.ndarray
-    diverged_at: int | None = None
-
-    def accuracy_at(self, epochs: np.ndarray, source: str = "") -> np.ndarray:
-        """The accuracy at each of `epochs`; every one must be an epoch of the run."""
-        epochs = np.asarray(epochs, dtype=np.int64)
-        idx = np.clip(np.searchsorted(self.epoch, epochs), 0, len(self.epoch) - 1)
-        missing = epochs[self.epoch[idx] != epochs]
-        if missing.size:
-            raise ValueError(
-                f"training file{f' {source}' if source else ''} of run {self.run} has no row for "
-                f"epoch(s) {missing[:5].tolist()} of its path (it holds epochs "
-                f"{int(self.epoch[0])}..{int(self.epoch[-1])})"
-            )
-        return self.accuracy[idx]
-
-
-def load_training(path: PathLike, run: str) -> TrainingRun:
-    """A run's results/training/{seed}/{n}/{run}.parquet (epoch, cost, accuracy)."""
-    frame = _read(path, ("epoch", "cost", "accuracy"), "training file")
-    if len(frame) == 0:
-        raise ValueError(f"training file {path} is empty")
-    epoch = frame["epoch"].to_numpy(dtype=np.int64)
-    if np.any(np.diff(epoch) <= 0):
-        raise ValueError(f"training file {path}: epochs are not strictly increasing")
-    diverged = _metadata(path).get("diverged_at_epoch")
-    return TrainingRun(
-        run=run,
-        epoch=epoch,
-        cost=frame["cost"].to_numpy(dtype=np.float64),
-        accuracy=frame["accuracy"].to_numpy(dtype=np.float64),
-        diverged_at=None if diverged is None else int(diverged),
-    )
-
-
+# ---------------------------------------------------------------------- what the figures show
 def in_plane_offsets(directions: PathLike | None, paths: Sequence[PlanePath]) -> list[Any]:
     """|alpha d1 + beta d2| of every snapshot (its offset from the centre within the plane).
 
     None per path when there is no directions file or it lacks d1 and d2.
     """
-    if directions is None or not {"d1", "d2"} <= set(_columns_of(directions)):
+    vectors = None if directions is None else load_direction_vectors(directions)
+    if vectors is None:
         return [None] * len(paths)
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(directions, columns=["d1", "d2"])
-    d1, d2 = (table.column(c).to_numpy().astype(np.float64) for c in ("d1", "d2"))
+    d1, d2 = vectors
     g11, g12, g22 = float(d1 @ d1), float(d1 @ d2), float(d2 @ d2)
     out = []
     for p in paths:
@@ -219,18 +88,6 @@ def plane_note(meta: Mapping[str, Any]) -> str:
         shown = ", ".join(f"d{i + 1} {float(v):.4g}" for i, v in enumerate(values[:2]))
         return f"Hessian eigenvalues: {shown}"
     return ""
-
-
-def run_label(run: str, styles: Mapping[str, Any]) -> str:
-    """A run's display name: its optimizer label ('SGD'), or 'initial network' for init."""
-    if run == INIT:
-        return "initial network"
-    return str(styles["optimizer_labels"].get(run, run))
-
-
-def end_label(end: str, styles: Mapping[str, Any]) -> str:
-    """A line end's display name: 'initial network' or e.g. 'SGD, final network'."""
-    return run_label(end, styles) if end == INIT else f"{run_label(end, styles)}, final network"
 
 
 def centre_label(plane: str | None, styles: Mapping[str, Any]) -> str:
@@ -271,13 +128,6 @@ def value_at(land: Landscape, a: float, b: float) -> float | None:
     z = land.z[np.ix_(ib, ia)]
     along_a = np.array([np.interp(a, xa, row) for row in z])
     return float(np.interp(b, xb, along_a))
-
-
-def _styles(items: Sequence[Any], styles: Mapping[str, Any]) -> list[TrackStyle]:
-    """One colour per optimizer (styles.optimizer_colors) for paths or runs (by their .run)."""
-    z = np.zeros(1)
-    named = [Track(z.astype(np.int64), z, z, z, name=item.run) for item in items]
-    return track_styles(named, "optimizers", styles)
 
 
 # ---------------------------------------------------------------------- renderers
@@ -367,7 +217,7 @@ def render_plane_contour(
     """
     opts = resolve_options(options)
     o = opts["plane_contour"]
-    styles = _styles(paths, opts["styles"])
+    styles = run_styles(paths, opts["styles"])
     fig = new_figure(o["figsize"], o["dpi"])
     panels = ((cost, o["cmap"], "cost J"), (accuracy, o["accuracy_cmap"], "accuracy"))
     for i, (land, cmap, label) in enumerate(panels):
@@ -468,7 +318,7 @@ def render_plane_surfaces(
         raise ValueError(f"{len(paths)} paths but {len(accuracies)} accuracy series")
     opts = resolve_options(options)
     o = opts["plane_surfaces"]
-    styles = _styles(paths, opts["styles"])
+    styles = run_styles(paths, opts["styles"])
     fig = new_figure(o["figsize"], o["dpi"])
     panels = (
         (cost, [p.cost for p in paths], [p.plane_cost for p in paths], o["cmap"], "cost J"),
@@ -524,7 +374,7 @@ def render_plane_descent3d(
 ) -> list[int]:
     """Every run's path growing on the plane's J surface (at its true J), GIF + last frame."""
     opts = snapshot_options(options, "plane_descent3d", landscape, tracks, zlim=True)
-    return _animate_3d(
+    return animate_3d(
         landscape,
         tracks,
         gif_path,
@@ -547,7 +397,7 @@ def render_plane_descent2d(
 ) -> list[int]:
     """Every run's path growing on the plane's contour, its true J per epoch below; GIF + PNG."""
     opts = snapshot_options(options, "plane_descent2d", landscape, tracks)
-    return _animate_2d(
+    return animate_2d(
         landscape,
         tracks,
         gif_path,
@@ -615,7 +465,7 @@ def render_plane_distance(
             raise ValueError(f"path of run {p.run} lacks distance or plane_cost")
     opts = resolve_options(options)
     o = opts["plane_distance"]
-    styles = _styles(paths, opts["styles"])
+    styles = run_styles(paths, opts["styles"])
     offsets = list(in_plane) if in_plane is not None else [None] * len(paths)
     show_offsets = bool(o["show_in_plane"]) and any(x is not None for x in offsets)
     fig = new_figure(o["figsize"], o["dpi"])
@@ -661,142 +511,7 @@ def render_plane_distance(
     save_figure_png(fig, png_path, provenance)
 
 
-def render_training_curves(
-    runs: Sequence[TrainingRun],
-    png_path: PathLike,
-    *,
-    options: Mapping[str, Any] | None = None,
-    provenance: str = "",
-    title: str = "",
-) -> None:
-    """Cost (top) and accuracy (bottom) per epoch of every run, one colour per optimizer.
-
-    A diverged run's curves end with a cross at its last finite value.
-    """
-    if not runs:
-        raise ValueError("training_curves needs at least one run")
-    opts = resolve_options(options)
-    o = opts["training_curves"]
-    styles = _styles(runs, opts["styles"])
-    fig = new_figure(o["figsize"], o["dpi"])
-    top = fig.add_subplot(2, 1, 1)
-    bottom = fig.add_subplot(2, 1, 2, sharex=top)
-    for r, st in zip(runs, styles, strict=True):
-        label = st.label
-        if r.diverged_at is not None:
-            label += f" (diverged at epoch {r.diverged_at:,})"
-        for ax, values in ((top, r.cost), (bottom, r.accuracy)):
-            ax.plot(r.epoch, values, color=st.color, linewidth=o["linewidth"], label=label)
-            ok = np.flatnonzero(np.isfinite(values))
-            if r.diverged_at is not None and ok.size:
-                k = ok[-1]
-                ax.plot(
-                    r.epoch[k],
-                    values[k],
-                    marker="X",
-                    markersize=o["marker_size"],
-                    color=st.marker_color,
-                    markeredgecolor="black",
-                    linestyle="none",
-                )
-    top.set_ylabel("cost J", fontsize=o["label_fontsize"])
-    top.set_yscale(o["cost_scale"])
-    top.legend(fontsize=o["legend_fontsize"], loc="upper right")
-    bottom.set_ylabel("accuracy", fontsize=o["label_fontsize"])
-    bottom.set_xlabel("epochs", fontsize=o["label_fontsize"])
-    for ax in (top, bottom):
-        ax.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
-        ax.grid(True, alpha=0.3)
-    if title:
-        fig.suptitle(title, fontsize=o["title_fontsize"])
-    fig.tight_layout()
-    save_figure_png(fig, png_path, provenance)
-
-
-def render_line_plot(
-    t: np.ndarray,
-    cost: np.ndarray,
-    accuracy: np.ndarray,
-    png_path: PathLike,
-    *,
-    ends: tuple[str, str] = ("t = 0", "t = 1"),
-    options: Mapping[str, Any] | None = None,
-    provenance: str = "",
-    title: str = "",
-) -> None:
-    """J (top) and accuracy (bottom) along t; t = 0 and t = 1 marked and named by `ends`."""
-    o = resolve_options(options)["line_plot"]
-    t = np.asarray(t, dtype=np.float64)
-    if t.size == 0 or np.any(np.diff(t) <= 0):
-        raise ValueError("a line needs t values in increasing order")
-    fig = new_figure(o["figsize"], o["dpi"])
-    top = fig.add_subplot(2, 1, 1)
-    bottom = fig.add_subplot(2, 1, 2, sharex=top)
-    rows = (
-        (top, cost, o["cost_color"], "cost J"),
-        (bottom, accuracy, o["accuracy_color"], "accuracy"),
-    )
-    for ax, values, color, label in rows:
-        values = np.asarray(values, dtype=np.float64)
-        ax.plot(t, values, color=color, linewidth=o["linewidth"])
-        ax.set_ylabel(label, fontsize=o["label_fontsize"])
-        ax.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
-        ax.grid(True, alpha=0.3)
-        for where in (0.0, 1.0):
-            ax.axvline(where, color=o["end_color"], linestyle="dashed", linewidth=1)
-            if t[0] <= where <= t[-1]:
-                ax.plot(
-                    [where],
-                    [np.interp(where, t, values)],
-                    marker="o",
-                    linestyle="none",
-                    markersize=o["marker_size"],
-                    color=color,
-                    markeredgecolor="black",
-                )
-    top.set_yscale(o["cost_scale"])
-    for where, name in zip((0.0, 1.0), ends, strict=True):
-        top.annotate(
-            f"{name}\n(t = {where:g})",
-            xy=(where, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(0, 4),
-            textcoords="offset points",
-            ha="center",
-            va="bottom",
-            fontsize=o["legend_fontsize"],
-        )
-    bottom.set_xlabel("t", fontsize=o["label_fontsize"])
-    if title:
-        fig.suptitle(title, fontsize=o["title_fontsize"])
-    fig.tight_layout()
-    save_figure_png(fig, png_path, provenance)
-
-
 # ---------------------------------------------------------------------- figure jobs
-def _names(job: FigureJob, paths: Sequence[str], prefix: str = "") -> list[str]:
-    """params.runs (same order as `paths`), else the file names without `prefix`."""
-    names = job.value("runs", None)
-    if names is None:
-        names = [Path(p).stem.removeprefix(prefix) for p in paths]
-    names = [str(x) for x in names]
-    if len(names) != len(paths):
-        raise ValueError(f"{len(paths)} input files but params.runs names {len(names)} runs")
-    return names
-
-
-def _files(job: FigureJob, name: str) -> list[str]:
-    """A named input holding several files (one file given alone counts as a list of one)."""
-    value = job.inputs[name]
-    if isinstance(value, str | os.PathLike):
-        return [str(value)]
-    return [str(f) for f in value]
-
-
-def _int(job: FigureJob, name: str) -> int | None:
-    """A wildcard or param as int (None when the job has neither)."""
-    value = job.value(name, None)
-    return None if value is None else int(value)
 
 
 @dataclass(frozen=True)
@@ -813,14 +528,14 @@ class _Plane:
 
 def _plane(job: FigureJob, require: Sequence[str] = (), why: str = "") -> _Plane:
     """inputs.grid, inputs.paths (named by params.runs) and inputs.directions' note."""
-    seed, n = _int(job, "seed"), _int(job, "n")
+    seed, n = job.int_value("seed"), job.int_value("n")
     grid = job.inputs["grid"]
-    files = _files(job, "paths")
+    files = job.files("paths")
     if not files:
         raise ValueError(f"{job.kind} needs at least one path (inputs.paths is empty)")
     paths = [
         load_path(f, run, require, why)
-        for f, run in zip(files, _names(job, files, "path_"), strict=True)
+        for f, run in zip(files, job.run_names(files, "path_"), strict=True)
     ]
     directions = job.inputs.get("directions")
     directions = None if not directions else str(directions)
@@ -831,7 +546,7 @@ def _plane(job: FigureJob, require: Sequence[str] = (), why: str = "") -> _Plane
         cost=cost,
         accuracy=load_plane(grid, "accuracy", seed, n),
         paths=paths,
-        title=plane_title(cost, plane, plane_note(_metadata(directions))),
+        title=plane_title(cost, plane, plane_note(metadata_of(directions))),
         centre=centre_label(plane, styles),
         directions=directions,
     )
@@ -862,7 +577,7 @@ def draw_plane_surfaces(job: FigureJob) -> str:
     inputs.paths) at the snapshot epochs.
     """
     p = _plane(job)
-    files = _files(job, "training")
+    files = job.files("training")
     if len(files) != len(p.paths):
         raise ValueError(f"{len(p.paths)} paths but {len(files)} training files")
     accuracies = []
@@ -943,53 +658,3 @@ def draw_plane_distance(job: FigureJob) -> str:
     )
     worst = max(float(np.nanmax(x.distance)) for x in p.paths if x.distance is not None)
     return f"wrote {png} ({len(p.paths)} paths, largest distance from the plane {worst:.4g})"
-
-
-def draw_training_curves(job: FigureJob) -> str:
-    """Cost and accuracy per epoch of every run of inputs.training."""
-    files = _files(job, "training")
-    runs = [load_training(f, run) for f, run in zip(files, _names(job, files), strict=True)]
-    seed, n = _int(job, "seed"), _int(job, "n")
-    bits = [] if seed is None else [f"seed {seed}"]
-    bits += [] if n is None else [f"N: {n:,}"]
-    png = job.outputs["png"]
-    render_training_curves(
-        runs,
-        png,
-        options=job.options(),
-        provenance=job.provenance(),
-        title=", ".join([*bits, "training of every weight"]),
-    )
-    return f"wrote {png} ({len(runs)} runs)"
-
-
-def draw_line_plot(job: FigureJob) -> str:
-    """J and accuracy along inputs.line; t = 0 and t = 1 named by the line's ends."""
-    path = job.inputs["line"]
-    frame = _read(path, ("t", "cost", "accuracy"), "line file")
-    line = str(job.value("line", Path(str(path)).stem))
-    styles = resolve_options(job.options())["styles"]
-    try:
-        ends = parse_line(line)
-    except NameError_:
-        ends = ("t = 0", "t = 1")
-        formula = f"line {line}"
-    else:
-        theta = [rf"\theta_{{\mathrm{{{end}}}}}" for end in ends]
-        formula = rf"line {line}: $(1 - t)\,{theta[0]} + t\,{theta[1]}$"
-        ends = (end_label(ends[0], styles), end_label(ends[1], styles))
-    seed, n = _int(job, "seed"), _int(job, "n")
-    bits = [] if seed is None else [f"seed {seed}"]
-    bits += [] if n is None else [f"N: {n:,}"]
-    png = job.outputs["png"]
-    render_line_plot(
-        frame["t"].to_numpy(),
-        frame["cost"].to_numpy(),
-        frame["accuracy"].to_numpy(),
-        png,
-        ends=ends,
-        options=job.options(),
-        provenance=job.provenance(),
-        title=", ".join([*bits, formula]),
-    )
-    return f"wrote {png} ({len(frame)} points)"

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from ..paths import wildcards_of
+from .. import paths
 from .data import (
     CriticalPoints,
     Landscape,
@@ -25,9 +28,6 @@ from .data import (
     load_tracks,
     provenance_json,
 )
-
-FIGURES = "results/figures"
-LANDSCAPE_DIR = f"{FIGURES}/{{seed}}/{{n}}/{{pair}}"
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class FigureKind:
         """Path template of a page's self-contained copy for the report (rule {name}_report)."""
         if not self.shared_plotly:
             raise ValueError(f"{self.name} is not a page that shares plotly.js")
-        return f"report/{self.path.removeprefix('results/')}.html"
+        return paths.report_copy(self.path)
 
     def option_sections(self) -> tuple[str, ...]:
         """Every render-options section the kind depends on, its own first."""
@@ -65,13 +65,14 @@ class FigureKind:
     def report_labels(self) -> dict[str, str]:
         """The report's labels: the kind and each wildcard of its path (n shown as N)."""
         labels = {"figure": self.label}
-        for name in wildcards_of(self.path):
+        for name in paths.wildcards_of(self.path):
             labels["N" if name == "n" else name] = f"{{{name}}}"
         return labels
 
 
-def _kind(name: str, module: str, path: str, exts: Sequence[str], category: str, **kw: Any):
-    """A registry entry (short form)."""
+def _kind(name: str, module: str, exts: Sequence[str], category: str, **kw: Any) -> FigureKind:
+    """A registry entry (short form); its path is the kind's in losslandscape.paths."""
+    path = paths.FIGURE[name]
     return FigureKind(name, module, path, tuple(exts), category, kw.pop("label", name), **kw)
 
 
@@ -79,51 +80,64 @@ def _kind(name: str, module: str, path: str, exts: Sequence[str], category: str,
 REGISTRY: dict[str, FigureKind] = {
     k.name: k
     for k in (
-        _kind("surfaces", "surfaces", f"{FIGURES}/{{seed}}/{{pair}}/surfaces", ["png"],
-              "Landscapes"),
-        _kind("rotation", "surfaces", f"{LANDSCAPE_DIR}/rotation", ["gif", "png"], "Landscapes"),
-        _kind("contact_sheet", "surfaces",
-              f"{FIGURES}/gallery/{{n}}/{{pair}}/contact_sheet_{{page}}", ["png"], "Gallery",
-              label="contact sheet"),
-        _kind("contour", "contour", f"{LANDSCAPE_DIR}/contour_{{optimizer}}", ["png"],
-              "Trajectories", sections=("critical",)),
-        _kind("descent3d", "animation", f"{LANDSCAPE_DIR}/descent3d_{{optimizer}}",
-              ["gif", "png"], "Trajectories", label="descent 3D"),
-        _kind("descent2d", "animation", f"{LANDSCAPE_DIR}/descent2d_{{optimizer}}",
-              ["gif", "png"], "Trajectories", label="descent 2D"),
-        _kind("compare3d", "animation", f"{LANDSCAPE_DIR}/compare3d_{{start}}", ["gif", "png"],
-              "Optimizer comparison", label="compare 3D"),
-        _kind("compare2d", "animation", f"{LANDSCAPE_DIR}/compare2d_{{start}}", ["gif", "png"],
-              "Optimizer comparison", label="compare 2D"),
-        _kind("interactive", "interactive", f"{LANDSCAPE_DIR}/interactive_{{start}}", ["html"],
-              "Optimizer comparison", sections=("critical",), shared_plotly=True),
-        _kind("basin_map", "contour", f"{LANDSCAPE_DIR}/basin_map_{{optimizer}}", ["png"],
-              "Analysis", label="basin map", sections=("critical",)),
+        _kind("surfaces", "surfaces", ["png"], "Landscapes"),
+        _kind("rotation", "surfaces", ["gif", "png"], "Landscapes"),
+        _kind("contact_sheet", "surfaces", ["png"], "Gallery", label="contact sheet"),
+        _kind("contour", "contour", ["png"], "Trajectories", sections=("critical",)),
+        _kind("descent3d", "animation", ["gif", "png"], "Trajectories", label="descent 3D"),
+        _kind("descent2d", "animation", ["gif", "png"], "Trajectories", label="descent 2D"),
+        _kind("compare3d", "animation", ["gif", "png"], "Optimizer comparison", label="compare 3D"),
+        _kind("compare2d", "animation", ["gif", "png"], "Optimizer comparison", label="compare 2D"),
+        _kind(
+            "interactive",
+            "interactive",
+            ["html"],
+            "Optimizer comparison",
+            sections=("critical",),
+            shared_plotly=True,
+        ),
+        _kind(
+            "basin_map", "contour", ["png"], "Analysis", label="basin map", sections=("critical",)
+        ),
         # whole network: per (seed, n) of training, plane figures and line plots in folders
-        _kind("plane_contour", "planes",
-              f"{FIGURES}/{{seed}}/{{n}}/planes/plane_contour_{{plane}}", ["png"],
-              "Whole-network planes", label="plane contour", sections=("critical",)),
-        _kind("plane_surfaces", "planes",
-              f"{FIGURES}/{{seed}}/{{n}}/planes/plane_surfaces_{{plane}}", ["png"],
-              "Whole-network planes", label="plane surfaces"),
-        _kind("plane_descent3d", "planes",
-              f"{FIGURES}/{{seed}}/{{n}}/planes/plane_descent3d_{{plane}}", ["gif", "png"],
-              "Whole-network planes", label="plane descent 3D"),
-        _kind("plane_descent2d", "planes",
-              f"{FIGURES}/{{seed}}/{{n}}/planes/plane_descent2d_{{plane}}", ["gif", "png"],
-              "Whole-network planes", label="plane descent 2D"),
-        _kind("plane_interactive", "planes",
-              f"{FIGURES}/{{seed}}/{{n}}/planes/plane_interactive_{{plane}}", ["html"],
-              "Whole-network planes", label="plane interactive", shared_plotly=True),
-        _kind("plane_distance", "planes",
-              f"{FIGURES}/{{seed}}/{{n}}/planes/plane_distance_{{plane}}", ["png"],
-              "Whole-network planes", label="plane distance"),
-        _kind("training_curves", "planes", f"{FIGURES}/{{seed}}/{{n}}/training_curves", ["png"],
-              "Whole-network training", label="training curves"),
-        _kind("line_plot", "planes", f"{FIGURES}/{{seed}}/{{n}}/lines/line_plot_{{line}}",
-              ["png"], "Whole-network lines", label="line plot"),
+        _kind(
+            "plane_contour",
+            "planes",
+            ["png"],
+            "Whole-network planes",
+            label="plane contour",
+            sections=("critical",),
+        ),
+        _kind("plane_surfaces", "planes", ["png"], "Whole-network planes", label="plane surfaces"),
+        _kind(
+            "plane_descent3d",
+            "planes",
+            ["gif", "png"],
+            "Whole-network planes",
+            label="plane descent 3D",
+        ),
+        _kind(
+            "plane_descent2d",
+            "planes",
+            ["gif", "png"],
+            "Whole-network planes",
+            label="plane descent 2D",
+        ),
+        _kind(
+            "plane_interactive",
+            "planes",
+            ["html"],
+            "Whole-network planes",
+            label="plane interactive",
+            shared_plotly=True,
+        ),
+        _kind("plane_distance", "planes", ["png"], "Whole-network planes", label="plane distance"),
+        _kind(
+            "training_curves", "curves", ["png"], "Whole-network training", label="training curves"
+        ),
+        _kind("line_plot", "curves", ["png"], "Whole-network lines", label="line plot"),
     )
-}  # fmt: skip
+}
 
 _MISSING = object()
 
@@ -162,6 +176,28 @@ class FigureJob:
             raise KeyError(f"the rule passes no params.{name} (and no wildcard {name!r})")
         return default
 
+    def int_value(self, name: str) -> int | None:
+        """A param or wildcard as int (None when the job has neither)."""
+        value = self.value(name, None)
+        return None if value is None else int(value)
+
+    def files(self, name: str) -> list[str]:
+        """A named input holding several files (one file given alone counts as a list of one)."""
+        value = self.inputs[name]
+        if isinstance(value, str | os.PathLike):
+            return [str(value)]
+        return [str(f) for f in value]
+
+    def run_names(self, files: Sequence[str], prefix: str = "") -> list[str]:
+        """params.runs (same order as `files`), else the file names without `prefix`."""
+        names = self.value("runs", None)
+        if names is None:
+            names = [Path(p).stem.removeprefix(prefix) for p in files]
+        names = [str(x) for x in names]
+        if len(names) != len(files):
+            raise ValueError(f"{len(files)} input files but params.runs names {len(names)} runs")
+        return names
+
     def options(self) -> dict[str, Any]:
         """params.render: the render-options sections the kind uses, resolved by the workflow."""
         return json.loads(json.dumps(self.params.get("render") or {}))
@@ -190,8 +226,6 @@ class FigureJob:
 
         Named by the start (file stem) for style "starts", by the optimizer (folder) otherwise.
         """
-        from pathlib import Path
-
         paths = [str(p) for p in self.inputs["trajectories"]]
         names = self.value("names", None)
         if names is None:
@@ -211,7 +245,5 @@ def draw(job: FigureJob) -> str:
     kind = REGISTRY[job.kind]
     module = importlib.import_module(f".{kind.module}", __package__)
     message = getattr(module, f"draw_{kind.name}")(job)
-    import logging
-
     logging.getLogger("losslandscape").info("%s", message)
     return message

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from .analysis import KINDS, _nearest_minimum
-from .io import read_metadata
-from .names import start_name
-from .specs import GridSpec
+from ..io import read_metadata
+from ..network.names import start_name
+from ..specs import GridSpec
+from .analysis import KINDS, nearest_minimum
 from .surface import PAIR_COORDINATES
 
 #: Summary columns before the per-optimizer ones (see summary_frame).
@@ -153,7 +153,7 @@ def summary_frame(
         cmeta = read_metadata(crit_of[key])
         grid = GridSpec(tuple(cmeta["a"]), tuple(cmeta["b"]), int(cmeta["resolution"]))
         a_values, b_values = grid.axes()
-        label = _nearest_minimum(
+        label = nearest_minimum(
             np.array([w_a]), np.array([w_b]), np.array([not math.isfinite(cost)]),
             points[key], PAIR_COORDINATES, a_values, b_values, None,
         )  # fmt: skip

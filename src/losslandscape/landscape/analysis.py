@@ -4,8 +4,8 @@ Everything here is exact: the gradient and Hessian of J come from the surface (s
 forward propagation; a plane's gradient by backprop: losslandscape.surface), never from finite
 differences. Critical points are seeded from the grid and refined by a Levenberg-Marquardt
 (damped Newton) iteration on the gradient, kept inside the grid's range. Basins run one
-optimizer from every grid point at once, vectorised over starts; output-layer pairs with one-hot
-targets take a dedicated exact path. Tables name the coordinates as the surface does: (w_a, w_b)
+optimizer from every grid point at once, vectorised over starts, with the surface's own batch
+kernel (Surface.batch_cost_and_grad). Tables name the coordinates as the surface does: (w_a, w_b)
 for a pair, (alpha, beta) for a plane.
 """
 
@@ -17,8 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from .engine import PairSlice
-from .optimizers import make_step
+from ..optimizers import make_step
 from .surface import PAIR_COORDINATES, GridDerivatives, Surface
 
 #: the values of critical_points' `kind` column
@@ -256,83 +255,6 @@ def _refine(
 
 
 # ---------------------------------------------------------------------- basins of attraction
-class _OutputKernel:
-    """Exact J and gradient of J/2 for both weights in the output layer with one-hot targets.
-
-    Per varying output row r, z = base + p*h1 + q*h2 is linear in the weights. With s = +1
-    where the target is 0 and -1 where it is 1, (y - sigmoid(z))^2 = sigmoid(s*z)^2 =: c^2 and
-    d/dz of half of it is s * c^2 * (1 - c): so a whole epoch is one small matmul for -s*z, an
-    exp, a reciprocal, a few products and one matmul for the two gradient sums.
-    """
-
-    def __init__(self, sl: PairSlice, chunk_elements: int) -> None:
-        g = sl.groups
-        active = np.sort(np.concatenate([g.only_a, g.only_b, g.both]))
-        const = float(np.sum(sl.k_const[active]))
-        if g.none.shape[0]:
-            const += float(sl._sums(np.zeros(1), np.zeros(1), g.none)[0])
-        self.const = const
-        self.inv_n = 1.0 / sl.n
-        self.swapped = sl.swapped
-        coef, grads = [], []
-        second_row = sl.rows.index(sl.second.row)
-        m = active.shape[0]
-        for r in range(len(sl.rows)):
-            sign = 1.0 - 2.0 * sl.y_rows[r, active]
-            h1 = sl.h[sl.first.col, active] if r == 0 else np.zeros(m)
-            h2 = sl.h[sl.second.col, active] if r == second_row else np.zeros(m)
-            coef.append(np.stack([-sign * h1, -sign * h2, -sign * sl.zt_rows[r, active]]))
-            grads.append(np.column_stack([sign * h1, sign * h2]))
-        c_all = np.concatenate(coef, axis=1) if coef else np.zeros((3, 0))
-        g_all = np.concatenate(grads, axis=0) if grads else np.zeros((0, 2))
-        width = max(c_all.shape[1], 1)
-        self.m_step = max(256, min(width, chunk_elements // 64))
-        self.chunks = [
-            (
-                np.ascontiguousarray(c_all[:, k : k + self.m_step]),
-                np.ascontiguousarray(g_all[k : k + self.m_step]),
-                np.ones(min(self.m_step, c_all.shape[1] - k)),
-            )
-            for k in range(0, c_all.shape[1], self.m_step)
-        ]
-        self.p_block = max(1, chunk_elements // min(self.m_step, width))
-
-    @staticmethod
-    def applies(sl: PairSlice) -> bool:
-        """True for output-layer pairs whose varying targets are all 0 or 1."""
-        if sl.first.layer != sl.last or sl.second.layer != sl.last:
-            return False
-        return bool(np.all((sl.y_rows == 0.0) | (sl.y_rows == 1.0)))
-
-    def __call__(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """J and the gradient of J/2 in (w_a, w_b) at points (u[p], v[p])."""
-        p, q = (v, u) if self.swapped else (u, v)
-        n_p = p.shape[0]
-        w = np.column_stack([p, q, np.ones_like(p)])
-        cost = np.zeros(n_p)
-        grad = np.zeros((n_p, 2))
-        buf_t = np.empty(n_p * self.m_step)
-        buf_sq = np.empty(n_p * self.m_step)
-        with np.errstate(over="ignore"):
-            for c, gmat, ones in self.chunks:
-                t = buf_t[: n_p * c.shape[1]].reshape(n_p, c.shape[1])
-                sq = buf_sq[: n_p * c.shape[1]].reshape(n_p, c.shape[1])
-                np.matmul(w, c, out=t)  # -s*z
-                np.exp(t, out=t)
-                t += 1.0
-                np.divide(1.0, t, out=t)  # c = sigmoid(s*z)
-                np.multiply(t, t, out=sq)
-                cost += sq @ ones
-                t *= sq
-                np.subtract(sq, t, out=t)  # c^2 (1 - c)
-                grad += t @ gmat
-        cost = (cost + self.const) * self.inv_n
-        grad *= self.inv_n
-        if self.swapped:
-            return cost, grad[:, 1], grad[:, 0]
-        return cost, grad[:, 0], grad[:, 1]
-
-
 def basins(
     surface: Surface,
     optimizer: str,
@@ -360,12 +282,7 @@ def basins(
     m1, m2 = np.meshgrid(a_values, b_values)
     u0, v0 = m1.ravel(), m2.ravel()
     n_threads = surface.threads if threads is None else max(1, int(threads))
-    fn: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
-    if isinstance(surface, PairSlice) and _OutputKernel.applies(surface):
-        kernel = _OutputKernel(surface, max(surface.chunk_elements, 4 * 65_536))
-        fn, p_block = kernel, kernel.p_block
-    else:
-        fn, p_block = surface.cost_and_grad, 256
+    fn, p_block = surface.batch_cost_and_grad()
     blocks = [slice(k, k + p_block) for k in range(0, u0.shape[0], p_block)]
 
     def run(sl: slice) -> tuple[np.ndarray, ...]:
@@ -377,7 +294,7 @@ def basins(
     else:
         parts = [run(b) for b in blocks]
     end_a, end_b, final_cost, diverged = (np.concatenate(c) for c in zip(*parts, strict=True))
-    minimum = _nearest_minimum(
+    minimum = nearest_minimum(
         end_a, end_b, diverged, critical, surface.coordinates, a_values, b_values, match_tol
     )
     return pd.DataFrame(
@@ -438,7 +355,7 @@ def _run_block(
     return end_a, end_b, final, diverged
 
 
-def _nearest_minimum(
+def nearest_minimum(
     end_a: np.ndarray,
     end_b: np.ndarray,
     diverged: np.ndarray,

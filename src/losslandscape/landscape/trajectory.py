@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .optimizers import make_step
+from ..optimizers import make_step
 from .surface import Surface
 
 

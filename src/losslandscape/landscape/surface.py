@@ -4,7 +4,7 @@ Every two-coordinate landscape of the project is a `Surface`: the grid, trajecto
 code (critical points, plateaus, basins) and the jobs that write their files take one and never
 ask which kind it is. Two kinds exist:
 
-- `engine.PairSlice`: two single weights of a frozen network (the source documents'
+- `pair.PairSlice`: two single weights of a frozen network (the source documents'
   landscapes), coordinates (w_a, w_b); its exact fast case recomputes only what the two weights
   touch;
 - `plane.PlaneSurface`: theta = centre + alpha d1 + beta d2 through all weights of a network,
@@ -27,7 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .network import sigmoid_
+from ..network.model import sigmoid_
 
 #: The coordinates' names, as result columns and figure labels: a pair's two weights, a plane's
 #: two directions.
@@ -101,6 +101,13 @@ class Surface(Protocol):
 
         hessian=False allows a surface whose Hessian is costly to leave `hess` None.
         """
+        ...
+
+    def batch_cost_and_grad(
+        self,
+    ) -> tuple[Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]], int]:
+        """`f(u, v) -> (J, dJ/2/du, dJ/2/dv)` for many points at once, and the points per call
+        it serves best: what runs an optimizer from every grid point (basin maps)."""
         ...
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .names import Weight
-from .network import sigmoid_
+from ..network.model import sigmoid_
+from ..network.names import Weight
 from .surface import (
     PAIR_COORDINATES,
     GridDerivatives,
@@ -508,6 +508,19 @@ class PairSlice:
             jet = sigmoid_jet(nxt)
         return squared_error_sums(jet, blk.y)
 
+    def batch_cost_and_grad(
+        self,
+    ) -> tuple[Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]], int]:
+        """J and the gradient of J/2 at many points per call, and the points a call should take.
+
+        Output-layer pairs with one-hot targets get a dedicated exact kernel (_OutputKernel);
+        the others use cost_and_grad, 256 points a call.
+        """
+        if _OutputKernel.applies(self):
+            kernel = _OutputKernel(self, max(self.chunk_elements, 4 * DEFAULT_CHUNK_ELEMENTS))
+            return kernel, kernel.p_block
+        return self.cost_and_grad, 256
+
     def scalar_cost_and_grad(self) -> Callable[[float, float], tuple[float, float, float]]:
         """A fast `f(u, v) -> (J, dJ/2/du, dJ/2/dv)` for one point, for tight training loops.
 
@@ -597,6 +610,84 @@ class PairSlice:
             return cost, ga, gb
 
         return kernel
+
+
+class _OutputKernel:
+    """Exact J and gradient of J/2 for both weights in the output layer with one-hot targets.
+
+    Per varying output row r, z = base + p*h1 + q*h2 is linear in the weights. With s = +1
+    where the target is 0 and -1 where it is 1, (y - sigmoid(z))^2 = sigmoid(s*z)^2 =: c^2 and
+    d/dz of half of it is s * c^2 * (1 - c): so a whole epoch is one small matmul for -s*z, an
+    exp, a reciprocal, a few products and one matmul for the two gradient sums.
+    """
+
+    def __init__(self, sl: PairSlice, chunk_elements: int) -> None:
+        """The kernel's matrices, cut into chunks of at most `chunk_elements` elements."""
+        g = sl.groups
+        active = np.sort(np.concatenate([g.only_a, g.only_b, g.both]))
+        const = float(np.sum(sl.k_const[active]))
+        if g.none.shape[0]:
+            const += float(sl._sums(np.zeros(1), np.zeros(1), g.none)[0])
+        self.const = const
+        self.inv_n = 1.0 / sl.n
+        self.swapped = sl.swapped
+        coef, grads = [], []
+        second_row = sl.rows.index(sl.second.row)
+        m = active.shape[0]
+        for r in range(len(sl.rows)):
+            sign = 1.0 - 2.0 * sl.y_rows[r, active]
+            h1 = sl.h[sl.first.col, active] if r == 0 else np.zeros(m)
+            h2 = sl.h[sl.second.col, active] if r == second_row else np.zeros(m)
+            coef.append(np.stack([-sign * h1, -sign * h2, -sign * sl.zt_rows[r, active]]))
+            grads.append(np.column_stack([sign * h1, sign * h2]))
+        c_all = np.concatenate(coef, axis=1) if coef else np.zeros((3, 0))
+        g_all = np.concatenate(grads, axis=0) if grads else np.zeros((0, 2))
+        width = max(c_all.shape[1], 1)
+        self.m_step = max(256, min(width, chunk_elements // 64))
+        self.chunks = [
+            (
+                np.ascontiguousarray(c_all[:, k : k + self.m_step]),
+                np.ascontiguousarray(g_all[k : k + self.m_step]),
+                np.ones(min(self.m_step, c_all.shape[1] - k)),
+            )
+            for k in range(0, c_all.shape[1], self.m_step)
+        ]
+        self.p_block = max(1, chunk_elements // min(self.m_step, width))
+
+    @staticmethod
+    def applies(sl: PairSlice) -> bool:
+        """True for output-layer pairs whose varying targets are all 0 or 1."""
+        if sl.first.layer != sl.last or sl.second.layer != sl.last:
+            return False
+        return bool(np.all((sl.y_rows == 0.0) | (sl.y_rows == 1.0)))
+
+    def __call__(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """J and the gradient of J/2 in (w_a, w_b) at points (u[p], v[p])."""
+        p, q = (v, u) if self.swapped else (u, v)
+        n_p = p.shape[0]
+        w = np.column_stack([p, q, np.ones_like(p)])
+        cost = np.zeros(n_p)
+        grad = np.zeros((n_p, 2))
+        buf_t = np.empty(n_p * self.m_step)
+        buf_sq = np.empty(n_p * self.m_step)
+        with np.errstate(over="ignore"):
+            for c, gmat, ones in self.chunks:
+                t = buf_t[: n_p * c.shape[1]].reshape(n_p, c.shape[1])
+                sq = buf_sq[: n_p * c.shape[1]].reshape(n_p, c.shape[1])
+                np.matmul(w, c, out=t)  # -s*z
+                np.exp(t, out=t)
+                t += 1.0
+                np.divide(1.0, t, out=t)  # c = sigmoid(s*z)
+                np.multiply(t, t, out=sq)
+                cost += sq @ ones
+                t *= sq
+                np.subtract(sq, t, out=t)  # c^2 (1 - c)
+                grad += t @ gmat
+        cost = (cost + self.const) * self.inv_n
+        grad *= self.inv_n
+        if self.swapped:
+            return cost, grad[:, 1], grad[:, 0]
+        return cost, grad[:, 0], grad[:, 1]
 
 
 def _add_second_weight(z: Jet, row: int, q: np.ndarray, col: Jet) -> None:

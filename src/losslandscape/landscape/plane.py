@@ -25,28 +25,104 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
-from .network import sigmoid_
+from ..network.blocks import (
+    chunks,
+    map_ordered,
+    one_blas_thread,
+    row_views,
+    sample_blocks,
+    thread_pool,
+)
+from ..network.model import Hidden, layer_sizes, sigmoid_, sigmoid_neg_, unflatten
 from .surface import (
     PLANE_COORDINATES,
     GridDerivatives,
     derivatives_from_sums,
     squared_error_sums,
 )
-from .wholenet import (
-    PLANE_BLOCK,
-    Hidden,
-    _chunks,
-    _map,
-    _Plane,
-    _pool,
-    _views,
-    one_blas_thread,
-    sigmoid_neg_,
-    unflatten,
-)
 
-__all__ = ["PlaneSurface"]
+__all__ = ["PlaneSurface", "line_costs", "plane_grid", "project"]
+
+#: Samples per block of plane and line evaluation: a 500-unit layer's block is 2 MB.
+PLANE_BLOCK = 512
+
+
+class _PlaneValues:
+    """J and accuracy at theta(alpha, beta) = centre + alpha d1 + beta d2, for many points.
+
+    The first layer's pre-activation is linear in (alpha, beta): C0 x^T, D1_0 x^T and D2_0 x^T
+    are computed once (negated, per sample block), so each point's first layer is one
+    three-term combination; the layers above run per point on each block with the point's
+    weights assembled once.
+    """
+
+    def __init__(
+        self,
+        centre: np.ndarray,
+        d1: np.ndarray,
+        d2: np.ndarray,
+        x: np.ndarray,
+        y: np.ndarray,
+        hidden: Hidden,
+        block: int,
+    ) -> None:
+        """Precompute the first layer's three products per block and the upper layers' trios."""
+        self.hidden = list(hidden)
+        self.sizes = layer_sizes(self.hidden)
+        flat = [np.ascontiguousarray(v, dtype=np.float64) for v in (centre, d1, d2)]
+        mats = [unflatten(v, self.hidden) for v in flat]
+        self.data = sample_blocks(x, y, block)
+        h1 = self.sizes[1]
+        first = np.concatenate([m[0] for m in mats])  # (3*h1, 784): C0, D1_0, D2_0
+        np.negative(first, out=first)
+        self.pre = [(first @ xb.T).reshape(3, h1 * xb.shape[0]) for xb in self.data.xs]
+        # layers above the first, as (centre, d1, d2); hidden ones negated (sigmoid_neg_ takes -z)
+        self.upper = []
+        for k in range(1, len(mats[0])):
+            trio = [m[k] for m in mats]
+            if k < len(mats[0]) - 1:
+                trio = [np.negative(t) for t in trio]
+            self.upper.append(trio)
+
+    def evaluate(self, alphas: np.ndarray, betas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(J, accuracy) at points (alphas[i], betas[i]), one thread."""
+        sizes, m_max = self.sizes, self.data.widest
+        acts = [np.empty(r * m_max) for r in sizes[1:]]
+        err = np.empty(sizes[-1] * m_max)
+        coef = np.ones(3)
+        n_layers = len(sizes) - 1
+        costs = np.empty(alphas.shape[0])
+        accs = np.empty(alphas.shape[0])
+        with np.errstate(all="ignore"):
+            for i, (alpha, beta) in enumerate(zip(alphas.tolist(), betas.tolist(), strict=True)):
+                coef[1], coef[2] = alpha, beta
+                # the point's weights, rounded as centre + alpha*d1 + beta*d2 would be
+                ws = [(c + alpha * e1) + beta * e2 for c, e1, e2 in self.upper]
+                cost, correct = 0.0, 0
+                for pre, yt, lab in zip(self.pre, self.data.yts, self.data.labels, strict=True):
+                    m = yt.shape[1]
+                    views = row_views(acts, m, sizes[1:])
+                    a = views[0]
+                    np.matmul(coef, pre, out=a.reshape(-1))  # -z of the first layer
+                    if n_layers == 1:
+                        np.negative(a, out=a)
+                    else:
+                        sigmoid_neg_(a)
+                    for k in range(1, n_layers):
+                        np.matmul(ws[k - 1], a, out=views[k])
+                        a = views[k]
+                        if k < n_layers - 1:
+                            sigmoid_neg_(a)
+                    expit(a, out=a)
+                    correct += int(np.count_nonzero(np.argmax(a, axis=0) == lab))
+                    e = err[: a.size].reshape(a.shape)
+                    np.subtract(a, yt, out=e)
+                    cost += float(np.vdot(e, e))
+                costs[i] = cost / self.data.n
+                accs[i] = correct / self.data.n
+        return costs, accs
 
 
 class PlaneSurface:
@@ -76,7 +152,7 @@ class PlaneSurface:
         self.centre, self.d1, self.d2 = (
             np.ascontiguousarray(v, dtype=np.float64) for v in (centre, d1, d2)
         )
-        self.plane = _Plane(self.centre, self.d1, self.d2, x, y, self.hidden, block)
+        self.plane = _PlaneValues(self.centre, self.d1, self.d2, x, y, self.hidden, block)
         self.n = self.plane.data.n
         mats = [unflatten(v, self.hidden) for v in (self.centre, self.d1, self.d2)]
         # (C, E, F) of every layer above the first: its weights are C + alpha E + beta F
@@ -147,6 +223,12 @@ class PlaneSurface:
         return GridDerivatives(cost, grad, hess, shape)
 
     @one_blas_thread
+    def batch_cost_and_grad(
+        self,
+    ) -> tuple[Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]], int]:
+        """cost_and_grad itself, 256 points a call (a plane has no cheaper batch kernel)."""
+        return self.cost_and_grad, 256
+
     def cost_grad(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """J and its gradient (P, 2) in (alpha, beta) at points (u[p], v[p]), by backprop."""
         sums = self._over_all(u, v, 3, self._point_backprop, self._workspace)
@@ -179,10 +261,10 @@ class PlaneSurface:
         self, fn: Callable[[np.ndarray, np.ndarray], object], u: np.ndarray, v: np.ndarray
     ) -> list:
         """fn over contiguous chunks of the points, several per thread; results in point order."""
-        chunks = _chunks(u.shape[0], self.threads * 8) if u.shape[0] else []
-        pool = _pool(self.threads)
+        parts = chunks(u.shape[0], self.threads * 8) if u.shape[0] else []
+        pool = thread_pool(self.threads)
         try:
-            return _map(lambda r: fn(u[r.start : r.stop], v[r.start : r.stop]), chunks, pool)
+            return map_ordered(lambda r: fn(u[r.start : r.stop], v[r.start : r.stop]), parts, pool)
         finally:
             if pool is not None:
                 pool.shutdown()
@@ -201,7 +283,7 @@ class PlaneSurface:
         with np.errstate(all="ignore"):
             for pre, yt in zip(self.plane.pre, self.plane.data.yts, strict=True):
                 m = yt.shape[1]
-                jet = _views(ws["jet"][0], m, [sizes[1]] * 6)
+                jet = row_views(ws["jet"][0], m, [sizes[1]] * 6)
                 neg = pre.reshape(3, sizes[1], m)  # -(C0 x^T), -(D1_0 x^T), -(D2_0 x^T)
                 np.matmul(coef, pre, out=jet[0].reshape(-1))
                 np.negative(jet[0], out=jet[0])  # C0 x + alpha D1_0 x + beta D2_0 x
@@ -209,11 +291,11 @@ class PlaneSurface:
                 np.negative(neg[2], out=jet[2])
                 for c in jet[3:]:
                     c.fill(0.0)
-                _sigmoid_jet_(jet, _views(ws["tmp"][0], m, [sizes[1]] * 3))
+                _sigmoid_jet_(jet, row_views(ws["tmp"][0], m, [sizes[1]] * 3))
                 for k, w in enumerate(weights, start=1):
                     _, e, f = self.upper[k - 1]
-                    nxt = _views(ws["jet"][k], m, [sizes[k + 1]] * 6)
-                    tmp = _views(ws["tmp"][k], m, [sizes[k + 1]] * 3)
+                    nxt = row_views(ws["jet"][k], m, [sizes[k + 1]] * 6)
+                    tmp = row_views(ws["tmp"][k], m, [sizes[k + 1]] * 3)
                     _layer_jet(w, e, f, jet, nxt, tmp[0])
                     _sigmoid_jet_(nxt, tmp)
                     jet = nxt
@@ -247,8 +329,8 @@ class PlaneSurface:
         with np.errstate(all="ignore"):
             for pre, yt in zip(self.plane.pre, self.plane.data.yts, strict=True):
                 m = yt.shape[1]
-                acts = _views(ws["act"], m, sizes[1:])
-                backs = _views(ws["back"], m, sizes[1:])
+                acts = row_views(ws["act"], m, sizes[1:])
+                backs = row_views(ws["back"], m, sizes[1:])
                 np.matmul(coef, pre, out=acts[0].reshape(-1))  # -z of the first layer
                 sigmoid_neg_(acts[0])
                 for k, nw in enumerate(negated, start=1):
@@ -333,3 +415,63 @@ def _sigmoid_jet_(z: list, tmp: list) -> None:
 def _stack(parts: list, index: int, empty: tuple[int, ...]) -> np.ndarray:
     """Concatenate item `index` of every part (an empty array of that shape when none)."""
     return np.concatenate([p[index] for p in parts]) if parts else np.empty(empty)
+
+
+def plane_grid(
+    centre: np.ndarray,
+    d1: np.ndarray,
+    d2: np.ndarray,
+    alphas: np.ndarray,
+    betas: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    hidden: Hidden,
+    threads: int = 1,
+    block: int = PLANE_BLOCK,
+) -> tuple[np.ndarray, np.ndarray]:
+    """J and accuracy on the plane centre + alpha d1 + beta d2 over numpy.meshgrid(alphas, betas).
+
+    Both arrays are raveled in meshgrid order (alpha fastest). Points are spread over `threads`
+    threads; each point's sums run over the sample blocks in a fixed order, so the result does
+    not depend on the thread count (losslandscape.plane.PlaneSurface, the plane as a landscape).
+    """
+    plane = PlaneSurface(centre, d1, d2, x, y, hidden, threads=threads, block=block)
+    return plane.grid_values(alphas, betas)
+
+
+@one_blas_thread
+def line_costs(
+    theta_from: np.ndarray,
+    theta_to: np.ndarray,
+    ts: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    hidden: Hidden,
+    threads: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """J and accuracy along (1 - t) theta_from + t theta_to (linear interpolation).
+
+    Evaluated as the plane through theta_from with d1 = theta_to - theta_from and d2 = 0.
+    """
+    start = np.asarray(theta_from, dtype=np.float64)
+    d1 = np.asarray(theta_to, dtype=np.float64) - start
+    return plane_grid(start, d1, np.zeros_like(d1), ts, [0.0], x, y, hidden, threads)
+
+
+@one_blas_thread
+def project(
+    thetas: np.ndarray, centre: np.ndarray, d1: np.ndarray, d2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates (alpha, beta) of each theta on the plane and its distance from the plane.
+
+    Least squares of theta - centre on span(d1, d2) (d1, d2 need not be orthogonal; a zero or
+    parallel d2 gives the minimum-norm coordinates); distance is the residual's Euclidean norm.
+    """
+    thetas = np.atleast_2d(np.asarray(thetas, dtype=np.float64))
+    diffs = thetas - np.asarray(centre, dtype=np.float64)
+    basis = np.stack([np.asarray(d1, np.float64), np.asarray(d2, np.float64)], axis=1)
+    finite = np.all(np.isfinite(diffs), axis=1)  # a diverged snapshot must not spoil the rest
+    coef = np.full((2, diffs.shape[0]), np.nan)
+    coef[:, finite] = np.linalg.lstsq(basis, diffs[finite].T, rcond=None)[0]  # (2, S)
+    resid = diffs - coef.T @ basis.T
+    return coef[0].copy(), coef[1].copy(), np.linalg.norm(resid, axis=1)

@@ -1,0 +1,94 @@
+"""What every job shares: its log, the MNIST inputs (verified), provenance, the surfaces.
+
+The surfaces a job computes on are built here from its files: a pair landscape from MNIST and
+the seed's network, a plane from MNIST and its directions file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from ..data.idx import load_split
+from ..data.mnist import CANONICAL_MD5, verify
+from ..landscape.pair import PairSlice
+from ..landscape.surface import PAIR_COORDINATES
+from ..network.model import init_weights
+from ..network.names import parse_pair
+from ..specs import GridSpec, LandscapeSpec, NetworkSpec
+from .readers import read_directions
+
+log = logging.getLogger("losslandscape")
+
+
+@contextlib.contextmanager
+def job_log(path: str | None, what: str) -> Iterator[logging.Logger]:
+    """Send log records and warnings to the job's log file (stderr when None) for the block.
+
+    An exception is logged with its traceback, then raised again so that the job fails.
+    """
+    handler: logging.Handler
+    handler = (
+        logging.FileHandler(path, mode="w", encoding="utf-8") if path else logging.StreamHandler()
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)
+    try:
+        yield log
+    except BaseException:
+        log.exception("%s job failed", what)
+        raise
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+
+
+def load_data(images: str, labels: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first n samples (inputs, one-hot targets), after checking both files' canonical MD5."""
+    verify(images)
+    verify(labels)
+    return load_split(images, labels, n)
+
+
+def provenance(images: str, labels: str, **params: Any) -> dict[str, Any]:
+    """A result's metadata: its parameters, the MNIST files' canonical MD5s, the package version."""
+    files = [os.path.basename(images), os.path.basename(labels)]
+    return {
+        **params,
+        "mnist_md5": {name: CANONICAL_MD5[name] for name in files},
+        "losslandscape_version": __version__,
+    }
+
+
+def make_slice(images: str, labels: str, landscape: LandscapeSpec, threads: int = 1) -> PairSlice:
+    """The frozen network and data of one landscape."""
+    x, y = load_data(images, labels, landscape.n)
+    wa, wb = parse_pair(landscape.pair)
+    weights = init_weights(landscape.seed, list(landscape.hidden))
+    return PairSlice(weights, x, y, wa, wb, threads=threads)
+
+
+def make_plane(
+    images: str, labels: str, directions: str, network: NetworkSpec, threads: int = 1
+) -> Any:
+    """The plane of a directions file through the network's first N samples, as a Surface."""
+    from ..landscape.plane import PlaneSurface  # here: pair jobs never load the plane code
+
+    x, y = load_data(images, labels, network.n)
+    centre, d1, d2 = read_directions(directions)
+    return PlaneSurface(centre, d1, d2, x, y, list(network.hidden), threads=threads)
+
+
+def grid_columns(grid: GridSpec, names: tuple[str, str] = PAIR_COORDINATES) -> dict[str, Any]:
+    """Both coordinates of every grid point in numpy.meshgrid ravel order (the first fastest)."""
+    m1, m2 = np.meshgrid(*grid.axes())
+    return {names[0]: m1.ravel(), names[1]: m2.ravel()}

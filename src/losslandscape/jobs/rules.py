@@ -1,0 +1,326 @@
+"""The Snakemake adapter: every rule's job from Snakemake's `snakemake` object.
+
+Every `script:` rule runs `run_rule(snakemake)` (scripts/job.py); the trajectory rule runs the
+command line instead (`python -m losslandscape trajectory`, losslandscape.cli). Each rule is a
+small function that reads the job's wildcards, params and files into plain values and specs and
+imports its stage's module only when called, so a job loads only what it runs. The job functions
+themselves never see Snakemake's object, so tests call them directly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from ..specs import GridSpec, LandscapeSpec, NetworkSpec, OptimizerSpec
+from .common import job_log
+
+
+# ---------------------------------------------------------------------- wildcards and params
+def _landscape(smk: Any) -> LandscapeSpec:
+    """The landscape of a job from its wildcards (seed, n, pair) and params (hidden, split)."""
+    w, p = smk.wildcards, smk.params
+    return LandscapeSpec(int(w.seed), int(w.n), str(w.pair), tuple(map(int, p.hidden)), p.split)
+
+
+def _grid(smk: Any) -> GridSpec:
+    """The grid of a job from its params a, b and resolution."""
+    p = smk.params
+    a, b = (tuple(float(x) for x in p[k]) for k in ("a", "b"))
+    return GridSpec(a, b, int(p.resolution))  # type: ignore[arg-type]
+
+
+def _optimizer(smk: Any, name: str | None = None) -> OptimizerSpec:
+    """The optimizer of a job (its wildcard unless named) with params.constants."""
+    return OptimizerSpec(name or str(smk.wildcards.optimizer), dict(smk.params.constants))
+
+
+def _network(smk: Any) -> NetworkSpec:
+    """The whole network of a job from its wildcards (seed, n) and params (hidden, split)."""
+    w, p = smk.wildcards, smk.params
+    return NetworkSpec(int(w.seed), int(w.n), tuple(map(int, p.hidden)), p.split)
+
+
+def _optional(smk: Any, name: str) -> str | None:
+    """A named input when the job has it (a run's snapshots; absent for `init`)."""
+    return getattr(smk.input, name, None) or None
+
+
+def _data(smk: Any) -> dict[str, Any]:
+    """The MNIST inputs of a job."""
+    return {"images": smk.input.images, "labels": smk.input.labels}
+
+
+def _plane(smk: Any) -> dict[str, Any]:
+    """What every job on a plane takes: MNIST, the directions file, the network, the name."""
+    return {
+        **_data(smk),
+        "directions": smk.input.directions,
+        "network": _network(smk),
+        "plane": str(smk.wildcards.plane),
+    }
+
+
+# ---------------------------------------------------------------------- download
+def mnist_download(smk: Any) -> None:
+    """One canonical MNIST file.
+
+    Mirrors are read from the config, not params, on purpose: the file is fixed by its checksum,
+    so editing the mirror list must not rerun the download and all after it.
+    """
+    from .download import download_job
+
+    download_job(smk.output[0], (smk.config.get("mnist") or {}).get("mirrors") or [])
+
+
+# ---------------------------------------------------------------------- grids
+def grid(smk: Any) -> None:
+    """A pair landscape's cost grid."""
+    from .grids import grid_job
+
+    grid_job(
+        **_data(smk),
+        output=smk.output.grid,
+        landscape=_landscape(smk),
+        grid=_grid(smk),
+        threads=smk.threads,
+    )
+
+
+# ---------------------------------------------------------------------- analysis
+def critical_points(smk: Any) -> None:
+    """A pair landscape's critical points."""
+    from .analysis import critical_points_job
+
+    critical_points_job(
+        **_data(smk),
+        output=smk.output.critical,
+        landscape=_landscape(smk),
+        grid=_grid(smk),
+        threads=smk.threads,
+    )
+
+
+def plateaus(smk: Any) -> None:
+    """A pair landscape's plateau map."""
+    from .analysis import plateaus_job
+
+    plateaus_job(
+        **_data(smk),
+        output=smk.output.plateaus,
+        landscape=_landscape(smk),
+        grid=_grid(smk),
+        threshold=float(smk.params.threshold),
+        threads=smk.threads,
+    )
+
+
+def basins(smk: Any) -> None:
+    """A pair landscape's basin map for one optimizer."""
+    from .analysis import basins_job
+
+    basins_job(
+        **_data(smk),
+        critical=smk.input.critical,
+        output=smk.output.basins,
+        landscape=_landscape(smk),
+        starts=_grid(smk),
+        optimizer=_optimizer(smk),
+        epochs=int(smk.params.epochs),
+        threads=smk.threads,
+    )
+
+
+def analysis_summary(smk: Any) -> None:
+    """The summary table of the pair landscapes."""
+    from .analysis import summary_job
+
+    summary_job(
+        grids=list(smk.input.grids),
+        critical=list(smk.input.critical),
+        plateaus=list(smk.input.plateaus),
+        trajectories=list(smk.input.trajectories),
+        basin_maps=list(smk.input.basins),
+        parquet=smk.output.parquet,
+        csv=smk.output.csv,
+    )
+
+
+def gallery_summary(smk: Any) -> None:
+    """The summary table of the gallery sweep (no trajectories or basin maps)."""
+    from .analysis import summary_job
+
+    summary_job(
+        grids=list(smk.input.grids),
+        critical=list(smk.input.critical),
+        plateaus=list(smk.input.plateaus),
+        trajectories=[],
+        basin_maps=[],
+        parquet=smk.output.parquet,
+        csv=smk.output.csv,
+    )
+
+
+def plane_gradient(smk: Any) -> None:
+    """J and its exact gradient on a plane's grid."""
+    from .analysis import plane_gradient_job
+
+    plane_gradient_job(
+        **_plane(smk), output=smk.output.gradient, grid=_grid(smk), threads=smk.threads
+    )
+
+
+def plane_critical_points(smk: Any) -> None:
+    """A plane's critical points."""
+    from .analysis import plane_critical_points_job
+
+    plane_critical_points_job(
+        **_plane(smk),
+        gradient=smk.input.gradient,
+        output=smk.output.critical,
+        grid=_grid(smk),
+        threads=smk.threads,
+    )
+
+
+def plane_plateaus(smk: Any) -> None:
+    """A plane's plateau map."""
+    from .analysis import plane_plateaus_job
+
+    plane_plateaus_job(
+        **_plane(smk),
+        gradient=smk.input.gradient,
+        output=smk.output.plateaus,
+        grid=_grid(smk),
+        threshold=float(smk.params.threshold),
+    )
+
+
+# ---------------------------------------------------------------------- training
+def train(smk: Any) -> None:
+    """A whole-network training run."""
+    from .training import train_job
+
+    train_job(
+        **_data(smk),
+        output=smk.output.training,
+        snapshots_output=smk.output.snapshots,
+        network=_network(smk),
+        optimizer=_optimizer(smk, str(smk.wildcards.run)),
+        epochs=int(smk.params.epochs),
+        snapshots=int(smk.params.snapshots),
+    )
+
+
+# ---------------------------------------------------------------------- planes and lines
+def directions(smk: Any) -> None:
+    """A plane's two directions and its centre."""
+    from .planes import directions_job
+
+    directions_job(
+        **_data(smk),
+        output=smk.output.directions,
+        network=_network(smk),
+        plane=str(smk.wildcards.plane),
+        centre_snapshots=_optional(smk, "centre"),
+    )
+
+
+def plane_grid(smk: Any) -> None:
+    """J and accuracy on a plane's grid."""
+    from .planes import plane_grid_job
+
+    plane_grid_job(**_plane(smk), output=smk.output.grid, grid=_grid(smk), threads=smk.threads)
+
+
+def plane_path(smk: Any) -> None:
+    """A run's snapshots projected onto a plane."""
+    from .planes import plane_path_job
+
+    plane_path_job(
+        **_plane(smk),
+        snapshots=smk.input.snapshots,
+        training=smk.input.training,
+        output=smk.output.path,
+        run=str(smk.wildcards.run),
+    )
+
+
+def line(smk: Any) -> None:
+    """J and accuracy along a line between two networks."""
+    from .planes import line_job
+
+    line_job(
+        **_data(smk),
+        output=smk.output.line,
+        network=_network(smk),
+        line=str(smk.wildcards.line),
+        start_snapshots=_optional(smk, "start"),
+        end_snapshots=_optional(smk, "end"),
+        t=tuple(map(float, smk.params.t)),
+        points=int(smk.params.points),
+        threads=smk.threads,
+    )
+
+
+# ---------------------------------------------------------------------- figures
+def gallery_browser(smk: Any) -> None:
+    """The sweep browser page."""
+    from .figures import gallery_browser_job
+
+    params = json.dumps({"rule": "gallery_browser", **dict(smk.params.items())}, sort_keys=True)
+    gallery_browser_job(
+        smk.input.summary, smk.output.html, dict(smk.params.sheet), list(smk.params.seeds), params
+    )
+
+
+def plotly_js(smk: Any) -> None:
+    """The one offline copy of plotly.js."""
+    from .figures import plotly_js_job
+
+    plotly_js_job(smk.output.js)
+
+
+def report_page(smk: Any) -> None:
+    """A self-contained copy of an interactive page for the report."""
+    from .figures import report_page_job
+
+    report_page_job(smk.input.page, smk.input.plotly_js, smk.output.html)
+
+
+def figure(smk: Any) -> None:
+    """A figure kind of the registry (the rule is named after the kind)."""
+    from ..render.registry import FigureJob, draw
+
+    draw(FigureJob.from_snakemake(smk))
+
+
+#: Rule name -> its job; a rule not listed is a figure kind of the registry.
+RULES: dict[str, Callable[[Any], None]] = {
+    "mnist_download": mnist_download,
+    "grid": grid,
+    "critical_points": critical_points,
+    "plateaus": plateaus,
+    "basins": basins,
+    "analysis_summary": analysis_summary,
+    "gallery_summary": gallery_summary,
+    "plane_gradient": plane_gradient,
+    "plane_critical_points": plane_critical_points,
+    "plane_plateaus": plane_plateaus,
+    "train": train,
+    "directions": directions,
+    "plane_grid": plane_grid,
+    "plane_path": plane_path,
+    "line": line,
+    "gallery_browser": gallery_browser,
+    "plotly_js": plotly_js,
+    "interactive_report": report_page,
+    "plane_interactive_report": report_page,
+}
+
+
+def run_rule(smk: Any) -> None:
+    """Run the job of Snakemake's `snakemake` object: a rule above or a figure kind."""
+    with job_log(smk.log[0] if smk.log else None, smk.rule):
+        RULES.get(smk.rule, figure)(smk)

@@ -1,0 +1,71 @@
+"""Jobs of the training stage: a whole-network run with its per-epoch record and snapshots."""
+
+from __future__ import annotations
+
+import time
+
+from ..io import to_arrow_rows, write_table
+from ..network.model import flatten, init_weights
+from ..network.names import weight_names
+from ..network.training import snapshot_epochs, train
+from ..specs import NetworkSpec, OptimizerSpec
+from .common import load_data, log, provenance
+
+
+def train_job(
+    images: str,
+    labels: str,
+    output: str,
+    snapshots_output: str,
+    network: NetworkSpec,
+    optimizer: OptimizerSpec,
+    epochs: int,
+    snapshots: int,
+) -> None:
+    """Train every weight from the seed's network -> {run}.parquet and {run}_snapshots.parquet.
+
+    A diverging run is recorded, not raised: both files end at that epoch and their metadata
+    says `diverged_at_epoch`.
+    """
+
+    t0 = time.perf_counter()
+    x, y = load_data(images, labels, network.n)
+    hidden = list(network.hidden)
+    theta0 = flatten(init_weights(network.seed, hidden))
+    run = train(
+        theta0,
+        x,
+        y,
+        hidden,
+        optimizer.name,
+        optimizer.constants,
+        epochs,
+        snapshot_epochs(epochs, snapshots),
+    )
+    meta = provenance(
+        images,
+        labels,
+        kind="training",
+        **network.meta(),
+        run=optimizer.name,
+        **optimizer.meta(),
+        epochs=epochs,
+        snapshots=snapshots,
+        diverged_at_epoch=run.diverged_at,
+    )
+    if run.diverged_at is not None:
+        log.warning("training diverged at epoch %d; the files end there", run.diverged_at)
+    write_table(output, {"epoch": run.epoch, "cost": run.cost, "accuracy": run.accuracy}, meta)
+    rows = {"epoch": run.snapshot_epochs, "theta": to_arrow_rows(run.snapshots)}
+    weights = len(weight_names(hidden))
+    write_table(snapshots_output, rows, {**meta, "weights": weights}, plain=["theta"])
+    log.info(
+        "training %s %s: %d epochs, final J %.6g, accuracy %.4f; wrote %s in %.2f s",
+        network,
+        optimizer.name,
+        len(run.epoch) - 1,
+        run.cost[-1],
+        run.accuracy[-1],
+        output,
+        time.perf_counter() - t0,
+    )

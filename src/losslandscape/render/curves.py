@@ -1,0 +1,187 @@
+"""Whole-network curves: training curves of every run and the line plot between two networks.
+
+Kinds (each `draw_{name}(job)`, options section `name`): training_curves (inputs training: one
+file per run, named by params.runs) and line_plot (input line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..landscape.directions import parse_line
+from ..network.names import NameError_
+from .common import PathLike, end_label, new_figure, run_styles
+from .data import TrainingRecord, load_training, read_checked
+from .options import resolve_options
+from .output import save_figure_png
+
+if TYPE_CHECKING:
+    from .registry import FigureJob
+
+
+def network_title(job: FigureJob, what: str) -> str:
+    """'seed S, N: n, what' from the job's seed and n (each left out when the job has none)."""
+    seed, n = job.int_value("seed"), job.int_value("n")
+    bits = [] if seed is None else [f"seed {seed}"]
+    bits += [] if n is None else [f"N: {n:,}"]
+    return ", ".join([*bits, what])
+
+
+def render_training_curves(
+    runs: Sequence[TrainingRecord],
+    png_path: PathLike,
+    *,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+    title: str = "",
+) -> None:
+    """Cost (top) and accuracy (bottom) per epoch of every run, one colour per optimizer.
+
+    A diverged run's curves end with a cross at its last finite value.
+    """
+    if not runs:
+        raise ValueError("training_curves needs at least one run")
+    opts = resolve_options(options)
+    o = opts["training_curves"]
+    styles = run_styles(runs, opts["styles"])
+    fig = new_figure(o["figsize"], o["dpi"])
+    top = fig.add_subplot(2, 1, 1)
+    bottom = fig.add_subplot(2, 1, 2, sharex=top)
+    for r, st in zip(runs, styles, strict=True):
+        label = st.label
+        if r.diverged_at is not None:
+            label += f" (diverged at epoch {r.diverged_at:,})"
+        for ax, values in ((top, r.cost), (bottom, r.accuracy)):
+            ax.plot(r.epoch, values, color=st.color, linewidth=o["linewidth"], label=label)
+            ok = np.flatnonzero(np.isfinite(values))
+            if r.diverged_at is not None and ok.size:
+                k = ok[-1]
+                ax.plot(
+                    r.epoch[k],
+                    values[k],
+                    marker="X",
+                    markersize=o["marker_size"],
+                    color=st.marker_color,
+                    markeredgecolor="black",
+                    linestyle="none",
+                )
+    top.set_ylabel("cost J", fontsize=o["label_fontsize"])
+    top.set_yscale(o["cost_scale"])
+    top.legend(fontsize=o["legend_fontsize"], loc="upper right")
+    bottom.set_ylabel("accuracy", fontsize=o["label_fontsize"])
+    bottom.set_xlabel("epochs", fontsize=o["label_fontsize"])
+    for ax in (top, bottom):
+        ax.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
+        ax.grid(True, alpha=0.3)
+    if title:
+        fig.suptitle(title, fontsize=o["title_fontsize"])
+    fig.tight_layout()
+    save_figure_png(fig, png_path, provenance)
+
+
+def render_line_plot(
+    t: np.ndarray,
+    cost: np.ndarray,
+    accuracy: np.ndarray,
+    png_path: PathLike,
+    *,
+    ends: tuple[str, str] = ("t = 0", "t = 1"),
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+    title: str = "",
+) -> None:
+    """J (top) and accuracy (bottom) along t; t = 0 and t = 1 marked and named by `ends`."""
+    o = resolve_options(options)["line_plot"]
+    t = np.asarray(t, dtype=np.float64)
+    if t.size == 0 or np.any(np.diff(t) <= 0):
+        raise ValueError("a line needs t values in increasing order")
+    fig = new_figure(o["figsize"], o["dpi"])
+    top = fig.add_subplot(2, 1, 1)
+    bottom = fig.add_subplot(2, 1, 2, sharex=top)
+    rows = (
+        (top, cost, o["cost_color"], "cost J"),
+        (bottom, accuracy, o["accuracy_color"], "accuracy"),
+    )
+    for ax, values, color, label in rows:
+        values = np.asarray(values, dtype=np.float64)
+        ax.plot(t, values, color=color, linewidth=o["linewidth"])
+        ax.set_ylabel(label, fontsize=o["label_fontsize"])
+        ax.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
+        ax.grid(True, alpha=0.3)
+        for where in (0.0, 1.0):
+            ax.axvline(where, color=o["end_color"], linestyle="dashed", linewidth=1)
+            if t[0] <= where <= t[-1]:
+                ax.plot(
+                    [where],
+                    [np.interp(where, t, values)],
+                    marker="o",
+                    linestyle="none",
+                    markersize=o["marker_size"],
+                    color=color,
+                    markeredgecolor="black",
+                )
+    top.set_yscale(o["cost_scale"])
+    for where, name in zip((0.0, 1.0), ends, strict=True):
+        top.annotate(
+            f"{name}\n(t = {where:g})",
+            xy=(where, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=o["legend_fontsize"],
+        )
+    bottom.set_xlabel("t", fontsize=o["label_fontsize"])
+    if title:
+        fig.suptitle(title, fontsize=o["title_fontsize"])
+    fig.tight_layout()
+    save_figure_png(fig, png_path, provenance)
+
+
+def draw_training_curves(job: FigureJob) -> str:
+    """Cost and accuracy per epoch of every run of inputs.training."""
+    files = job.files("training")
+    runs = [load_training(f, run) for f, run in zip(files, job.run_names(files), strict=True)]
+    png = job.outputs["png"]
+    render_training_curves(
+        runs,
+        png,
+        options=job.options(),
+        provenance=job.provenance(),
+        title=network_title(job, "training of every weight"),
+    )
+    return f"wrote {png} ({len(runs)} runs)"
+
+
+def draw_line_plot(job: FigureJob) -> str:
+    """J and accuracy along inputs.line; t = 0 and t = 1 named by the line's ends."""
+    path = job.inputs["line"]
+    frame = read_checked(path, ("t", "cost", "accuracy"), "line file")
+    line = str(job.value("line", Path(str(path)).stem))
+    styles = resolve_options(job.options())["styles"]
+    try:
+        ends = parse_line(line)
+    except NameError_:
+        ends = ("t = 0", "t = 1")
+        formula = f"line {line}"
+    else:
+        theta = [rf"\theta_{{\mathrm{{{end}}}}}" for end in ends]
+        formula = rf"line {line}: $(1 - t)\,{theta[0]} + t\,{theta[1]}$"
+        ends = (end_label(ends[0], styles), end_label(ends[1], styles))
+    png = job.outputs["png"]
+    render_line_plot(
+        frame["t"].to_numpy(),
+        frame["cost"].to_numpy(),
+        frame["accuracy"].to_numpy(),
+        png,
+        ends=ends,
+        options=job.options(),
+        provenance=job.provenance(),
+        title=network_title(job, formula),
+    )
+    return f"wrote {png} ({len(frame)} points)"
