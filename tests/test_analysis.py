@@ -8,7 +8,8 @@ import pytest
 from scipy.optimize import brentq
 from scipy.special import expit, logit
 
-from losslandscape.analysis import (
+from losslandscape.data.idx import load_split
+from losslandscape.landscape.analysis import (
     BASIN_COLUMNS,
     CRITICAL_COLUMNS,
     basins,
@@ -16,13 +17,12 @@ from losslandscape.analysis import (
     plateau_mask,
     plateau_share,
 )
-from losslandscape.engine import PairSlice
-from losslandscape.idx import load_split
-from losslandscape.names import Weight, parse_pair
-from losslandscape.network import init_weights
+from losslandscape.landscape.pair import PairSlice
+from losslandscape.landscape.trajectory import run_trajectory
+from losslandscape.network.model import init_weights
+from losslandscape.network.names import Weight, parse_pair
 from losslandscape.optimizers import DEFAULTS, NAMES
 from losslandscape.reference import naive_cost, naive_gradients
-from losslandscape.trajectory import run_trajectory
 
 HIDDEN = [6, 8]
 SEED = 3

@@ -26,10 +26,10 @@ import yaml
 from conftest import MNIST_DIR, REPO
 from PIL import Image
 
-from losslandscape.analysis import BASIN_COLUMNS, CRITICAL_COLUMNS, KINDS
-from losslandscape.jobs import PLATEAU_COLUMNS
-from losslandscape.names import start_name
-from losslandscape.summary import SUMMARY_BASE_COLUMNS
+from losslandscape.jobs.analysis import PLATEAU_COLUMNS
+from losslandscape.landscape.analysis import BASIN_COLUMNS, CRITICAL_COLUMNS, KINDS
+from losslandscape.landscape.summary import SUMMARY_BASE_COLUMNS
+from losslandscape.network.names import start_name
 
 CONFIG = REPO / "tests" / "configs" / "analysis.yaml"
 CFG = yaml.safe_load(CONFIG.read_text())

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from losslandscape.engine import PairSlice
-from losslandscape.idx import load_split
-from losslandscape.names import parse_pair
-from losslandscape.network import init_weights
+from losslandscape.data.idx import load_split
+from losslandscape.landscape.pair import PairSlice
+from losslandscape.network.model import init_weights
+from losslandscape.network.names import parse_pair
 from losslandscape.reference import naive_cost, naive_gradients, naive_grid
 
 HIDDEN = [6, 8]

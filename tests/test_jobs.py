@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from losslandscape import paths
+from losslandscape.data.mnist import MnistChecksumError
 from losslandscape.io import read_columns, read_metadata
-from losslandscape.jobs import RULES, grid_job, trajectory_job
-from losslandscape.mnist import MnistChecksumError
+from losslandscape.jobs.grids import grid_job, trajectory_job
+from losslandscape.jobs.rules import RULES
 from losslandscape.render import registry
 from losslandscape.render.options import DEFAULT_RENDER
 from losslandscape.specs import GridSpec, LandscapeSpec, OptimizerSpec
@@ -166,7 +167,7 @@ def test_download_job_copies_from_a_local_mirror(
     tmp_path: Path, mnist_test_split: tuple[Path, Path]
 ) -> None:
     """The download job copies from a local mirror and verifies the copy (no network)."""
-    from losslandscape.jobs import download_job
+    from losslandscape.jobs.download import download_job
 
     images, _ = mnist_test_split
     out = tmp_path / "resources" / images.name

@@ -1,5 +1,5 @@
-"""Offline tests of losslandscape.mnist (mirror fall-through, atomic download, MD5 check) and
-losslandscape.idx (IDX parsing)."""
+"""Offline tests of losslandscape.data.mnist (mirror fall-through, atomic download, MD5 check) and
+losslandscape.data.idx (IDX parsing)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 from conftest import MNIST_DIR
 
-from losslandscape import mnist
-from losslandscape.idx import MnistFormatError, load_images, load_labels, load_split, one_hot
-from losslandscape.mnist import (
+from losslandscape.data import mnist
+from losslandscape.data.idx import MnistFormatError, load_images, load_labels, load_split, one_hot
+from losslandscape.data.mnist import (
     CANONICAL_MD5,
     SPLIT_FILES,
     SPLIT_SIZE,

@@ -11,26 +11,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from losslandscape.analysis import critical_points
-from losslandscape.engine import PairSlice
-from losslandscape.names import parse_pair
-from losslandscape.network import init_weights
+from losslandscape.landscape.analysis import critical_points
+from losslandscape.landscape.directions import hessian_directions, random_directions
+from losslandscape.landscape.pair import PairSlice
+from losslandscape.landscape.plane import PlaneSurface
+from losslandscape.landscape.trajectory import run_trajectory
+from losslandscape.network.model import flatten, init_weights, n_weights
+from losslandscape.network.names import parse_pair
+from losslandscape.network.training import snapshot_epochs, train
 from losslandscape.optimizers import DEFAULTS
-from losslandscape.plane import PlaneSurface
 from losslandscape.reference import (
     naive_gradients,
     naive_plane_derivatives,
     naive_plane_grid,
     naive_unflatten,
-)
-from losslandscape.trajectory import run_trajectory
-from losslandscape.wholenet import (
-    flatten,
-    hessian_directions,
-    n_weights,
-    random_directions,
-    snapshot_epochs,
-    train,
 )
 
 U = np.array([0.3, -0.7, 1.1, 0.0])
@@ -179,7 +173,7 @@ def test_pair_surface_gradient_is_its_hessian_pass(small_data):
 def test_a_gradient_file_of_another_grid_is_refused(tmp_path):
     """The plane analysis jobs read gradient.parquet only on the grid it was computed on."""
     from losslandscape.io import write_table
-    from losslandscape.jobs import read_gradient
+    from losslandscape.jobs.readers import read_gradient
     from losslandscape.specs import GridSpec
 
     grid = GridSpec((-1.0, 1.0), (-1.0, 1.0), 3)

@@ -23,11 +23,13 @@ import yaml
 from conftest import MNIST_DIR, REPO
 from PIL import Image
 
-from losslandscape.idx import load_split
+from losslandscape.data.idx import load_split
 from losslandscape.io import read_rows
-from losslandscape.network import init_weights
+from losslandscape.network.evaluate import cost_and_accuracy
+from losslandscape.network.model import flatten, init_weights
+from losslandscape.network.names import weight_names
+from losslandscape.network.training import snapshot_epochs
 from losslandscape.reference import naive_plane_derivatives
-from losslandscape.wholenet import cost_and_accuracy, flatten, snapshot_epochs, weight_names
 
 CONFIG = REPO / "tests" / "configs" / "planes.yaml"
 CFG = yaml.safe_load(CONFIG.read_text())

@@ -445,7 +445,7 @@ def _assert_page_renders(page: Path, tmp_path: Path) -> None:
 def test_page_with_shared_plotly_and_its_report_copy_render(data: dict, tmp_path: Path) -> None:
     """A page that loads the shared plotly.js by relative URL renders from disk, holds only its
     data; its report copy (plotly.js inline) renders alone; without the shared file it fails."""
-    from losslandscape.jobs import plotly_js_job, report_page_job
+    from losslandscape.jobs.figures import plotly_js_job, report_page_job
     from losslandscape.render.interactive import plotly_url, render_interactive
 
     js = tmp_path / "results" / "figures" / "plotly.min.js"

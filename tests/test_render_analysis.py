@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from losslandscape.io import write_table
+from losslandscape.landscape.summary import SUMMARY_BASE_COLUMNS, summary_frame
 from losslandscape.render.contour import render_basin_map, render_contour
 from losslandscape.render.data import BasinMap, CriticalPoints, Landscape, Track
 from losslandscape.render.interactive import (
@@ -22,7 +23,6 @@ from losslandscape.render.interactive import (
     render_interactive,
 )
 from losslandscape.render.options import DEFAULT_RENDER, resolve_options
-from losslandscape.summary import SUMMARY_BASE_COLUMNS, summary_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"

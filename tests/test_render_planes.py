@@ -17,14 +17,8 @@ from PIL import Image
 
 from losslandscape.io import write_table
 from losslandscape.render import registry
-from losslandscape.render.planes import (
-    ALPHA_LABEL,
-    load_path,
-    load_plane,
-    load_training,
-    plane_note,
-    snapshot_options,
-)
+from losslandscape.render.data import ALPHA_LABEL, load_path, load_plane, load_training
+from losslandscape.render.planes import plane_note, snapshot_options
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ["sgd", "adam"]
@@ -32,7 +26,7 @@ RUNS = ["sgd", "adam"]
 EPOCHS = {"sgd": [0, 10, 20, 30, 40], "adam": [0, 10, 20, 25]}
 SNAPSHOTS = sorted({e for epochs in EPOCHS.values() for e in epochs})  # one frame each
 WILDCARDS = {"seed": "135", "n": "100", "plane": "sgd-pca", "line": "init_sgd"}
-KINDS = [name for name, kind in registry.REGISTRY.items() if kind.module == "planes"]
+KINDS = [name for name, kind in registry.REGISTRY.items() if kind.module in ("planes", "curves")]
 
 # Small figures keep the test fast; frames stay the default (every snapshot).
 SMALL = {

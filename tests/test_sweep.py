@@ -7,8 +7,8 @@ import math
 import pytest
 
 from losslandscape.config import SHEET_ORDER_COLUMNS, render_errors
+from losslandscape.landscape.summary import SUMMARY_BASE_COLUMNS
 from losslandscape.render.options import DEFAULT_RENDER
-from losslandscape.summary import SUMMARY_BASE_COLUMNS
 from losslandscape.sweep import page_count, page_of, page_seeds, sheet_order
 
 

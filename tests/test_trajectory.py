@@ -7,12 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from losslandscape.engine import PairSlice
-from losslandscape.idx import load_split
+from losslandscape.data.idx import load_split
 from losslandscape.io import read_columns, read_metadata
-from losslandscape.jobs import trajectory_job
-from losslandscape.names import parse_pair
-from losslandscape.network import init_weights
+from losslandscape.jobs.grids import trajectory_job
+from losslandscape.landscape.pair import PairSlice
+from losslandscape.network.model import init_weights
+from losslandscape.network.names import parse_pair
 from losslandscape.optimizers import DEFAULTS, NAMES, constants, make_step
 from losslandscape.reference import naive_trajectory
 from losslandscape.specs import LandscapeSpec, OptimizerSpec
@@ -29,7 +29,7 @@ EPOCHS = 300
     "pair", ["w2-5-2_w2-5-3", "w2-5-2_w2-1-3", "w1-2-3_w1-4-3", "w0-1-10_w0-1-4", "w2-3-1_w0-1-4"]
 )
 def test_trajectory_equals_naive_loop(small_data, pair, optimizer):
-    from losslandscape.trajectory import run_trajectory
+    from losslandscape.landscape.trajectory import run_trajectory
 
     x, y = small_data
     wa, wb = parse_pair(pair)
@@ -48,7 +48,7 @@ def test_trajectory_equals_naive_loop(small_data, pair, optimizer):
 
 def test_seeds_default_pair_on_real_mnist(mnist_test_split):
     """The seeds' own setting (784-50-500-10, seed 135, lr 10) on real images, every optimizer."""
-    from losslandscape.trajectory import run_trajectory
+    from losslandscape.landscape.trajectory import run_trajectory
 
     images, labels = mnist_test_split
     x, y = load_split(images, labels, 50)

@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from losslandscape import wholenet
-from losslandscape.idx import load_split
-from losslandscape.names import parse_weight
-from losslandscape.network import init_weights
+from losslandscape.data.idx import load_split
+from losslandscape.landscape import plane as plane_module
+from losslandscape.landscape.directions import hessian_directions, pca_directions, random_directions
+from losslandscape.landscape.plane import line_costs, plane_grid, project
+from losslandscape.network import curvature, evaluate, training
+from losslandscape.network.curvature import hvp
+from losslandscape.network.evaluate import cost_and_accuracy, cost_and_grad
+from losslandscape.network.model import flatten, init_weights, n_weights, sigmoid_neg_, unflatten
+from losslandscape.network.names import parse_weight, weight_names
+from losslandscape.network.training import snapshot_epochs, train
 from losslandscape.optimizers import DEFAULTS, NAMES
 from losslandscape.reference import (
     naive_cost_accuracy,
@@ -20,24 +26,6 @@ from losslandscape.reference import (
     naive_plane_grid,
     naive_unflatten,
     naive_whole_train,
-)
-from losslandscape.wholenet import (
-    cost_and_accuracy,
-    cost_and_grad,
-    flatten,
-    hessian_directions,
-    hvp,
-    line_costs,
-    n_weights,
-    pca_directions,
-    plane_grid,
-    project,
-    random_directions,
-    sigmoid_neg_,
-    snapshot_epochs,
-    train,
-    unflatten,
-    weight_names,
 )
 
 SEED = 135
@@ -132,7 +120,7 @@ def test_cost_and_grad_equal_naive_backprop(data, monkeypatch):
     assert cost == pytest.approx(want_cost, rel=1e-13)
     np.testing.assert_allclose(grad, want, rtol=1e-10, atol=1e-13 * np.abs(want).max())
     # several blocks, on one and on three threads: the same bytes
-    monkeypatch.setattr(wholenet, "TRAIN_BLOCK", 7)
+    monkeypatch.setattr(evaluate, "TRAIN_BLOCK", 7)
     cost1, grad1 = cost_and_grad(theta, x, y, HIDDEN, threads=1)
     cost3, grad3 = cost_and_grad(theta, x, y, HIDDEN, threads=3)
     assert cost1 == cost3
@@ -192,7 +180,7 @@ def test_hvp_equals_the_exact_dense_hessian(small_data, monkeypatch):
     col = dense[:, 784 * 3 + 5]
     np.testing.assert_allclose(hvp(theta, e, x, y, TINY), col, rtol=0, atol=1e-11 * abs(col).max())
     # blocks of 2 samples on 2 threads: the same products
-    monkeypatch.setattr(wholenet, "TRAIN_BLOCK", 2)
+    monkeypatch.setattr(curvature, "TRAIN_BLOCK", 2)
     got2 = hvp(theta, v, x, y, TINY, threads=2)
     np.testing.assert_allclose(got2, want, rtol=0, atol=1e-11 * np.abs(want).max())
 
@@ -310,7 +298,7 @@ def test_project_recovers_plane_coordinates_and_distance():
 
 
 # ------------------------------------------------------------------------------ planes, lines
-@pytest.mark.parametrize("threads, block", [(1, wholenet.PLANE_BLOCK), (2, 7)])
+@pytest.mark.parametrize("threads, block", [(1, plane_module.PLANE_BLOCK), (2, 7)])
 def test_plane_grid_equals_naive(data, threads, block):
     """The plane grid equals the naive grid (fresh full forward per point) in cost and accuracy."""
     x, y = data
@@ -399,7 +387,7 @@ def test_training_real_network_threads_and_blocks(small_data, monkeypatch):
     x, y = small_data
     theta0 = theta_of(SEED, HIDDEN)
     want = naive_whole_train(theta0, x, y, HIDDEN, "adam", DEFAULTS["adam"], 6)
-    monkeypatch.setattr(wholenet, "TRAIN_BLOCK", 8)
+    monkeypatch.setattr(training, "TRAIN_BLOCK", 8)
     one = train(theta0, x, y, HIDDEN, "adam", DEFAULTS["adam"], 6, [0, 6], threads=1)
     two = train(theta0, x, y, HIDDEN, "adam", DEFAULTS["adam"], 6, [0, 6], threads=2)
     np.testing.assert_array_equal(one.cost, two.cost)
@@ -440,6 +428,6 @@ def test_projection_keeps_finite_snapshots_when_one_is_not() -> None:
     rng = np.random.RandomState(3)
     centre, d1, d2 = rng.randn(50), rng.randn(50), rng.randn(50)
     thetas = np.stack([centre + 0.5 * d1 - 2 * d2, np.full(50, np.inf), centre + d2])
-    alpha, beta, distance = wholenet.project(thetas, centre, d1, d2)
+    alpha, beta, distance = project(thetas, centre, d1, d2)
     np.testing.assert_allclose([alpha[0], beta[0], alpha[2], beta[2]], [0.5, -2, 0, 1], atol=1e-12)
     assert np.isnan(alpha[1]) and np.isnan(beta[1]) and distance[0] < 1e-12

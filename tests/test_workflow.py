@@ -29,7 +29,7 @@ import pytest
 import yaml
 from conftest import MNIST_DIR
 
-from losslandscape.names import start_name
+from losslandscape.network.names import start_name
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = REPO / "tests" / "configs" / "small.yaml"

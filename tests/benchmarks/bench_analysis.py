@@ -24,12 +24,12 @@ import numpy as np
 from common import test_split_paths
 from scipy.special import expit
 
-from losslandscape.analysis import basins, critical_points
-from losslandscape.idx import load_split
-from losslandscape.jobs import make_slice
-from losslandscape.network import init_weights
+from losslandscape.data.idx import load_split
+from losslandscape.jobs.common import make_slice
+from losslandscape.landscape.analysis import basins, critical_points
+from losslandscape.landscape.trajectory import run_trajectory
+from losslandscape.network.model import init_weights
 from losslandscape.specs import LandscapeSpec
-from losslandscape.trajectory import run_trajectory
 
 SEED, HIDDEN, PAIR = 135, [50, 500], "w2-5-250_w2-5-251"
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 from common import max_rss_mb, run_workflow, test_split_paths
 
-from losslandscape.engine import PairSlice
-from losslandscape.idx import load_split
-from losslandscape.names import parse_pair
-from losslandscape.network import init_weights
+from losslandscape.data.idx import load_split
+from losslandscape.landscape.pair import PairSlice
+from losslandscape.network.model import init_weights
+from losslandscape.network.names import parse_pair
 from losslandscape.reference import naive_cost
 
 PAIRS = {

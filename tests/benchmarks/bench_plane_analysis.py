@@ -33,12 +33,15 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from common import test_split_paths  # noqa: E402
 
-from losslandscape.analysis import critical_points  # noqa: E402
-from losslandscape.idx import load_split  # noqa: E402
-from losslandscape.network import init_weights  # noqa: E402
-from losslandscape.plane import PlaneSurface  # noqa: E402
+from losslandscape.data.idx import load_split  # noqa: E402
+from losslandscape.landscape.analysis import critical_points  # noqa: E402
+from losslandscape.landscape.directions import random_directions  # noqa: E402
+from losslandscape.landscape.plane import PlaneSurface  # noqa: E402
+from losslandscape.network.model import (
+    flatten,  # noqa: E402
+    init_weights,  # noqa: E402
+)
 from losslandscape.reference import naive_plane_derivatives  # noqa: E402
-from losslandscape.wholenet import flatten, random_directions  # noqa: E402
 
 SEED, HIDDEN = 135, [50, 500]
 

@@ -39,17 +39,16 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 from common import test_split_paths  # noqa: E402
 
-from losslandscape.idx import load_split  # noqa: E402
-from losslandscape.network import init_weights  # noqa: E402
+from losslandscape.data.idx import load_split  # noqa: E402
+from losslandscape.landscape.directions import hessian_directions, random_directions
+from losslandscape.landscape.plane import plane_grid
+from losslandscape.network.model import (
+    flatten,
+    init_weights,  # noqa: E402
+)
+from losslandscape.network.training import train
 from losslandscape.optimizers import make_step  # noqa: E402
 from losslandscape.reference import naive_plane_grid, naive_train_epoch  # noqa: E402
-from losslandscape.wholenet import (  # noqa: E402
-    flatten,
-    hessian_directions,
-    plane_grid,
-    random_directions,
-    train,
-)
 
 HERE = Path(__file__).resolve().parent
 SEED, HIDDEN = 135, [50, 500]

@@ -28,13 +28,13 @@ import numpy as np
 from common import job_seconds, run_workflow, test_split_paths
 from scipy.special import expit
 
-from losslandscape.idx import load_split
-from losslandscape.jobs import make_slice
-from losslandscape.names import start_name
-from losslandscape.network import init_weights
+from losslandscape.data.idx import load_split
+from losslandscape.jobs.common import make_slice
+from losslandscape.landscape.trajectory import run_trajectory
+from losslandscape.network.model import init_weights
+from losslandscape.network.names import start_name
 from losslandscape.optimizers import DEFAULTS
 from losslandscape.specs import LandscapeSpec
-from losslandscape.trajectory import run_trajectory
 
 HERE = Path(__file__).resolve().parent
 SEEDS_OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adam"]
@@ -87,7 +87,7 @@ def main() -> None:
             env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
         code = (
             "import sys; import bench_trajectories as b; "
-            "from losslandscape.idx import load_split; "
+            "from losslandscape.data.idx import load_split; "
             "x, y = load_split(*b.test_split_paths(), int(sys.argv[2])); "
             "print(min(b.seeds_loop_seconds_per_epoch(x, y, int(sys.argv[3])) for _ in range(3)))"
         )

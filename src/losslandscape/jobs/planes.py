@@ -10,10 +10,10 @@ import pyarrow.parquet as pq
 from ..data.idx import load_split
 from ..data.mnist import verify
 from ..io import read_rows, write_table
-from ..landscape.directions import DIRECTION_KINDS, DirectionInputs
+from ..landscape.directions import DIRECTION_KINDS, DirectionInputs, parse_plane
 from ..landscape.plane import line_costs, project
 from ..landscape.surface import PLANE_COORDINATES
-from ..network.names import parse_plane, weight_names
+from ..network.names import weight_names
 from ..specs import GridSpec, NetworkSpec
 from .common import grid_columns, load_data, log, make_plane, provenance
 from .readers import anchor, directions_meta, run_meta
