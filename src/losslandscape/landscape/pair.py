@@ -19,6 +19,7 @@ import numpy as np
 
 from ..network.model import sigmoid_
 from ..network.names import Weight
+from .output_layer import BatchOutputKernel, binary_output_kernel, output_pair_kernel
 from .surface import (
     PAIR_COORDINATES,
     GridDerivatives,
@@ -513,12 +514,25 @@ class PairSlice:
     ) -> tuple[Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]], int]:
         """J and the gradient of J/2 at many points per call, and the points a call should take.
 
-        Output-layer pairs with one-hot targets get a dedicated exact kernel (_OutputKernel);
+        Output-layer pairs with one-hot targets get a dedicated exact kernel (output_layer);
         the others use cost_and_grad, 256 points a call.
         """
-        if _OutputKernel.applies(self):
-            kernel = _OutputKernel(self, max(self.chunk_elements, 4 * DEFAULT_CHUNK_ELEMENTS))
-            return kernel, kernel.p_block
+        last = self.last
+        if self.first.layer == last and self.second.layer == last:
+            if np.all((self.y_rows == 0.0) | (self.y_rows == 1.0)):
+                active, const = self._output_layer()
+                kernel = BatchOutputKernel(
+                    self.h[self.first.col, active],
+                    self.h[self.second.col, active],
+                    self.y_rows[:, active],
+                    self.zt_rows[:, active],
+                    self.rows.index(self.second.row),
+                    self.swapped,
+                    const,
+                    self.n,
+                    max(self.chunk_elements, 4 * DEFAULT_CHUNK_ELEMENTS),
+                )
+                return kernel, kernel.p_block
         return self.cost_and_grad, 256
 
     def scalar_cost_and_grad(self) -> Callable[[float, float], tuple[float, float, float]]:
@@ -537,11 +551,7 @@ class PairSlice:
 
             return general
         # Both weights in the output layer: never swapped (first is w_a, second is w_b).
-        g = self.groups
-        active = np.sort(np.concatenate([g.only_a, g.only_b, g.both]))
-        # unchanged outputs of active samples, plus whole inactive samples (constant cost)
-        const = float(np.sum(self.k_const[active]))
-        const += float(self._sums(np.zeros(1), np.zeros(1), g.none)[0])
+        active, const = self._output_layer()
         m = active.shape[0]
         nr = len(self.rows)
         base = np.ascontiguousarray(self.zt_rows[:, active]).ravel()
@@ -550,144 +560,19 @@ class PairSlice:
         r = self.rows.index(self.second.row)
         basis[1, r * m : (r + 1) * m] = self.h[self.second.col, active]
         y = np.ascontiguousarray(self.y_rows[:, active]).ravel()
-        inv_n = 1.0 / self.n
-        z = np.empty_like(base)
-        w = np.empty(2)
         if np.all((y == 0.0) | (y == 1.0)):
-            return self._binary_output_kernel(base, basis, y, const)
+            return binary_output_kernel(base, basis, y, const, self.n)
+        return output_pair_kernel(base, basis, y, const, self.n)
 
-        def output_pair(u: float, v: float) -> tuple[float, float, float]:
-            w[0] = u
-            w[1] = v
-            np.dot(w, basis, out=z)
-            np.add(z, base, out=z)
-            a = sigmoid_(z)
-            err = a - y
-            cost = (const + float(np.dot(err, err))) * inv_n
-            err *= a
-            np.subtract(a, 1.0, out=a)
-            err *= a  # (a - y) * a * (a - 1) = -N * d(J/2)/dz
-            ga, gb = (basis @ err) * -inv_n
-            return cost, float(ga), float(gb)
-
-        return output_pair
-
-    def _binary_output_kernel(
-        self, base: np.ndarray, basis: np.ndarray, y: np.ndarray, const: float
-    ) -> Callable[[float, float], tuple[float, float, float]]:
-        """Output-layer kernel for 0/1 targets: nine vector operations per call, no temporaries.
-
-        With s = 1 - 2y (+1 where the target is 0, -1 where it is 1) and q = sigmoid(s*z):
-        (y - a)^2 = q^2 and (a - y) * a * (1 - a) = s * q^2 * (1 - q). Folding -s and the
-        frozen part of z into one (3, M) matrix (row 3 multiplied by a constant 1) leaves one
-        matrix product for z, exp, add, reciprocal, a dot product for the cost, two products and
-        a subtraction for q^2 * (1 - q), and a matrix product for the gradient.
-        """
-        sign = 1.0 - 2.0 * y
-        inv_n = 1.0 / self.n
-        neg_z = np.vstack([-sign * basis, -sign * base])  # (3, M): -s*h of each weight, -s*base
-        grad_basis = sign * basis * inv_n  # (2, M): s*h/N, so that grad = grad_basis @ q^2(1-q)
-        t = np.empty_like(base)
-        r = np.empty_like(base)
-        g = np.empty(2)
-        w = np.array([0.0, 0.0, 1.0])
-        dot, exp, add, reciprocal = np.dot, np.exp, np.add, np.reciprocal
-        multiply, subtract = np.multiply, np.subtract
-
-        def kernel(u: float, v: float) -> tuple[float, float, float]:
-            w[0] = u
-            w[1] = v
-            dot(w, neg_z, out=t)  # -s*z
-            exp(t, out=t)
-            add(t, 1.0, out=t)
-            reciprocal(t, out=t)  # q = sigmoid(s*z)
-            cost = (const + float(dot(t, t))) * inv_n
-            multiply(t, t, out=r)
-            subtract(1.0, t, out=t)
-            multiply(r, t, out=r)  # q^2 * (1 - q)
-            dot(grad_basis, r, out=g)
-            ga, gb = g.tolist()
-            return cost, ga, gb
-
-        return kernel
-
-
-class _OutputKernel:
-    """Exact J and gradient of J/2 for both weights in the output layer with one-hot targets.
-
-    Per varying output row r, z = base + p*h1 + q*h2 is linear in the weights. With s = +1
-    where the target is 0 and -1 where it is 1, (y - sigmoid(z))^2 = sigmoid(s*z)^2 =: c^2 and
-    d/dz of half of it is s * c^2 * (1 - c): so a whole epoch is one small matmul for -s*z, an
-    exp, a reciprocal, a few products and one matmul for the two gradient sums.
-    """
-
-    def __init__(self, sl: PairSlice, chunk_elements: int) -> None:
-        """The kernel's matrices, cut into chunks of at most `chunk_elements` elements."""
-        g = sl.groups
+    def _output_layer(self) -> tuple[np.ndarray, float]:
+        """An output-layer pair's samples whose outputs it changes, and the constant cost sum:
+        the unchanged outputs of those samples plus the whole cost of the others."""
+        g = self.groups
         active = np.sort(np.concatenate([g.only_a, g.only_b, g.both]))
-        const = float(np.sum(sl.k_const[active]))
+        const = float(np.sum(self.k_const[active]))
         if g.none.shape[0]:
-            const += float(sl._sums(np.zeros(1), np.zeros(1), g.none)[0])
-        self.const = const
-        self.inv_n = 1.0 / sl.n
-        self.swapped = sl.swapped
-        coef, grads = [], []
-        second_row = sl.rows.index(sl.second.row)
-        m = active.shape[0]
-        for r in range(len(sl.rows)):
-            sign = 1.0 - 2.0 * sl.y_rows[r, active]
-            h1 = sl.h[sl.first.col, active] if r == 0 else np.zeros(m)
-            h2 = sl.h[sl.second.col, active] if r == second_row else np.zeros(m)
-            coef.append(np.stack([-sign * h1, -sign * h2, -sign * sl.zt_rows[r, active]]))
-            grads.append(np.column_stack([sign * h1, sign * h2]))
-        c_all = np.concatenate(coef, axis=1) if coef else np.zeros((3, 0))
-        g_all = np.concatenate(grads, axis=0) if grads else np.zeros((0, 2))
-        width = max(c_all.shape[1], 1)
-        self.m_step = max(256, min(width, chunk_elements // 64))
-        self.chunks = [
-            (
-                np.ascontiguousarray(c_all[:, k : k + self.m_step]),
-                np.ascontiguousarray(g_all[k : k + self.m_step]),
-                np.ones(min(self.m_step, c_all.shape[1] - k)),
-            )
-            for k in range(0, c_all.shape[1], self.m_step)
-        ]
-        self.p_block = max(1, chunk_elements // min(self.m_step, width))
-
-    @staticmethod
-    def applies(sl: PairSlice) -> bool:
-        """True for output-layer pairs whose varying targets are all 0 or 1."""
-        if sl.first.layer != sl.last or sl.second.layer != sl.last:
-            return False
-        return bool(np.all((sl.y_rows == 0.0) | (sl.y_rows == 1.0)))
-
-    def __call__(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """J and the gradient of J/2 in (w_a, w_b) at points (u[p], v[p])."""
-        p, q = (v, u) if self.swapped else (u, v)
-        n_p = p.shape[0]
-        w = np.column_stack([p, q, np.ones_like(p)])
-        cost = np.zeros(n_p)
-        grad = np.zeros((n_p, 2))
-        buf_t = np.empty(n_p * self.m_step)
-        buf_sq = np.empty(n_p * self.m_step)
-        with np.errstate(over="ignore"):
-            for c, gmat, ones in self.chunks:
-                t = buf_t[: n_p * c.shape[1]].reshape(n_p, c.shape[1])
-                sq = buf_sq[: n_p * c.shape[1]].reshape(n_p, c.shape[1])
-                np.matmul(w, c, out=t)  # -s*z
-                np.exp(t, out=t)
-                t += 1.0
-                np.divide(1.0, t, out=t)  # c = sigmoid(s*z)
-                np.multiply(t, t, out=sq)
-                cost += sq @ ones
-                t *= sq
-                np.subtract(sq, t, out=t)  # c^2 (1 - c)
-                grad += t @ gmat
-        cost = (cost + self.const) * self.inv_n
-        grad *= self.inv_n
-        if self.swapped:
-            return cost, grad[:, 1], grad[:, 0]
-        return cost, grad[:, 0], grad[:, 1]
+            const += float(self._sums(np.zeros(1), np.zeros(1), g.none)[0])
+        return active, const
 
 
 def _add_second_weight(z: Jet, row: int, q: np.ndarray, col: Jet) -> None:
