@@ -9,7 +9,9 @@ doubles them, so a job killed for memory or time comes back with twice as much.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from .network.model import layer_sizes, n_weights
 from .network.names import parse_pair
@@ -104,8 +106,9 @@ def whole_network_runtime(passes: int, n: int, hidden: Sequence[int], attempt: i
 
 
 # ---------------------------------------------------------------------- one job of each rule
-# What each rule's job costs, from the figures above and the job's own sizes (the workflow's
-# resource functions only pass the config's values and Snakemake's attempt).
+# What each rule's job asks for, from the figures above and the job's sizes: the workflow's
+# `mem_mb` and `runtime` of a rule are `mem_mb(rule, ...)` and `runtime(rule, ...)` below, so a
+# new rule's cost is one entry of RULE_COSTS.
 #: Full weight vectors a training run holds besides its snapshots (weights, gradient, state).
 TRAIN_EXTRA_VECTORS = 8
 #: Full weight vectors a directions, plane or line job holds besides a run's snapshots (the
@@ -118,60 +121,132 @@ PLANE_GRADIENT_PASSES = 3
 PLANE_ANALYSIS_PASSES = 12
 
 
-def grid_mem_mb(n: int, resolution: int, attempt: int = 1) -> int:
-    """Memory (MB) of a grid job: grows with N and the number of grid points."""
-    return job_mem_mb(n, resolution**2, MB_PER_GRID_POINT, attempt)
+@dataclass(frozen=True)
+class JobSizes:
+    """What a job's cost depends on: its wildcards (N, pair, plane) and the config's sizes."""
+
+    n: int
+    hidden: tuple[int, ...]
+    pair: str = ""
+    plane: str = ""
+    grid_resolution: int = 0
+    basin_resolution: int = 0
+    trajectory_epochs: int = 0
+    training_epochs: int = 0
+    snapshots: int = 0
+    plane_resolution: int = 0
+    line_points: int = 0
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any], wildcards: Mapping[str, Any]) -> JobSizes:
+        """The sizes of a job from the (validated) config and the job's wildcards."""
+        return cls(
+            n=int(wildcards["n"]),
+            hidden=tuple(int(h) for h in config["network"]["hidden"]),
+            pair=str(wildcards.get("pair", "")),
+            plane=str(wildcards.get("plane", "")),
+            grid_resolution=int(config["landscapes"]["grid"]["resolution"]),
+            basin_resolution=int(config["analysis"]["basins"]["resolution"]),
+            trajectory_epochs=int(config["trajectories"]["epochs"]),
+            training_epochs=int(config["training"]["epochs"]),
+            snapshots=int(config["training"]["snapshots"]),
+            plane_resolution=int(config["planes"]["grid"]["resolution"]),
+            line_points=int(config["lines"]["points"]),
+        )
 
 
-def grid_runtime(
-    n: int, resolution: int, pair: str, hidden: Sequence[int], attempt: int = 1
-) -> int:
-    """Runtime (minutes) of a grid job: grows with grid points x N."""
-    return job_runtime("grid", resolution**2, n, pair, hidden, attempt)
+Estimate = Callable[[JobSizes, int], int]
 
 
-def trajectory_mem_mb(n: int, epochs: int, attempt: int = 1) -> int:
-    """Memory (MB) of a trajectory job: grows with N and the number of epochs."""
-    return job_mem_mb(n, epochs, MB_PER_EPOCH, attempt)
+def _grid_points(s: JobSizes, attempt: int) -> int:
+    """Memory of a grid job: N and the grid's points."""
+    return job_mem_mb(s.n, s.grid_resolution**2, MB_PER_GRID_POINT, attempt)
 
 
-def trajectory_runtime(
-    n: int, epochs: int, pair: str, hidden: Sequence[int], attempt: int = 1
-) -> int:
-    """Runtime (minutes) of a trajectory job: grows with epochs x N."""
-    return job_runtime("trajectory", epochs, n, pair, hidden, attempt)
+def _grid_time(s: JobSizes, attempt: int) -> int:
+    """Runtime of a grid job: grid points x N."""
+    return job_runtime("grid", s.grid_resolution**2, s.n, s.pair, s.hidden, attempt)
 
 
-def analysis_mem_mb(n: int, resolution: int, attempt: int = 1) -> int:
-    """Memory (MB) of a critical-points, plateau or basin-map job over resolution^2 points."""
-    return job_mem_mb(n, resolution**2, MB_PER_ANALYSIS_POINT, attempt)
+def _trajectory_mem(s: JobSizes, attempt: int) -> int:
+    """Memory of a trajectory job: N and the epochs."""
+    return job_mem_mb(s.n, s.trajectory_epochs, MB_PER_EPOCH, attempt)
 
 
-def train_mem_mb(n: int, hidden: Sequence[int], snapshots: int, attempt: int = 1) -> int:
-    """Memory (MB) of a training run: its samples and its snapshots."""
-    return whole_network_mem_mb(n, hidden, snapshots + TRAIN_EXTRA_VECTORS, attempt)
+def _trajectory_time(s: JobSizes, attempt: int) -> int:
+    """Runtime of a trajectory job: epochs x N."""
+    return job_runtime("trajectory", s.trajectory_epochs, s.n, s.pair, s.hidden, attempt)
 
 
-def plane_job_mem_mb(n: int, hidden: Sequence[int], snapshots: int, attempt: int = 1) -> int:
-    """Memory (MB) of a directions, plane-grid, path or line job: samples and weight vectors."""
-    return whole_network_mem_mb(n, hidden, snapshots + WHOLE_NETWORK_EXTRA_VECTORS, attempt)
+def _analysis_mem(s: JobSizes, attempt: int) -> int:
+    """Memory of a critical-points or plateau job: N and the grid's points."""
+    return job_mem_mb(s.n, s.grid_resolution**2, MB_PER_ANALYSIS_POINT, attempt)
 
 
-def plane_grid_runtime(n: int, hidden: Sequence[int], resolution: int, attempt: int = 1) -> int:
-    """Runtime (minutes) of a plane grid: one forward pass per grid point."""
-    return whole_network_runtime(resolution**2, n, hidden, attempt)
+def _basins_mem(s: JobSizes, attempt: int) -> int:
+    """Memory of a basin map: N and the number of starts."""
+    return job_mem_mb(s.n, s.basin_resolution**2, MB_PER_ANALYSIS_POINT, attempt)
 
 
-def plane_gradient_runtime(n: int, hidden: Sequence[int], resolution: int, attempt: int = 1) -> int:
-    """Runtime (minutes) of a plane's gradient grid."""
-    return whole_network_runtime(PLANE_GRADIENT_PASSES * resolution**2, n, hidden, attempt)
+def _train_mem(s: JobSizes, attempt: int) -> int:
+    """Memory of a training run: its samples and its snapshots."""
+    return whole_network_mem_mb(s.n, s.hidden, s.snapshots + TRAIN_EXTRA_VECTORS, attempt)
 
 
-def plane_analysis_runtime(n: int, hidden: Sequence[int], resolution: int, attempt: int = 1) -> int:
-    """Runtime (minutes) of a plane's critical points."""
-    return whole_network_runtime(PLANE_ANALYSIS_PASSES * resolution**2, n, hidden, attempt)
+def _plane_mem(s: JobSizes, attempt: int) -> int:
+    """Memory of a directions, plane-grid, path, line or plane-analysis job."""
+    vectors = s.snapshots + WHOLE_NETWORK_EXTRA_VECTORS
+    return whole_network_mem_mb(s.n, s.hidden, vectors, attempt)
 
 
-def plane_path_runtime(n: int, hidden: Sequence[int], snapshots: int, attempt: int = 1) -> int:
-    """Runtime (minutes) of a path: two forward passes per snapshot."""
-    return whole_network_runtime(2 * snapshots, n, hidden, attempt)
+def _passes(count: Callable[[JobSizes], int]) -> Estimate:
+    """The runtime of a whole-network job of count(sizes) passes over its N samples."""
+    return lambda s, attempt: whole_network_runtime(count(s), s.n, s.hidden, attempt)
+
+
+def _direction_passes(s: JobSizes) -> int:
+    """The passes a plane's direction kind may take."""
+    from .landscape.directions import DIRECTION_KINDS, parse_plane
+
+    return DIRECTION_KINDS[parse_plane(s.plane).kind].passes
+
+
+#: Rule -> (mem_mb, runtime) of one job; None leaves Snakemake's default (figures get theirs
+#: from the SLURM profile).
+RULE_COSTS: dict[str, tuple[Estimate | None, Estimate | None]] = {
+    "grid": (_grid_points, _grid_time),
+    "trajectory": (_trajectory_mem, _trajectory_time),
+    "critical_points": (_analysis_mem, None),
+    "plateaus": (_analysis_mem, None),
+    "basins": (_basins_mem, None),
+    "train": (_train_mem, _passes(lambda s: s.training_epochs)),
+    "directions": (_plane_mem, _passes(_direction_passes)),
+    "plane_grid": (_plane_mem, _passes(lambda s: s.plane_resolution**2)),
+    "plane_path": (_plane_mem, _passes(lambda s: 2 * s.snapshots)),
+    "line": (_plane_mem, _passes(lambda s: s.line_points)),
+    "plane_gradient": (
+        _plane_mem,
+        _passes(lambda s: PLANE_GRADIENT_PASSES * s.plane_resolution**2),
+    ),
+    "plane_critical_points": (
+        _plane_mem,
+        _passes(lambda s: PLANE_ANALYSIS_PASSES * s.plane_resolution**2),
+    ),
+    "plane_plateaus": (_plane_mem, None),
+}
+
+
+def mem_mb(rule: str, sizes: JobSizes, attempt: int = 1) -> int:
+    """Memory (MB) one job of `rule` asks for."""
+    estimate = RULE_COSTS[rule][0]
+    if estimate is None:
+        raise KeyError(f"rule {rule} has no memory estimate")
+    return estimate(sizes, attempt)
+
+
+def runtime(rule: str, sizes: JobSizes, attempt: int = 1) -> int:
+    """Minutes one job of `rule` asks for."""
+    estimate = RULE_COSTS[rule][1]
+    if estimate is None:
+        raise KeyError(f"rule {rule} has no runtime estimate")
+    return estimate(sizes, attempt)

@@ -15,7 +15,7 @@ rule critical_points:
         benchmark_of("critical_points", paths.CRITICAL_POINTS)
     threads: 1
     resources:
-        mem_mb=landscape_analysis_mem_mb,
+        mem_mb=job_mem_mb("critical_points"),
     conda:
         CONDA_ENV
     script:
@@ -35,7 +35,7 @@ rule plateaus:
         benchmark_of("plateaus", paths.PLATEAUS)
     threads: 1
     resources:
-        mem_mb=landscape_analysis_mem_mb,
+        mem_mb=job_mem_mb("plateaus"),
     conda:
         CONDA_ENV
     script:
@@ -57,8 +57,8 @@ rule plane_gradient:
     threads: 2
     priority: 1
     resources:
-        mem_mb=whole_network_mem_mb,
-        runtime=plane_gradient_runtime,
+        mem_mb=job_mem_mb("plane_gradient"),
+        runtime=job_runtime("plane_gradient"),
     conda:
         CONDA_ENV
     script:
@@ -81,8 +81,8 @@ rule plane_critical_points:
     threads: 2
     priority: 1
     resources:
-        mem_mb=whole_network_mem_mb,
-        runtime=plane_analysis_runtime,
+        mem_mb=job_mem_mb("plane_critical_points"),
+        runtime=job_runtime("plane_critical_points"),
     conda:
         CONDA_ENV
     script:
@@ -104,7 +104,7 @@ rule plane_plateaus:
         benchmark_of("plane_plateaus", paths.PLANE_PLATEAUS)
     threads: 1
     resources:
-        mem_mb=whole_network_mem_mb,
+        mem_mb=job_mem_mb("plane_plateaus"),
         runtime=5,
     conda:
         CONDA_ENV
@@ -128,7 +128,7 @@ rule basins:
     threads: 2
     priority: 1
     resources:
-        mem_mb=basins_mem_mb,
+        mem_mb=job_mem_mb("basins"),
     conda:
         CONDA_ENV
     script:

@@ -404,94 +404,25 @@ def gallery_sheets():
     )
 
 
-# ---- resources (cluster sizing: the cost model is losslandscape.resources; these pass it
-# the config's sizes and Snakemake's attempt) ----
+# ---- resources (cluster sizing: the cost model is losslandscape.resources.RULE_COSTS;
+# these only pass it the config and the job's wildcards) ----
 
 
-def grid_mem_mb(wildcards, attempt):
-    """Memory (MB) of a grid job."""
-    return resources.grid_mem_mb(int(wildcards.n), GRID_PARAMS["resolution"], attempt)
+def job_mem_mb(name):
+    """Rule `name`'s `mem_mb`: what one job asks for, doubled with every retry."""
+
+    def mem_mb(wildcards, attempt):
+        sizes = resources.JobSizes.of(config, wildcards)
+        return resources.mem_mb(name, sizes, attempt)
+
+    return mem_mb
 
 
-def grid_runtime(wildcards, attempt):
-    """Runtime (minutes) of a grid job."""
-    n, resolution = int(wildcards.n), GRID_PARAMS["resolution"]
-    return resources.grid_runtime(n, resolution, wildcards.pair, HIDDEN, attempt)
+def job_runtime(name):
+    """Rule `name`'s `runtime` (minutes): what one job asks for, doubled with every retry."""
 
+    def runtime(wildcards, attempt):
+        sizes = resources.JobSizes.of(config, wildcards)
+        return resources.runtime(name, sizes, attempt)
 
-def trajectory_mem_mb(wildcards, attempt):
-    """Memory (MB) of a trajectory job."""
-    epochs = int(TRAJECTORIES["epochs"])
-    return resources.trajectory_mem_mb(int(wildcards.n), epochs, attempt)
-
-
-def trajectory_runtime(wildcards, attempt):
-    """Runtime (minutes) of a trajectory job."""
-    n, epochs = int(wildcards.n), int(TRAJECTORIES["epochs"])
-    return resources.trajectory_runtime(n, epochs, wildcards.pair, HIDDEN, attempt)
-
-
-def landscape_analysis_mem_mb(wildcards, attempt):
-    """Memory (MB) of a critical-points or plateau job."""
-    resolution = GRID_PARAMS["resolution"]
-    return resources.analysis_mem_mb(int(wildcards.n), resolution, attempt)
-
-
-def basins_mem_mb(wildcards, attempt):
-    """Memory (MB) of a basin-map job."""
-    resolution = BASIN_PARAMS["resolution"]
-    return resources.analysis_mem_mb(int(wildcards.n), resolution, attempt)
-
-
-def train_mem_mb(wildcards, attempt):
-    """Memory (MB) of a training run."""
-    snapshots = int(TRAINING["snapshots"])
-    return resources.train_mem_mb(int(wildcards.n), HIDDEN, snapshots, attempt)
-
-
-def train_runtime(wildcards, attempt):
-    """Runtime (minutes) of a training run: epochs x N."""
-    epochs = int(TRAINING["epochs"])
-    return resources.whole_network_runtime(epochs, int(wildcards.n), HIDDEN, attempt)
-
-
-def whole_network_mem_mb(wildcards, attempt):
-    """Memory (MB) of a directions, plane-grid, path or line job."""
-    snapshots = int(TRAINING["snapshots"])
-    return resources.plane_job_mem_mb(int(wildcards.n), HIDDEN, snapshots, attempt)
-
-
-def plane_grid_runtime(wildcards, attempt):
-    """Runtime (minutes) of a plane grid."""
-    resolution = int(PLANES["grid"]["resolution"])
-    return resources.plane_grid_runtime(int(wildcards.n), HIDDEN, resolution, attempt)
-
-
-def plane_gradient_runtime(wildcards, attempt):
-    """Runtime (minutes) of a plane's gradient grid."""
-    resolution = int(PLANES["grid"]["resolution"])
-    return resources.plane_gradient_runtime(int(wildcards.n), HIDDEN, resolution, attempt)
-
-
-def plane_analysis_runtime(wildcards, attempt):
-    """Runtime (minutes) of a plane's critical points."""
-    resolution = int(PLANES["grid"]["resolution"])
-    return resources.plane_analysis_runtime(int(wildcards.n), HIDDEN, resolution, attempt)
-
-
-def directions_runtime(wildcards, attempt):
-    """Runtime (minutes) of a directions job: the passes its direction kind may take."""
-    passes = DIRECTION_KINDS[parse_plane(wildcards.plane).kind].passes
-    return resources.whole_network_runtime(passes, int(wildcards.n), HIDDEN, attempt)
-
-
-def plane_path_runtime(wildcards, attempt):
-    """Runtime (minutes) of a path."""
-    snapshots = int(TRAINING["snapshots"])
-    return resources.plane_path_runtime(int(wildcards.n), HIDDEN, snapshots, attempt)
-
-
-def line_runtime(wildcards, attempt):
-    """Runtime (minutes) of a line: one forward pass per point."""
-    passes = int(LINES["points"])
-    return resources.whole_network_runtime(passes, int(wildcards.n), HIDDEN, attempt)
+    return runtime

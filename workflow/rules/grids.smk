@@ -15,8 +15,8 @@ rule grid:
     threads: 2
     priority: 1
     resources:
-        mem_mb=grid_mem_mb,
-        runtime=grid_runtime,
+        mem_mb=job_mem_mb("grid"),
+        runtime=job_runtime("grid"),
     conda:
         CONDA_ENV
     script:

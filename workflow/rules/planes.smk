@@ -17,8 +17,8 @@ rule directions:
     threads: 1
     priority: 1
     resources:
-        mem_mb=whole_network_mem_mb,
-        runtime=directions_runtime,
+        mem_mb=job_mem_mb("directions"),
+        runtime=job_runtime("directions"),
     conda:
         CONDA_ENV
     script:
@@ -40,8 +40,8 @@ rule plane_grid:
     threads: 2
     priority: 1
     resources:
-        mem_mb=whole_network_mem_mb,
-        runtime=plane_grid_runtime,
+        mem_mb=job_mem_mb("plane_grid"),
+        runtime=job_runtime("plane_grid"),
     conda:
         CONDA_ENV
     script:
@@ -64,8 +64,8 @@ rule plane_path:
         benchmark_of("plane_path", paths.PLANE_PATH)
     threads: 1
     resources:
-        mem_mb=whole_network_mem_mb,
-        runtime=plane_path_runtime,
+        mem_mb=job_mem_mb("plane_path"),
+        runtime=job_runtime("plane_path"),
     conda:
         CONDA_ENV
     script:
@@ -87,8 +87,8 @@ rule line:
     threads: 2
     priority: 1
     resources:
-        mem_mb=whole_network_mem_mb,
-        runtime=line_runtime,
+        mem_mb=job_mem_mb("line"),
+        runtime=job_runtime("line"),
     conda:
         CONDA_ENV
     script:

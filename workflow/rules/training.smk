@@ -17,8 +17,8 @@ rule train:
     threads: 1
     priority: 2
     resources:
-        mem_mb=train_mem_mb,
-        runtime=train_runtime,
+        mem_mb=job_mem_mb("train"),
+        runtime=job_runtime("train"),
     conda:
         CONDA_ENV
     script:

@@ -17,8 +17,8 @@ rule trajectory:
         benchmark_of("trajectory", paths.TRAJECTORY)
     threads: 1
     resources:
-        mem_mb=trajectory_mem_mb,
-        runtime=trajectory_runtime,
+        mem_mb=job_mem_mb("trajectory"),
+        runtime=job_runtime("trajectory"),
     conda:
         CONDA_ENV
     shell:
