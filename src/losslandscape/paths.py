@@ -48,32 +48,24 @@ LINE = "results/lines/{seed}/{n}/{line}.parquet"
 
 # ---------------------------------------------------------------------- figures
 FIGURES = "results/figures"
-#: The figures of one pair landscape.
-LANDSCAPE_FIGURES = f"{FIGURES}/{{seed}}/{{n}}/{{pair}}"
-#: The whole-network figures of one (seed, N) of training.
-NETWORK_FIGURES = f"{FIGURES}/{{seed}}/{{n}}"
-#: Every figure kind's output files, without the extension (one file per extension the kind
-#: writes), by the kind's name.
-FIGURE = {
-    "surfaces": f"{FIGURES}/{{seed}}/{{pair}}/surfaces",
-    "rotation": f"{LANDSCAPE_FIGURES}/rotation",
-    "contact_sheet": f"{FIGURES}/gallery/{{n}}/{{pair}}/contact_sheet_{{page}}",
-    "contour": f"{LANDSCAPE_FIGURES}/contour_{{optimizer}}",
-    "descent3d": f"{LANDSCAPE_FIGURES}/descent3d_{{optimizer}}",
-    "descent2d": f"{LANDSCAPE_FIGURES}/descent2d_{{optimizer}}",
-    "compare3d": f"{LANDSCAPE_FIGURES}/compare3d_{{start}}",
-    "compare2d": f"{LANDSCAPE_FIGURES}/compare2d_{{start}}",
-    "interactive": f"{LANDSCAPE_FIGURES}/interactive_{{start}}",
-    "basin_map": f"{LANDSCAPE_FIGURES}/basin_map_{{optimizer}}",
-    "plane_contour": f"{NETWORK_FIGURES}/planes/plane_contour_{{plane}}",
-    "plane_surfaces": f"{NETWORK_FIGURES}/planes/plane_surfaces_{{plane}}",
-    "plane_descent3d": f"{NETWORK_FIGURES}/planes/plane_descent3d_{{plane}}",
-    "plane_descent2d": f"{NETWORK_FIGURES}/planes/plane_descent2d_{{plane}}",
-    "plane_interactive": f"{NETWORK_FIGURES}/planes/plane_interactive_{{plane}}",
-    "plane_distance": f"{NETWORK_FIGURES}/planes/plane_distance_{{plane}}",
-    "training_curves": f"{NETWORK_FIGURES}/training_curves",
-    "line_plot": f"{NETWORK_FIGURES}/lines/line_plot_{{line}}",
+#: The folders figures go to, by name: a figure kind's files are {folder}/{kind} or, for a kind
+#: drawn once per value of a wildcard, {folder}/{kind}_{wildcard} (figure_path).
+FIGURE_FOLDERS = {
+    # per pair landscape, and per (seed, pair) over every N
+    "landscape": f"{FIGURES}/{{seed}}/{{n}}/{{pair}}",
+    "pair": f"{FIGURES}/{{seed}}/{{pair}}",
+    # pages of a sweep's contact sheets
+    "gallery": f"{FIGURES}/gallery/{{n}}/{{pair}}",
+    # whole network, per (seed, N) of training
+    "network": f"{FIGURES}/{{seed}}/{{n}}",
+    "planes": f"{FIGURES}/{{seed}}/{{n}}/planes",
+    "lines": f"{FIGURES}/{{seed}}/{{n}}/lines",
 }
+
+
+def figure_path(kind: str, folder: str, by: str | None = None) -> str:
+    """A figure kind's output path template without its extension (one file per extension)."""
+    return f"{FIGURE_FOLDERS[folder]}/{kind}" + ("" if by is None else f"_{{{by}}}")
 
 
 def report_copy(path: str) -> str:

@@ -71,8 +71,8 @@ class FigureKind:
 
 
 def _kind(name: str, module: str, exts: Sequence[str], category: str, **kw: Any) -> FigureKind:
-    """A registry entry (short form); its path is the kind's in losslandscape.paths."""
-    path = paths.FIGURE[name]
+    """A registry entry (short form): its files go to paths.figure_path(name, folder, by)."""
+    path = paths.figure_path(name, kw.pop("folder"), kw.pop("by", None))
     return FigureKind(name, module, path, tuple(exts), category, kw.pop("label", name), **kw)
 
 
@@ -80,64 +80,44 @@ def _kind(name: str, module: str, exts: Sequence[str], category: str, **kw: Any)
 REGISTRY: dict[str, FigureKind] = {
     k.name: k
     for k in (
-        _kind("surfaces", "surfaces", ["png"], "Landscapes"),
-        _kind("rotation", "surfaces", ["gif", "png"], "Landscapes"),
-        _kind("contact_sheet", "surfaces", ["png"], "Gallery", label="contact sheet"),
-        _kind("contour", "contour", ["png"], "Trajectories", sections=("critical",)),
-        _kind("descent3d", "animation", ["gif", "png"], "Trajectories", label="descent 3D"),
-        _kind("descent2d", "animation", ["gif", "png"], "Trajectories", label="descent 2D"),
-        _kind("compare3d", "animation", ["gif", "png"], "Optimizer comparison", label="compare 3D"),
-        _kind("compare2d", "animation", ["gif", "png"], "Optimizer comparison", label="compare 2D"),
-        _kind(
-            "interactive",
-            "interactive",
-            ["html"],
-            "Optimizer comparison",
-            sections=("critical",),
-            shared_plotly=True,
-        ),
-        _kind(
-            "basin_map", "contour", ["png"], "Analysis", label="basin map", sections=("critical",)
-        ),
+        # pair landscapes: name, render module, files, report category, folder, per wildcard
+        _kind("surfaces", "surfaces", ["png"], "Landscapes", folder="pair"),
+        _kind("rotation", "surfaces", ["gif", "png"], "Landscapes", folder="landscape"),
+        _kind("contact_sheet", "surfaces", ["png"], "Gallery", folder="gallery", by="page",
+              label="contact sheet"),
+        _kind("contour", "contour", ["png"], "Trajectories", folder="landscape",
+              by="optimizer", sections=("critical",)),
+        _kind("descent3d", "animation", ["gif", "png"], "Trajectories", folder="landscape",
+              by="optimizer", label="descent 3D"),
+        _kind("descent2d", "animation", ["gif", "png"], "Trajectories", folder="landscape",
+              by="optimizer", label="descent 2D"),
+        _kind("compare3d", "animation", ["gif", "png"], "Optimizer comparison",
+              folder="landscape", by="start", label="compare 3D"),
+        _kind("compare2d", "animation", ["gif", "png"], "Optimizer comparison",
+              folder="landscape", by="start", label="compare 2D"),
+        _kind("interactive", "interactive", ["html"], "Optimizer comparison",
+              folder="landscape", by="start", sections=("critical",), shared_plotly=True),
+        _kind("basin_map", "contour", ["png"], "Analysis", folder="landscape",
+              by="optimizer", label="basin map", sections=("critical",)),
         # whole network: per (seed, n) of training, plane figures and line plots in folders
-        _kind(
-            "plane_contour",
-            "planes",
-            ["png"],
-            "Whole-network planes",
-            label="plane contour",
-            sections=("critical",),
-        ),
-        _kind("plane_surfaces", "planes", ["png"], "Whole-network planes", label="plane surfaces"),
-        _kind(
-            "plane_descent3d",
-            "planes",
-            ["gif", "png"],
-            "Whole-network planes",
-            label="plane descent 3D",
-        ),
-        _kind(
-            "plane_descent2d",
-            "planes",
-            ["gif", "png"],
-            "Whole-network planes",
-            label="plane descent 2D",
-        ),
-        _kind(
-            "plane_interactive",
-            "planes",
-            ["html"],
-            "Whole-network planes",
-            label="plane interactive",
-            shared_plotly=True,
-        ),
-        _kind("plane_distance", "planes", ["png"], "Whole-network planes", label="plane distance"),
-        _kind(
-            "training_curves", "curves", ["png"], "Whole-network training", label="training curves"
-        ),
-        _kind("line_plot", "curves", ["png"], "Whole-network lines", label="line plot"),
+        _kind("plane_contour", "planes", ["png"], "Whole-network planes", folder="planes",
+              by="plane", label="plane contour", sections=("critical",)),
+        _kind("plane_surfaces", "planes", ["png"], "Whole-network planes", folder="planes",
+              by="plane", label="plane surfaces"),
+        _kind("plane_descent3d", "planes", ["gif", "png"], "Whole-network planes",
+              folder="planes", by="plane", label="plane descent 3D"),
+        _kind("plane_descent2d", "planes", ["gif", "png"], "Whole-network planes",
+              folder="planes", by="plane", label="plane descent 2D"),
+        _kind("plane_interactive", "planes", ["html"], "Whole-network planes",
+              folder="planes", by="plane", label="plane interactive", shared_plotly=True),
+        _kind("plane_distance", "planes", ["png"], "Whole-network planes", folder="planes",
+              by="plane", label="plane distance"),
+        _kind("training_curves", "curves", ["png"], "Whole-network training",
+              folder="network", label="training curves"),
+        _kind("line_plot", "curves", ["png"], "Whole-network lines", folder="lines", by="line",
+              label="line plot"),
     )
-}
+}  # fmt: skip
 
 _MISSING = object()
 
