@@ -1,4 +1,4 @@
-"""The script of every `script:` rule: runs the job of the rule (losslandscape.jobs.rules.run_rule)."""
+"""The script of every `script:` rule: runs its job (losslandscape.jobs.rules.run_rule)."""
 
 from losslandscape.jobs.rules import run_rule
 

@@ -13,6 +13,7 @@ import pytest
 from losslandscape import paths
 from losslandscape.data.mnist import MnistChecksumError
 from losslandscape.io import read_columns, read_metadata
+from losslandscape.jobs.common import PairInputs
 from losslandscape.jobs.grids import grid_job, trajectory_job
 from losslandscape.jobs.rules import RULES
 from losslandscape.render import registry
@@ -55,15 +56,13 @@ def test_a_job_on_a_damaged_mnist_file_stops_and_says_how_to_refetch(
     bad = _damaged_copy(images, tmp_path / "mnist")
     out = tmp_path / "grid.parquet"
     with pytest.raises(MnistChecksumError) as err:
-        grid_job(str(bad), str(labels), str(out), LANDSCAPE, GRID)
+        grid_job(PairInputs(str(bad), str(labels), LANDSCAPE), str(out), GRID)
     message = str(err.value)
     assert str(bad) in message and "forcerun mnist_download" in message
     assert not out.exists()
     with pytest.raises(MnistChecksumError):
-        trajectory_job(
-            str(bad), str(labels), str(out), LANDSCAPE, OptimizerSpec("sgd", {"lr": 10.0}),
-            (1.0, 2.0), 3,
-        )  # fmt: skip
+        inputs = PairInputs(str(bad), str(labels), LANDSCAPE)
+        trajectory_job(inputs, str(out), OptimizerSpec("sgd", {"lr": 10.0}), (1.0, 2.0), 3)
 
 
 def test_trajectory_command_writes_what_the_job_writes(
@@ -73,7 +72,8 @@ def test_trajectory_command_writes_what_the_job_writes(
     images, labels = mnist_test_split
     direct = tmp_path / "direct.parquet"
     optimizer = OptimizerSpec("adam", {"beta1": 0.9, "beta2": 0.999, "eps": 0.1, "lr": 10.0})
-    trajectory_job(str(images), str(labels), str(direct), LANDSCAPE, optimizer, (-1.5, 2.0), 30)
+    inputs = PairInputs(str(images), str(labels), LANDSCAPE)
+    trajectory_job(inputs, str(direct), optimizer, (-1.5, 2.0), 30)
     via_cli = tmp_path / "cli.parquet"
     log = tmp_path / "cli.log"
     cmd = [

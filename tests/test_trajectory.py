@@ -9,6 +9,7 @@ import pytest
 
 from losslandscape.data.idx import load_split
 from losslandscape.io import read_columns, read_metadata
+from losslandscape.jobs.common import PairInputs
 from losslandscape.jobs.grids import trajectory_job
 from losslandscape.landscape.pair import PairSlice
 from losslandscape.network.model import init_weights
@@ -91,10 +92,12 @@ def test_divergence_is_recorded_not_crashing(tmp_path, mnist_test_split, caplog)
     images, labels = mnist_test_split
     out = tmp_path / "t.parquet"
     trajectory_job(
-        images=str(images), labels=str(labels), output=str(out), landscape=LANDSCAPE,
-        optimizer=OptimizerSpec("rmsprop", {"lr": 1e308, "rho": 0.9, "eps": 1e-300}),
-        start=(-9.0, 15.0), epochs=50,
-    )  # fmt: skip
+        PairInputs(str(images), str(labels), LANDSCAPE),
+        str(out),
+        OptimizerSpec("rmsprop", {"lr": 1e308, "rho": 0.9, "eps": 1e-300}),
+        start=(-9.0, 15.0),
+        epochs=50,
+    )
     cols = read_columns(out)
     meta = read_metadata(out)
     k = meta["diverged_at_epoch"]
@@ -109,9 +112,12 @@ def test_trajectory_file_layout(tmp_path, mnist_test_split):
     images, labels = mnist_test_split
     out = tmp_path / "t.parquet"
     trajectory_job(
-        images=str(images), labels=str(labels), output=str(out), landscape=LANDSCAPE,
-        optimizer=OptimizerSpec("adam", DEFAULTS["adam"]), start=(-9.0, 15.0), epochs=20,
-    )  # fmt: skip
+        PairInputs(str(images), str(labels), LANDSCAPE),
+        str(out),
+        OptimizerSpec("adam", DEFAULTS["adam"]),
+        start=(-9.0, 15.0),
+        epochs=20,
+    )
     cols = read_columns(out)
     assert list(cols) == ["epoch", "w_a", "w_b", "cost"]
     assert cols["epoch"].dtype == np.int64 and cols["cost"].dtype == np.float64

@@ -56,18 +56,17 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; exceptions propagate (logged to --log first) so the exit status is 1."""
     args = parser().parse_args(argv)
-    from .jobs.common import job_log
+    from .jobs.common import PairInputs, job_log
     from .jobs.grids import trajectory_job
     from .specs import LandscapeSpec, OptimizerSpec
 
     if len(args.start) != 2:
         raise SystemExit(f"--start={args.start}: expected two values w_a,w_b")
     with job_log(args.log, "trajectory"):
+        landscape = LandscapeSpec(args.seed, args.n, args.pair, args.hidden, args.split)
         trajectory_job(
-            images=args.images,
-            labels=args.labels,
+            inputs=PairInputs(args.images, args.labels, landscape),
             output=args.output,
-            landscape=LandscapeSpec(args.seed, args.n, args.pair, args.hidden, args.split),
             optimizer=OptimizerSpec(args.optimizer, args.constants),
             start=(args.start[0], args.start[1]),
             epochs=args.epochs,

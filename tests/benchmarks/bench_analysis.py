@@ -25,7 +25,7 @@ from common import test_split_paths
 from scipy.special import expit
 
 from losslandscape.data.idx import load_split
-from losslandscape.jobs.common import make_slice
+from losslandscape.jobs.common import PairInputs
 from losslandscape.landscape.analysis import basins, critical_points
 from losslandscape.landscape.trajectory import run_trajectory
 from losslandscape.network.model import init_weights
@@ -68,12 +68,7 @@ def main() -> None:
     images, labels = test_split_paths()
     print(f"cpus: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
 
-    sl = make_slice(
-        images,
-        labels,
-        landscape_at(args.n),
-        threads=args.threads,
-    )
+    sl = PairInputs(images, labels, landscape_at(args.n)).surface(args.threads)
     a = np.linspace(*A, args.resolution)
     b = np.linspace(*B, args.resolution)
     t0 = time.perf_counter()
@@ -118,12 +113,7 @@ def main() -> None:
     print(f"  the seeds' loop (full forward pass per evaluation): ~{t_naive:.3g} s (20 timed)")
 
     for n in args.crit_n:
-        sl = make_slice(
-            images,
-            labels,
-            landscape_at(n),
-            threads=args.threads,
-        )
+        sl = PairInputs(images, labels, landscape_at(n)).surface(args.threads)
         a40, b40 = np.linspace(*A, 40), np.linspace(*B, 40)
         t0 = time.perf_counter()
         d = sl.grid_derivatives(a40, b40)

@@ -29,7 +29,7 @@ from common import job_seconds, run_workflow, test_split_paths
 from scipy.special import expit
 
 from losslandscape.data.idx import load_split
-from losslandscape.jobs.common import make_slice
+from losslandscape.jobs.common import PairInputs
 from losslandscape.landscape.trajectory import run_trajectory
 from losslandscape.network.model import init_weights
 from losslandscape.network.names import start_name
@@ -106,7 +106,7 @@ def main() -> None:
     t0 = time.perf_counter()
     for opt in SEEDS_OPTIMIZERS:
         for start in STARTS:
-            sl = make_slice(images, labels, landscape_at(args.n))
+            sl = PairInputs(images, labels, landscape_at(args.n)).surface()
             run_trajectory(sl, opt, DEFAULTS[opt], start, args.epochs)
     t_engine = time.perf_counter() - t0
     print(f"engine only: {t_engine:.2f} s -> {t_seeds / t_engine:.0f}x")

@@ -1,5 +1,9 @@
 """Jobs of the analysis stage: critical points, plateaus and basin maps of pairs and planes, and
 the summary table of the pair landscapes.
+
+Critical points and plateaus are one job each for both kinds of landscape: `inputs` says which
+(PairInputs or PlaneInputs), and a plane's jobs start from its gradient grid (gradient.parquet,
+computed once by plane_gradient_job) instead of computing it again.
 """
 
 from __future__ import annotations
@@ -17,138 +21,76 @@ from .. import __version__
 from ..io import atomic_path, write_arrow, write_table
 from ..landscape.analysis import basins, critical_points, plateau_mask, plateau_share
 from ..landscape.summary import kind_counts, summary_frame
-from ..landscape.surface import PAIR_COORDINATES, PLANE_COORDINATES, GridDerivatives, Surface
-from ..specs import GridSpec, LandscapeSpec, NetworkSpec, OptimizerSpec
-from .common import grid_columns, log, make_plane, make_slice, provenance
-from .readers import GRADIENT_COLUMNS, directions_meta, read_gradient
+from ..landscape.surface import PAIR_COORDINATES
+from ..specs import GridSpec, OptimizerSpec
+from .common import PairInputs, PlaneInputs, grid_columns, log_written
+from .readers import GRADIENT_COLUMNS, read_gradient
 
 #: |grad J| a refined critical point must reach.
 CRITICAL_TOL = 1e-10
-
-
 #: Columns of plateaus.parquet.
 PLATEAU_COLUMNS = [*PAIR_COORDINATES, "grad_norm", "plateau"]
 
 
 def critical_points_job(
-    images: str,
-    labels: str,
+    inputs: PairInputs | PlaneInputs,
     output: str,
-    landscape: LandscapeSpec,
     grid: GridSpec,
     threads: int = 1,
+    gradient: str | None = None,
 ) -> Any:
-    """Critical points of one landscape, classified -> critical_points.parquet (sorted by cost).
+    """Critical points of a landscape on `grid`, classified -> critical_points.parquet.
 
-    Seeded on the landscape's own grid, where J, its gradient and Hessian are computed exactly
-    (not read from the grid file), then refined to |grad J| < CRITICAL_TOL.
+    Seeded on the grid, where J, its gradient and Hessian are computed exactly (not read from
+    the grid file; a plane's J and gradient from its `gradient` file), then refined to
+    |grad J| < CRITICAL_TOL. Sorted by cost.
     """
-    surface = make_slice(images, labels, landscape, threads)
-    return write_critical_points(surface, grid, output, images, labels, landscape.meta())
-
-
-def plateaus_job(
-    images: str,
-    labels: str,
-    output: str,
-    landscape: LandscapeSpec,
-    grid: GridSpec,
-    threshold: float,
-    threads: int = 1,
-) -> float:
-    """|grad J| on the landscape's grid and where it is below `threshold` -> plateaus.parquet.
-
-    Rows in the grid file's order; returns the plateau share.
-    """
-    surface = make_slice(images, labels, landscape, threads)
-    grad_norm = surface.grid_derivatives(*grid.axes(), hessian=False).grad_norm
-    where = landscape.meta()
-    return write_plateaus(
-        grad_norm, PAIR_COORDINATES, grid, threshold, output, images, labels, where
-    )
-
-
-def write_critical_points(
-    surface: Surface,
-    grid: GridSpec,
-    output: str,
-    images: str,
-    labels: str,
-    where: dict[str, Any],
-    derivatives: GridDerivatives | None = None,
-) -> Any:
-    """Critical points of a surface on `grid` -> output; `where` names the landscape or plane.
-
-    `derivatives`: J and its gradient on the grid when already computed (else the surface's).
-    """
-
     t0 = time.perf_counter()
-    frame = critical_points(surface, *grid.axes(), tol=CRITICAL_TOL, derivatives=derivatives)
+    surface = inputs.surface(threads)
+    seeds = None if gradient is None else read_gradient(gradient, grid)
+    frame = critical_points(surface, *grid.axes(), tol=CRITICAL_TOL, derivatives=seeds)
     counts = kind_counts(frame)
-    meta = provenance(
-        images,
-        labels,
-        kind="critical_points",
-        **where,
-        **grid.meta(),
-        tol=CRITICAL_TOL,
-        counts=counts,
-    )
+    found = {"tol": CRITICAL_TOL, "counts": counts}
+    meta = inputs.provenance(kind="critical_points", **grid.meta(), **found)
     write_table(output, {c: frame[c].to_numpy() for c in frame.columns}, meta)
-    log.info(
-        "critical points %s: %s; wrote %s in %.2f s",
-        where,
-        counts,
-        output,
-        time.perf_counter() - t0,
-    )
+    log_written(output, t0, f"critical points {inputs.where()}: {counts}")
     return frame
 
 
-def write_plateaus(
-    grad_norm: np.ndarray,
-    coordinates: tuple[str, str],
+def plateaus_job(
+    inputs: PairInputs | PlaneInputs,
+    output: str,
     grid: GridSpec,
     threshold: float,
-    output: str,
-    images: str,
-    labels: str,
-    where: dict[str, Any],
+    threads: int = 1,
+    gradient: str | None = None,
 ) -> float:
-    """|grad J| on `grid` (raveled, first coordinate fastest) and where it is below `threshold`
-    -> output, the grid's points named by `coordinates`."""
+    """|grad J| on the landscape's grid and where it is below `threshold` -> plateaus.parquet.
 
+    Rows in the grid file's order; a plane's |grad J| comes from its `gradient` file. Returns the
+    plateau share.
+    """
     t0 = time.perf_counter()
+    if gradient is None:
+        derivatives = inputs.surface(threads).grid_derivatives(*grid.axes(), hessian=False)
+    else:
+        derivatives = read_gradient(gradient, grid)
+    grad_norm = derivatives.grad_norm
     mask = plateau_mask(grad_norm, threshold)
     share = plateau_share(mask)
-    meta = provenance(
-        images,
-        labels,
-        kind="plateaus",
-        **where,
-        **grid.meta(),
-        threshold=threshold,
-        plateau_share=share,
-    )
-    columns = {**grid_columns(grid, coordinates), "grad_norm": grad_norm, "plateau": mask}
+    found = {"threshold": threshold, "plateau_share": share}
+    meta = inputs.provenance(kind="plateaus", **grid.meta(), **found)
+    columns = {**grid_columns(grid, inputs.coordinates), "grad_norm": grad_norm, "plateau": mask}
     write_table(output, columns, meta)
-    log.info(
-        "plateaus %s: |grad J| < %g on %.1f%% of the grid; wrote %s in %.2f s",
-        where,
-        threshold,
-        100 * share,
-        output,
-        time.perf_counter() - t0,
-    )
+    below = f"|grad J| < {threshold:g} on {100 * share:.1f}% of the grid"
+    log_written(output, t0, f"plateaus {inputs.where()}: {below}")
     return share
 
 
 def basins_job(
-    images: str,
-    labels: str,
+    inputs: PairInputs,
     critical: str,
     output: str,
-    landscape: LandscapeSpec,
     starts: GridSpec,
     optimizer: OptimizerSpec,
     epochs: int,
@@ -159,50 +101,27 @@ def basins_job(
     `minimum` is the row number in `critical` (critical_points.parquet) of the minimum a start
     ends within one start-grid step of, -1 if none (or diverged).
     """
-
     t0 = time.perf_counter()
-    sl = make_slice(images, labels, landscape, threads)
+    sl = inputs.surface(threads)
     a_values, b_values = starts.axes()
     points = pd.read_parquet(critical).reset_index(drop=True)
-    frame = basins(
-        sl,
-        optimizer.name,
-        optimizer.constants,
-        a_values,
-        b_values,
-        epochs,
-        points,
-        threads=threads,
-    )
+    rule = (optimizer.name, optimizer.constants)
+    frame = basins(sl, *rule, a_values, b_values, epochs, points, threads=threads)
     reached = frame["minimum"].to_numpy()
     diverged = frame["diverged"].to_numpy()
     shares = {str(k): float(np.mean(reached == k)) for k in sorted(set(reached.tolist()) - {-1})}
-    meta = provenance(
-        images,
-        labels,
-        kind="basins",
-        **landscape.meta(),
-        **starts.meta(),
-        **optimizer.meta(),
-        epochs=epochs,
-        minimum_shares=shares,
-        diverged_share=float(np.mean(diverged)),
-        match_tol=float(max(np.max(np.diff(a_values)), np.max(np.diff(b_values)))),
+    found = {
+        "minimum_shares": shares,
+        "diverged_share": float(np.mean(diverged)),
+        "match_tol": float(max(np.max(np.diff(a_values)), np.max(np.diff(b_values)))),
+    }
+    meta = inputs.provenance(
+        kind="basins", **starts.meta(), **optimizer.meta(), epochs=epochs, **found
     )
     write_table(output, {c: frame[c].to_numpy() for c in frame.columns}, meta)
-    log.info(
-        "basins %s %s, %dx%d starts x %d epochs: shares per minimum %s, diverged %d; "
-        "wrote %s in %.2f s",
-        landscape,
-        optimizer.name,
-        starts.resolution,
-        starts.resolution,
-        epochs,
-        shares,
-        int(diverged.sum()),
-        output,
-        time.perf_counter() - t0,
-    )
+    run = f"{starts.resolution}x{starts.resolution} starts x {epochs} epochs"
+    ends = f"shares per minimum {shares}, diverged {int(diverged.sum())}"
+    log_written(output, t0, f"basins {inputs.landscape} {optimizer.name}, {run}: {ends}")
     return frame
 
 
@@ -216,7 +135,6 @@ def summary_job(
     csv: str,
 ) -> Any:
     """One row per landscape -> results/analysis/summary.parquet and summary.csv."""
-
     t0 = time.perf_counter()
     frame, meta = summary_frame(grids, critical, plateaus, trajectories, basin_maps)
     meta["losslandscape_version"] = __version__
@@ -224,96 +142,21 @@ def summary_job(
     write_arrow(parquet, pa.Table.from_pandas(frame, preserve_index=False), meta)
     with atomic_path(csv) as tmp:
         frame.to_csv(tmp, index=False, lineterminator="\n")
-    log.info(
-        "summary of %d landscapes, %d columns: wrote %s and %s in %.2f s",
-        len(frame),
-        frame.shape[1],
-        parquet,
-        os.path.basename(csv),
-        time.perf_counter() - t0,
-    )
+    found = f"summary of {len(frame)} landscapes, {frame.shape[1]} columns"
+    log_written(f"{parquet} and {os.path.basename(csv)}", t0, found)
     return frame
 
 
-def plane_gradient_job(
-    images: str,
-    labels: str,
-    directions: str,
-    output: str,
-    network: NetworkSpec,
-    plane: str,
-    grid: GridSpec,
-    threads: int = 1,
-) -> None:
+def plane_gradient_job(inputs: PlaneInputs, output: str, grid: GridSpec, threads: int = 1) -> None:
     """J and its exact gradient in (alpha, beta) on the plane's grid -> gradient.parquet.
 
-    One backward pass per grid point (losslandscape.plane); what the plane's critical points
-    and plateau map both start from, computed once.
+    One backward pass per grid point (losslandscape.landscape.plane); what the plane's critical
+    points and plateau map both start from, computed once.
     """
     t0 = time.perf_counter()
-    surface = make_plane(images, labels, directions, network, threads)
-    d = surface.grid_derivatives(*grid.axes(), hessian=False)
-    meta = provenance(
-        images,
-        labels,
-        kind="plane_gradient",
-        **network.meta(),
-        plane=plane,
-        **grid.meta(),
-        directions=directions_meta(directions),
-    )
+    d = inputs.surface(threads).grid_derivatives(*grid.axes(), hessian=False)
+    meta = inputs.provenance(kind="plane_gradient", **grid.meta())
     values = dict(zip(GRADIENT_COLUMNS, (d.cost, d.grad[:, 0], d.grad[:, 1]), strict=True))
-    write_table(output, {**grid_columns(grid, PLANE_COORDINATES), **values}, meta)
-    log.info(
-        "plane gradient %s %s %dx%d: largest |grad J| %.4g; wrote %s in %.2f s",
-        network,
-        plane,
-        grid.resolution,
-        grid.resolution,
-        float(np.max(d.grad_norm)),
-        output,
-        time.perf_counter() - t0,
-    )
-
-
-def plane_critical_points_job(
-    images: str,
-    labels: str,
-    directions: str,
-    gradient: str,
-    output: str,
-    network: NetworkSpec,
-    plane: str,
-    grid: GridSpec,
-    threads: int = 1,
-) -> Any:
-    """Critical points of a plane in (alpha, beta), classified -> critical_points.parquet.
-
-    The same analysis as a landscape's: seeded on the plane's grid from the exact gradient
-    (`gradient`, the plane's gradient.parquet), refined with the exact Hessian to
-    |grad J| < CRITICAL_TOL.
-    """
-    surface = make_plane(images, labels, directions, network, threads)
-    where = {**network.meta(), "plane": plane, "directions": directions_meta(directions)}
-    seeds = read_gradient(gradient, grid)
-    return write_critical_points(surface, grid, output, images, labels, where, derivatives=seeds)
-
-
-def plane_plateaus_job(
-    images: str,
-    labels: str,
-    directions: str,
-    gradient: str,
-    output: str,
-    network: NetworkSpec,
-    plane: str,
-    grid: GridSpec,
-    threshold: float,
-) -> float:
-    """|grad J| in (alpha, beta) on the plane's grid (from gradient.parquet) and where it is
-    below `threshold` -> plateaus.parquet."""
-    grad_norm = read_gradient(gradient, grid).grad_norm
-    where = {**network.meta(), "plane": plane, "directions": directions_meta(directions)}
-    return write_plateaus(
-        grad_norm, PLANE_COORDINATES, grid, threshold, output, images, labels, where
-    )
+    write_table(output, {**grid_columns(grid, inputs.coordinates), **values}, meta)
+    where = f"{inputs.network} {inputs.plane} {grid.resolution}x{grid.resolution}"
+    log_written(output, t0, f"plane gradient {where}: largest |grad J| {np.max(d.grad_norm):.4g}")

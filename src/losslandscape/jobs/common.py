@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,11 +20,11 @@ from .. import __version__
 from ..data.idx import load_split
 from ..data.mnist import CANONICAL_MD5, verify
 from ..landscape.pair import PairSlice
-from ..landscape.surface import PAIR_COORDINATES
+from ..landscape.surface import PAIR_COORDINATES, PLANE_COORDINATES
 from ..network.model import init_weights
 from ..network.names import parse_pair
 from ..specs import GridSpec, LandscapeSpec, NetworkSpec
-from .readers import read_directions
+from .readers import directions_meta, read_directions
 
 log = logging.getLogger("losslandscape")
 
@@ -69,23 +71,69 @@ def provenance(images: str, labels: str, **params: Any) -> dict[str, Any]:
     }
 
 
-def make_slice(images: str, labels: str, landscape: LandscapeSpec, threads: int = 1) -> PairSlice:
-    """The frozen network and data of one landscape."""
-    x, y = load_data(images, labels, landscape.n)
-    wa, wb = parse_pair(landscape.pair)
-    weights = init_weights(landscape.seed, list(landscape.hidden))
-    return PairSlice(weights, x, y, wa, wb, threads=threads)
+@dataclass(frozen=True)
+class PairInputs:
+    """What a job on a pair landscape reads: the MNIST files and the landscape (seed, N, pair)."""
+
+    images: str
+    labels: str
+    landscape: LandscapeSpec
+
+    coordinates = PAIR_COORDINATES
+
+    def surface(self, threads: int = 1) -> PairSlice:
+        """The frozen network and data of the landscape."""
+        x, y = load_data(self.images, self.labels, self.landscape.n)
+        wa, wb = parse_pair(self.landscape.pair)
+        weights = init_weights(self.landscape.seed, list(self.landscape.hidden))
+        return PairSlice(weights, x, y, wa, wb, threads=threads)
+
+    def where(self) -> dict[str, Any]:
+        """What the job's files record about the landscape."""
+        return self.landscape.meta()
+
+    def provenance(self, **params: Any) -> dict[str, Any]:
+        """A result's metadata: where, the parameters, the MNIST files, the package version."""
+        return provenance(self.images, self.labels, **self.where(), **params)
 
 
-def make_plane(
-    images: str, labels: str, directions: str, network: NetworkSpec, threads: int = 1
-) -> Any:
-    """The plane of a directions file through the network's first N samples, as a Surface."""
-    from ..landscape.plane import PlaneSurface  # here: pair jobs never load the plane code
+@dataclass(frozen=True)
+class PlaneInputs:
+    """What a job on a plane reads: the MNIST files, the plane's directions file, its network
+    (seed, N) and its name."""
 
-    x, y = load_data(images, labels, network.n)
-    centre, d1, d2 = read_directions(directions)
-    return PlaneSurface(centre, d1, d2, x, y, list(network.hidden), threads=threads)
+    images: str
+    labels: str
+    directions: str
+    network: NetworkSpec
+    plane: str
+
+    coordinates = PLANE_COORDINATES
+
+    def surface(self, threads: int = 1) -> Any:
+        """The plane through the network's first N samples, as a Surface (PlaneSurface)."""
+        from ..landscape.plane import PlaneSurface  # here: pair jobs never load the plane code
+
+        x, y = load_data(self.images, self.labels, self.network.n)
+        centre, d1, d2 = read_directions(self.directions)
+        return PlaneSurface(centre, d1, d2, x, y, list(self.network.hidden), threads=threads)
+
+    def where(self) -> dict[str, Any]:
+        """What the job's files record about the plane: the network, the name, the directions
+        file's record of its kind (centre run, explained variance or eigenvalues)."""
+        meta = directions_meta(self.directions)
+        return {**self.network.meta(), "plane": self.plane, "directions": meta}
+
+    def provenance(self, **params: Any) -> dict[str, Any]:
+        """A result's metadata: where, the parameters, the MNIST files, the package version."""
+        return provenance(self.images, self.labels, **self.where(), **params)
+
+
+def log_written(output: str, t0: float, found: str = "") -> None:
+    """Log what the job found and that it wrote `output`, with the seconds since t0."""
+    log.info(
+        "%swrote %s in %.2f s", f"{found}; " if found else "", output, time.perf_counter() - t0
+    )
 
 
 def grid_columns(grid: GridSpec, names: tuple[str, str] = PAIR_COORDINATES) -> dict[str, Any]:

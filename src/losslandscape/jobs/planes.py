@@ -12,11 +12,10 @@ from ..data.mnist import verify
 from ..io import read_rows, write_table
 from ..landscape.directions import DIRECTION_KINDS, DirectionInputs, parse_plane
 from ..landscape.plane import line_costs, project
-from ..landscape.surface import PLANE_COORDINATES
 from ..network.names import weight_names
 from ..specs import GridSpec, NetworkSpec
-from .common import grid_columns, load_data, log, make_plane, provenance
-from .readers import anchor, directions_meta, run_meta
+from .common import PlaneInputs, grid_columns, load_data, log_written, provenance
+from .readers import anchor, run_meta
 
 
 def directions_job(
@@ -57,77 +56,28 @@ def directions_job(
     if not np.all(np.isfinite(centre)):
         raise ValueError(f"plane {plane}: the centre has non-finite weights (a diverged run?)")
     d1, d2, extra = kind.make(inputs)
-    meta = provenance(
-        images,
-        labels,
-        kind="directions",
-        **network.meta(),
-        plane=plane,
-        centre=spec.centre,
-        directions=spec.kind,
-        k=spec.k,
-        centre_run=run_meta(centre_snapshots),
-        **extra,
-    )
+    made = {"centre": spec.centre, "directions": spec.kind, "k": spec.k}
+    where = {**network.meta(), "plane": plane, **made, "centre_run": run_meta(centre_snapshots)}
+    meta = provenance(images, labels, kind="directions", **where, **extra)
     names = np.array(weight_names(hidden), dtype=object)
     columns = {"weight": names, "centre": centre, "d1": d1, "d2": d2}
     write_table(output, columns, meta, plain=list(columns))
-    log.info(
-        "directions %s %s %s; wrote %s in %.2f s",
-        network,
-        plane,
-        extra,
-        output,
-        time.perf_counter() - t0,
-    )
+    log_written(output, t0, f"directions {network} {plane} {extra}")
 
 
-def plane_grid_job(
-    images: str,
-    labels: str,
-    directions: str,
-    output: str,
-    network: NetworkSpec,
-    plane: str,
-    grid: GridSpec,
-    threads: int = 1,
-) -> None:
+def plane_grid_job(inputs: PlaneInputs, output: str, grid: GridSpec, threads: int = 1) -> None:
     """J and accuracy on the plane's (alpha, beta) grid -> grid.parquet (alpha fastest)."""
     t0 = time.perf_counter()
-    surface = make_plane(images, labels, directions, network, threads)
-    cost, accuracy = surface.grid_values(*grid.axes())
-    meta = provenance(
-        images,
-        labels,
-        kind="plane_grid",
-        **network.meta(),
-        plane=plane,
-        **grid.meta(),
-        directions=directions_meta(directions),
-    )
-    columns = {**grid_columns(grid, PLANE_COORDINATES), "cost": cost, "accuracy": accuracy}
+    cost, accuracy = inputs.surface(threads).grid_values(*grid.axes())
+    meta = inputs.provenance(kind="plane_grid", **grid.meta())
+    columns = {**grid_columns(grid, inputs.coordinates), "cost": cost, "accuracy": accuracy}
     write_table(output, columns, meta)
-    log.info(
-        "plane grid %s %s %dx%d; wrote %s in %.2f s",
-        network,
-        plane,
-        grid.resolution,
-        grid.resolution,
-        output,
-        time.perf_counter() - t0,
-    )
+    where = f"{inputs.network} {inputs.plane} {grid.resolution}x{grid.resolution}"
+    log_written(output, t0, f"plane grid {where}")
 
 
 def plane_path_job(
-    images: str,
-    labels: str,
-    directions: str,
-    snapshots: str,
-    training: str,
-    output: str,
-    network: NetworkSpec,
-    plane: str,
-    run: str,
+    inputs: PlaneInputs, snapshots: str, training: str, output: str, run: str
 ) -> None:
     """Every snapshot of a run projected onto the plane -> path_{run}.parquet.
 
@@ -135,41 +85,20 @@ def plane_path_job(
     of that epoch, from the same forward pass), J at the projected point, and the snapshot's
     distance from the plane (how far the drawn path can be trusted).
     """
-
     t0 = time.perf_counter()
-    surface = make_plane(images, labels, directions, network)
+    surface = inputs.surface()
     thetas = read_rows(snapshots, "theta")
     epochs = pq.read_table(snapshots, columns=["epoch"]).column("epoch").to_numpy()
     record = pq.read_table(training, columns=["epoch", "cost"])
     cost = record.column("cost").to_numpy()[epochs]  # row k of a training file is epoch k
     alpha, beta, distance = project(thetas, surface.centre, surface.d1, surface.d2)
     plane_cost, _ = surface.values(alpha, beta)  # J at centre + alpha d1 + beta d2
-    meta = provenance(
-        images,
-        labels,
-        kind="plane_path",
-        **network.meta(),
-        plane=plane,
-        run=run_meta(snapshots),
-    )
-    columns = {
-        "epoch": epochs.astype(np.int64),
-        "alpha": alpha,
-        "beta": beta,
-        "cost": cost,
-        "plane_cost": plane_cost,
-        "distance": distance,
-    }
-    write_table(output, columns, meta)
-    log.info(
-        "path of %s on %s %s: largest distance from the plane %.4g; wrote %s in %.2f s",
-        run,
-        network,
-        plane,
-        float(np.max(distance)),
-        output,
-        time.perf_counter() - t0,
-    )
+    where = {**inputs.network.meta(), "plane": inputs.plane, "run": run_meta(snapshots)}
+    meta = provenance(inputs.images, inputs.labels, kind="plane_path", **where)
+    columns = {"epoch": epochs.astype(np.int64), "alpha": alpha, "beta": beta, "cost": cost}
+    write_table(output, {**columns, "plane_cost": plane_cost, "distance": distance}, meta)
+    found = f"largest distance from the plane {np.max(distance):.4g}"
+    log_written(output, t0, f"path of {run} on {inputs.network} {inputs.plane}: {found}")
 
 
 def line_job(
@@ -194,23 +123,8 @@ def line_job(
         raise ValueError(f"line {line}: an end has non-finite weights (a diverged run?)")
     ts = np.linspace(t[0], t[1], points)
     cost, accuracy = line_costs(start, end, ts, x, y, list(network.hidden), threads=threads)
-    meta = provenance(
-        images,
-        labels,
-        kind="line",
-        **network.meta(),
-        line=line,
-        t=list(t),
-        points=points,
-        start_run=run_meta(start_snapshots),
-        end_run=run_meta(end_snapshots),
-    )
+    ends = {"start_run": run_meta(start_snapshots), "end_run": run_meta(end_snapshots)}
+    where = {**network.meta(), "line": line, "t": list(t), "points": points, **ends}
+    meta = provenance(images, labels, kind="line", **where)
     write_table(output, {"t": ts, "cost": cost, "accuracy": accuracy}, meta)
-    log.info(
-        "line %s %s, %d points; wrote %s in %.2f s",
-        network,
-        line,
-        points,
-        output,
-        time.perf_counter() - t0,
-    )
+    log_written(output, t0, f"line {network} {line}, {points} points")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..specs import GridSpec, LandscapeSpec, NetworkSpec, OptimizerSpec
-from .common import job_log
+from .common import PairInputs, PlaneInputs, job_log
 
 
 # ---------------------------------------------------------------------- wildcards and params
@@ -52,14 +52,15 @@ def _data(smk: Any) -> dict[str, Any]:
     return {"images": smk.input.images, "labels": smk.input.labels}
 
 
-def _plane(smk: Any) -> dict[str, Any]:
-    """What every job on a plane takes: MNIST, the directions file, the network, the name."""
-    return {
-        **_data(smk),
-        "directions": smk.input.directions,
-        "network": _network(smk),
-        "plane": str(smk.wildcards.plane),
-    }
+def _pair(smk: Any) -> PairInputs:
+    """What a job on a pair landscape reads."""
+    return PairInputs(smk.input.images, smk.input.labels, _landscape(smk))
+
+
+def _plane(smk: Any) -> PlaneInputs:
+    """What a job on a plane reads."""
+    i = smk.input
+    return PlaneInputs(i.images, i.labels, i.directions, _network(smk), str(smk.wildcards.plane))
 
 
 # ---------------------------------------------------------------------- download
@@ -79,13 +80,7 @@ def grid(smk: Any) -> None:
     """A pair landscape's cost grid."""
     from .grids import grid_job
 
-    grid_job(
-        **_data(smk),
-        output=smk.output.grid,
-        landscape=_landscape(smk),
-        grid=_grid(smk),
-        threads=smk.threads,
-    )
+    grid_job(_pair(smk), smk.output.grid, _grid(smk), smk.threads)
 
 
 # ---------------------------------------------------------------------- analysis
@@ -93,108 +88,64 @@ def critical_points(smk: Any) -> None:
     """A pair landscape's critical points."""
     from .analysis import critical_points_job
 
-    critical_points_job(
-        **_data(smk),
-        output=smk.output.critical,
-        landscape=_landscape(smk),
-        grid=_grid(smk),
-        threads=smk.threads,
-    )
+    critical_points_job(_pair(smk), smk.output.critical, _grid(smk), smk.threads)
 
 
 def plateaus(smk: Any) -> None:
     """A pair landscape's plateau map."""
     from .analysis import plateaus_job
 
-    plateaus_job(
-        **_data(smk),
-        output=smk.output.plateaus,
-        landscape=_landscape(smk),
-        grid=_grid(smk),
-        threshold=float(smk.params.threshold),
-        threads=smk.threads,
-    )
+    threshold = float(smk.params.threshold)
+    plateaus_job(_pair(smk), smk.output.plateaus, _grid(smk), threshold, smk.threads)
 
 
 def basins(smk: Any) -> None:
     """A pair landscape's basin map for one optimizer."""
     from .analysis import basins_job
 
-    basins_job(
-        **_data(smk),
-        critical=smk.input.critical,
-        output=smk.output.basins,
-        landscape=_landscape(smk),
-        starts=_grid(smk),
-        optimizer=_optimizer(smk),
-        epochs=int(smk.params.epochs),
-        threads=smk.threads,
-    )
+    run = (_optimizer(smk), int(smk.params.epochs))
+    basins_job(_pair(smk), smk.input.critical, smk.output.basins, _grid(smk), *run, smk.threads)
 
 
 def analysis_summary(smk: Any) -> None:
     """The summary table of the pair landscapes."""
     from .analysis import summary_job
 
-    summary_job(
-        grids=list(smk.input.grids),
-        critical=list(smk.input.critical),
-        plateaus=list(smk.input.plateaus),
-        trajectories=list(smk.input.trajectories),
-        basin_maps=list(smk.input.basins),
-        parquet=smk.output.parquet,
-        csv=smk.output.csv,
-    )
+    i = smk.input
+    files = (list(i.grids), list(i.critical), list(i.plateaus), list(i.trajectories))
+    summary_job(*files, list(i.basins), smk.output.parquet, smk.output.csv)
 
 
 def gallery_summary(smk: Any) -> None:
     """The summary table of the gallery sweep (no trajectories or basin maps)."""
     from .analysis import summary_job
 
-    summary_job(
-        grids=list(smk.input.grids),
-        critical=list(smk.input.critical),
-        plateaus=list(smk.input.plateaus),
-        trajectories=[],
-        basin_maps=[],
-        parquet=smk.output.parquet,
-        csv=smk.output.csv,
-    )
+    i = smk.input
+    files = (list(i.grids), list(i.critical), list(i.plateaus))
+    summary_job(*files, [], [], smk.output.parquet, smk.output.csv)
 
 
 def plane_gradient(smk: Any) -> None:
     """J and its exact gradient on a plane's grid."""
     from .analysis import plane_gradient_job
 
-    plane_gradient_job(
-        **_plane(smk), output=smk.output.gradient, grid=_grid(smk), threads=smk.threads
-    )
+    plane_gradient_job(_plane(smk), smk.output.gradient, _grid(smk), smk.threads)
 
 
 def plane_critical_points(smk: Any) -> None:
-    """A plane's critical points."""
-    from .analysis import plane_critical_points_job
+    """A plane's critical points, from its gradient grid."""
+    from .analysis import critical_points_job
 
-    plane_critical_points_job(
-        **_plane(smk),
-        gradient=smk.input.gradient,
-        output=smk.output.critical,
-        grid=_grid(smk),
-        threads=smk.threads,
-    )
+    output, gradient = smk.output.critical, smk.input.gradient
+    critical_points_job(_plane(smk), output, _grid(smk), smk.threads, gradient=gradient)
 
 
 def plane_plateaus(smk: Any) -> None:
-    """A plane's plateau map."""
-    from .analysis import plane_plateaus_job
+    """A plane's plateau map, from its gradient grid."""
+    from .analysis import plateaus_job
 
-    plane_plateaus_job(
-        **_plane(smk),
-        gradient=smk.input.gradient,
-        output=smk.output.plateaus,
-        grid=_grid(smk),
-        threshold=float(smk.params.threshold),
-    )
+    output, threshold = smk.output.plateaus, float(smk.params.threshold)
+    plateaus_job(_plane(smk), output, _grid(smk), threshold, gradient=smk.input.gradient)
 
 
 # ---------------------------------------------------------------------- training
@@ -231,20 +182,15 @@ def plane_grid(smk: Any) -> None:
     """J and accuracy on a plane's grid."""
     from .planes import plane_grid_job
 
-    plane_grid_job(**_plane(smk), output=smk.output.grid, grid=_grid(smk), threads=smk.threads)
+    plane_grid_job(_plane(smk), smk.output.grid, _grid(smk), smk.threads)
 
 
 def plane_path(smk: Any) -> None:
     """A run's snapshots projected onto a plane."""
     from .planes import plane_path_job
 
-    plane_path_job(
-        **_plane(smk),
-        snapshots=smk.input.snapshots,
-        training=smk.input.training,
-        output=smk.output.path,
-        run=str(smk.wildcards.run),
-    )
+    i = smk.input
+    plane_path_job(_plane(smk), i.snapshots, i.training, smk.output.path, str(smk.wildcards.run))
 
 
 def line(smk: Any) -> None:

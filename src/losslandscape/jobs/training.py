@@ -9,7 +9,7 @@ from ..network.model import flatten, init_weights
 from ..network.names import weight_names
 from ..network.training import snapshot_epochs, train
 from ..specs import NetworkSpec, OptimizerSpec
-from .common import load_data, log, provenance
+from .common import load_data, log, log_written, provenance
 
 
 def train_job(
@@ -32,40 +32,18 @@ def train_job(
     x, y = load_data(images, labels, network.n)
     hidden = list(network.hidden)
     theta0 = flatten(init_weights(network.seed, hidden))
-    run = train(
-        theta0,
-        x,
-        y,
-        hidden,
-        optimizer.name,
-        optimizer.constants,
-        epochs,
-        snapshot_epochs(epochs, snapshots),
-    )
-    meta = provenance(
-        images,
-        labels,
-        kind="training",
-        **network.meta(),
-        run=optimizer.name,
-        **optimizer.meta(),
-        epochs=epochs,
-        snapshots=snapshots,
-        diverged_at_epoch=run.diverged_at,
-    )
+    rule = (optimizer.name, optimizer.constants)
+    run = train(theta0, x, y, hidden, *rule, epochs, snapshot_epochs(epochs, snapshots))
+    kept = {"epochs": epochs, "snapshots": snapshots, "diverged_at_epoch": run.diverged_at}
+    where = {**network.meta(), "run": optimizer.name, **optimizer.meta(), **kept}
+    meta = provenance(images, labels, kind="training", **where)
     if run.diverged_at is not None:
         log.warning("training diverged at epoch %d; the files end there", run.diverged_at)
     write_table(output, {"epoch": run.epoch, "cost": run.cost, "accuracy": run.accuracy}, meta)
     rows = {"epoch": run.snapshot_epochs, "theta": to_arrow_rows(run.snapshots)}
     weights = len(weight_names(hidden))
     write_table(snapshots_output, rows, {**meta, "weights": weights}, plain=["theta"])
-    log.info(
-        "training %s %s: %d epochs, final J %.6g, accuracy %.4f; wrote %s in %.2f s",
-        network,
-        optimizer.name,
-        len(run.epoch) - 1,
-        run.cost[-1],
-        run.accuracy[-1],
-        output,
-        time.perf_counter() - t0,
+    final = f"final J {run.cost[-1]:.6g}, accuracy {run.accuracy[-1]:.4f}"
+    log_written(
+        output, t0, f"training {network} {optimizer.name}: {len(run.epoch) - 1} epochs, {final}"
     )
