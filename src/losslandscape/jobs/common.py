@@ -72,11 +72,25 @@ def provenance(images: str, labels: str, **params: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class PairInputs:
-    """What a job on a pair landscape reads: the MNIST files and the landscape (seed, N, pair)."""
+class JobInputs:
+    """The MNIST files a job reads; subclasses add where it computes (`where`, its surface)."""
 
     images: str
     labels: str
+
+    def where(self) -> dict[str, Any]:
+        """What the job's files record about where they were computed."""
+        raise NotImplementedError
+
+    def provenance(self, **params: Any) -> dict[str, Any]:
+        """A result's metadata: where, the parameters, the MNIST files, the package version."""
+        return provenance(self.images, self.labels, **self.where(), **params)
+
+
+@dataclass(frozen=True)
+class PairInputs(JobInputs):
+    """What a job on a pair landscape reads: the MNIST files and the landscape (seed, N, pair)."""
+
     landscape: LandscapeSpec
 
     coordinates = PAIR_COORDINATES
@@ -89,21 +103,15 @@ class PairInputs:
         return PairSlice(weights, x, y, wa, wb, threads=threads)
 
     def where(self) -> dict[str, Any]:
-        """What the job's files record about the landscape."""
+        """The landscape's seed, N, pair, network and split."""
         return self.landscape.meta()
-
-    def provenance(self, **params: Any) -> dict[str, Any]:
-        """A result's metadata: where, the parameters, the MNIST files, the package version."""
-        return provenance(self.images, self.labels, **self.where(), **params)
 
 
 @dataclass(frozen=True)
-class PlaneInputs:
+class PlaneInputs(JobInputs):
     """What a job on a plane reads: the MNIST files, the plane's directions file, its network
     (seed, N) and its name."""
 
-    images: str
-    labels: str
     directions: str
     network: NetworkSpec
     plane: str
@@ -119,14 +127,10 @@ class PlaneInputs:
         return PlaneSurface(centre, d1, d2, x, y, list(self.network.hidden), threads=threads)
 
     def where(self) -> dict[str, Any]:
-        """What the job's files record about the plane: the network, the name, the directions
-        file's record of its kind (centre run, explained variance or eigenvalues)."""
+        """The network, the plane's name and its directions file's record of the kind (centre
+        run, explained variance or eigenvalues)."""
         meta = directions_meta(self.directions)
         return {**self.network.meta(), "plane": self.plane, "directions": meta}
-
-    def provenance(self, **params: Any) -> dict[str, Any]:
-        """A result's metadata: where, the parameters, the MNIST files, the package version."""
-        return provenance(self.images, self.labels, **self.where(), **params)
 
 
 def log_written(output: str, t0: float, found: str = "") -> None:

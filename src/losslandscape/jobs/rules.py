@@ -47,20 +47,20 @@ def _optional(smk: Any, name: str) -> str | None:
     return getattr(smk.input, name, None) or None
 
 
-def _data(smk: Any) -> dict[str, Any]:
-    """The MNIST inputs of a job."""
-    return {"images": smk.input.images, "labels": smk.input.labels}
+def _mnist(smk: Any) -> tuple[str, str]:
+    """The MNIST inputs of a job: images and labels."""
+    return smk.input.images, smk.input.labels
 
 
 def _pair(smk: Any) -> PairInputs:
     """What a job on a pair landscape reads."""
-    return PairInputs(smk.input.images, smk.input.labels, _landscape(smk))
+    return PairInputs(*_mnist(smk), _landscape(smk))
 
 
 def _plane(smk: Any) -> PlaneInputs:
     """What a job on a plane reads."""
-    i = smk.input
-    return PlaneInputs(i.images, i.labels, i.directions, _network(smk), str(smk.wildcards.plane))
+    plane = str(smk.wildcards.plane)
+    return PlaneInputs(*_mnist(smk), smk.input.directions, _network(smk), plane)
 
 
 # ---------------------------------------------------------------------- download
@@ -153,15 +153,9 @@ def train(smk: Any) -> None:
     """A whole-network training run."""
     from .training import train_job
 
-    train_job(
-        **_data(smk),
-        output=smk.output.training,
-        snapshots_output=smk.output.snapshots,
-        network=_network(smk),
-        optimizer=_optimizer(smk, str(smk.wildcards.run)),
-        epochs=int(smk.params.epochs),
-        snapshots=int(smk.params.snapshots),
-    )
+    p, outputs = smk.params, (smk.output.training, smk.output.snapshots)
+    optimizer = _optimizer(smk, str(smk.wildcards.run))
+    train_job(*_mnist(smk), *outputs, _network(smk), optimizer, int(p.epochs), int(p.snapshots))
 
 
 # ---------------------------------------------------------------------- planes and lines
@@ -169,13 +163,8 @@ def directions(smk: Any) -> None:
     """A plane's two directions and its centre."""
     from .planes import directions_job
 
-    directions_job(
-        **_data(smk),
-        output=smk.output.directions,
-        network=_network(smk),
-        plane=str(smk.wildcards.plane),
-        centre_snapshots=_optional(smk, "centre"),
-    )
+    plane, centre = str(smk.wildcards.plane), _optional(smk, "centre")
+    directions_job(*_mnist(smk), smk.output.directions, _network(smk), plane, centre)
 
 
 def plane_grid(smk: Any) -> None:
@@ -197,17 +186,10 @@ def line(smk: Any) -> None:
     """J and accuracy along a line between two networks."""
     from .planes import line_job
 
-    line_job(
-        **_data(smk),
-        output=smk.output.line,
-        network=_network(smk),
-        line=str(smk.wildcards.line),
-        start_snapshots=_optional(smk, "start"),
-        end_snapshots=_optional(smk, "end"),
-        t=tuple(map(float, smk.params.t)),
-        points=int(smk.params.points),
-        threads=smk.threads,
-    )
+    ends = (_optional(smk, "start"), _optional(smk, "end"))
+    t, points = tuple(map(float, smk.params.t)), int(smk.params.points)
+    line = str(smk.wildcards.line)
+    line_job(*_mnist(smk), smk.output.line, _network(smk), line, *ends, t, points, smk.threads)
 
 
 # ---------------------------------------------------------------------- figures

@@ -21,13 +21,14 @@ The gradient in (alpha, beta) is (d1 . grad J, d2 . grad J) and the Hessian is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from scipy.special import expit
 
 from ..network.blocks import (
+    Samples,
     chunks,
     map_ordered,
     one_blas_thread,
@@ -58,22 +59,12 @@ class _PlaneValues:
     weights assembled once.
     """
 
-    def __init__(
-        self,
-        centre: np.ndarray,
-        d1: np.ndarray,
-        d2: np.ndarray,
-        x: np.ndarray,
-        y: np.ndarray,
-        hidden: Hidden,
-        block: int,
-    ) -> None:
+    def __init__(self, vectors: Sequence[np.ndarray], data: Samples, hidden: Hidden) -> None:
         """Precompute the first layer's three products per block and the upper layers' trios."""
         self.hidden = list(hidden)
         self.sizes = layer_sizes(self.hidden)
-        flat = [np.ascontiguousarray(v, dtype=np.float64) for v in (centre, d1, d2)]
-        mats = [unflatten(v, self.hidden) for v in flat]
-        self.data = sample_blocks(x, y, block)
+        mats = [unflatten(v, self.hidden) for v in vectors]  # centre, d1, d2, each contiguous
+        self.data = data
         h1 = self.sizes[1]
         first = np.concatenate([m[0] for m in mats])  # (3*h1, 784): C0, D1_0, D2_0
         np.negative(first, out=first)
@@ -152,7 +143,8 @@ class PlaneSurface:
         self.centre, self.d1, self.d2 = (
             np.ascontiguousarray(v, dtype=np.float64) for v in (centre, d1, d2)
         )
-        self.plane = _PlaneValues(self.centre, self.d1, self.d2, x, y, self.hidden, block)
+        vectors = (self.centre, self.d1, self.d2)
+        self.plane = _PlaneValues(vectors, sample_blocks(x, y, block), self.hidden)
         self.n = self.plane.data.n
         mats = [unflatten(v, self.hidden) for v in (self.centre, self.d1, self.d2)]
         # (C, E, F) of every layer above the first: its weights are C + alpha E + beta F
