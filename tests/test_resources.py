@@ -51,3 +51,70 @@ def test_bigger_networks_scale_the_time_and_smaller_ones_do_not_shrink_it() -> N
     assert R.job_runtime("grid", 10**6, 10**4, pair, [100, 1000]) > R.job_runtime(
         "grid", 10**6, 10**4, pair, [50, 500]
     )
+
+
+# ---------------------------------------------------------------------- one job of each rule
+CONFIG = {
+    "network": {"hidden": [50, 500]},
+    "landscapes": {"grid": {"resolution": 40}},
+    "analysis": {"basins": {"resolution": 30}},
+    "trajectories": {"epochs": 10_000},
+    "training": {"epochs": 2000, "snapshots": 100},
+    "planes": {"grid": {"resolution": 41}},
+    "lines": {"points": 101},
+}
+
+
+def sizes(**wildcards: str) -> R.JobSizes:
+    return R.JobSizes.of(CONFIG, {"n": "1000", **wildcards})
+
+
+def test_job_sizes_come_from_the_config_and_the_wildcards() -> None:
+    s = sizes(pair=OUTPUT_PAIR)
+    assert (s.n, s.hidden, s.pair, s.plane) == (1000, (50, 500), OUTPUT_PAIR, "")
+    assert (s.grid_resolution, s.basin_resolution, s.plane_resolution) == (40, 30, 41)
+    assert (s.trajectory_epochs, s.training_epochs, s.snapshots, s.line_points) == (
+        10_000, 2000, 100, 101
+    )  # fmt: skip
+
+
+def test_each_rule_asks_what_its_cost_model_says() -> None:
+    """The table is the cost model spelled per rule: each entry from the figures above."""
+    pair = sizes(pair=HIDDEN_PAIR)
+    assert R.mem_mb("grid", pair) == R.job_mem_mb(1000, 1600, R.MB_PER_GRID_POINT)
+    assert R.runtime("grid", pair) == R.job_runtime("grid", 1600, 1000, HIDDEN_PAIR, [50, 500])
+    assert R.mem_mb("trajectory", pair) == R.job_mem_mb(1000, 10_000, R.MB_PER_EPOCH)
+    assert R.mem_mb("basins", pair) == R.job_mem_mb(1000, 900, R.MB_PER_ANALYSIS_POINT)
+    assert R.mem_mb("plateaus", pair) == R.job_mem_mb(1000, 1600, R.MB_PER_ANALYSIS_POINT)
+    net = sizes(plane="sgd-hessian")
+    assert R.mem_mb("train", net) == R.whole_network_mem_mb(1000, [50, 500], 108)
+    assert R.runtime("train", net) == R.whole_network_runtime(2000, 1000, [50, 500])
+    assert R.mem_mb("plane_grid", net) == R.whole_network_mem_mb(1000, [50, 500], 140)
+    assert R.runtime("plane_grid", net) == R.whole_network_runtime(41**2, 1000, [50, 500])
+    assert R.runtime("plane_gradient", net) == R.whole_network_runtime(3 * 41**2, 1000, [50, 500])
+    assert R.runtime("plane_path", net) == R.whole_network_runtime(200, 1000, [50, 500])
+    assert R.runtime("line", net) == R.whole_network_runtime(101, 1000, [50, 500])
+    # the directions' runtime follows the plane's kind: Lanczos takes many more passes
+    assert R.runtime("directions", net) > R.runtime("directions", sizes(plane="sgd-pca"))
+
+
+@pytest.mark.parametrize("rule", sorted(R.RULE_COSTS))
+def test_every_estimate_doubles_with_every_retry(rule: str) -> None:
+    s = sizes(pair=OUTPUT_PAIR, plane="init-random0")
+    for pick, estimate in zip((R.mem_mb, R.runtime), R.RULE_COSTS[rule], strict=True):
+        if estimate is None:
+            with pytest.raises(KeyError, match=rule):
+                pick(rule, s)
+        else:
+            assert pick(rule, s, 3) == 4 * pick(rule, s, 1)
+
+
+def test_every_rule_with_a_cost_is_a_rule_of_the_workflow() -> None:
+    """The table names rules the workflow defines (its resources call it by rule name)."""
+    from pathlib import Path
+
+    rules = Path(__file__).resolve().parents[1] / "workflow" / "rules"
+    text = "".join(p.read_text() for p in rules.glob("*.smk"))
+    for rule in R.RULE_COSTS:
+        assert f"rule {rule}:" in text, rule
+        assert f'job_mem_mb("{rule}")' in text, rule
