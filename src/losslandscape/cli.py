@@ -8,6 +8,7 @@ Every value is a named option; `--help` lists them.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
 
 
@@ -56,6 +57,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; exceptions propagate (logged to --log first) so the exit status is 1."""
     args = parser().parse_args(argv)
+    # One BLAS thread unless told otherwise, set before numpy loads (inside Snakemake the job's
+    # `threads` are already in OPENBLAS_NUM_THREADS).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     from .jobs.common import PairInputs, job_log
     from .jobs.grids import trajectory_job
     from .specs import LandscapeSpec, OptimizerSpec

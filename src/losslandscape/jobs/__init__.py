@@ -1,10 +1,13 @@
 """The workflow's jobs, one module per stage; `rules` is the Snakemake adapter.
 
-A job started outside Snakemake runs BLAS on one thread unless told otherwise: set here, before
-any job module loads numpy. Inside Snakemake, OPENBLAS_NUM_THREADS is the job's `threads`.
+`run_rule` stands here for scripts/job.py, whose text must not change: Snakemake's code trigger
+would rerun every job of a `script:` rule. It loads the adapter only when called, so importing
+this package costs nothing.
 """
 
-import os
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+def run_rule(smk: object) -> None:
+    """Run the job of Snakemake's `snakemake` object (losslandscape.jobs.rules.run_rule)."""
+    from .rules import run_rule as run_job
+
+    run_job(smk)

@@ -9,6 +9,6 @@ and how a job draws each are in ``losslandscape.render.registry``. No Snakemake 
 
 Modules, by what they draw: ``surfaces`` (3D surfaces side by side, contact sheet, rotation),
 ``contour`` (contour plot with trajectories, basin map), ``animation`` (descent and comparison
-GIFs), ``interactive`` (plotly page), ``planes`` (the whole-network figures: planes, training
-curves, lines); ``common`` holds what they share.
+GIFs), ``interactive`` (plotly page), ``planes`` (planes through all weights with the runs'
+paths), ``curves`` (training curves, line plots); ``common`` holds what they share.
 """
