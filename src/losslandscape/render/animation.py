@@ -8,7 +8,8 @@ source documents' way (celluloid) re-renders the whole 3D surface for every fram
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from .common import (
     contour_background,
     draw_surface,
     legend_loc,
+    mark_points,
     new_figure,
     style_3d_axes,
     track_styles,
@@ -77,31 +79,74 @@ def _check_tracks(tracks: Sequence[Track]) -> None:
         raise ValueError("an animation needs at least one trajectory")
 
 
-def _start(
-    tracks: Sequence[Track], kind: str, style: str, options: Mapping[str, Any] | None
-) -> tuple[dict[str, Any], list[TrackStyle], list[int], Figure]:
+@dataclass(frozen=True)
+class _Animation:
     """What every animation starts from: its options section, track styles, frames, figure."""
-    _check_tracks(tracks)
-    opts = resolve_options(options)
-    o = opts[kind]
-    styles = track_styles(tracks, style, opts["styles"])
-    frames = select_frames(o["frames"], last_epoch(tracks), source=kind)
-    return o, styles, frames, new_figure(o["figsize"], o["dpi"])
+
+    o: dict[str, Any]
+    styles: list[TrackStyle]
+    frames: list[int]
+    fig: Figure
+
+    @classmethod
+    def start(
+        cls, tracks: Sequence[Track], kind: str, style: str, options: Mapping[str, Any] | None
+    ) -> _Animation:
+        """Resolve section `kind` of the options, style the tracks, select frames, new figure."""
+        _check_tracks(tracks)
+        opts = resolve_options(options)
+        o = opts[kind]
+        styles = track_styles(tracks, style, opts["styles"])
+        frames = select_frames(o["frames"], last_epoch(tracks), source=kind)
+        return cls(o, styles, frames, new_figure(o["figsize"], o["dpi"]))
+
+    def play(
+        self,
+        legend_ax: Any,
+        animated: list[Any],
+        move: Callable[[int], None],
+        gif_path: PathLike,
+        png_path: PathLike | None,
+        provenance: str,
+    ) -> list[int]:
+        """Add the 'epochs: k' legend, keep the static pixels, write the GIF; return the frames.
+
+        Per frame, `move(epoch)` brings the `animated` artists to that epoch.
+        """
+        o, fig, frames = self.o, self.fig, self.frames
+        legend = _epoch_legend(legend_ax, self.styles, o, float(o["linewidth"]))
+        animated.append(legend)
+        fig.tight_layout()
+        blitter = _Blitter(fig, animated)
+
+        def render_frame(i: int) -> np.ndarray:
+            epoch = frames[i]
+            move(epoch)
+            legend.set_title(f"epochs: {epoch}")
+            return blitter.frame()
+
+        write_gif(
+            fig,
+            gif_path,
+            png_path,
+            render_frame,
+            len(frames),
+            fps=float(o["fps"]),
+            loop=int(o["loop"]),
+            provenance=provenance,
+        )
+        return frames
 
 
-def animate_3d(
-    land: Landscape,
-    tracks: Sequence[Track],
-    gif_path: PathLike,
-    png_path: PathLike | None,
-    *,
-    kind: str,
-    style: str,
-    options: Mapping[str, Any] | None = None,
-    provenance: str = "",
-) -> list[int]:
-    """Shared body of the 3D descent and comparison GIFs; returns the frame epochs."""
-    o, styles, frames, fig = _start(tracks, kind, style, options)
+Scene = tuple[Any, list[Any], Callable[[int], None]]
+
+
+def _scene_3d(anim: _Animation, land: Landscape, tracks: Sequence[Track]) -> Scene:
+    """The surface with every track's start, growing line and current point (article Fig. 5).
+
+    Returns the legend's axes, the animated artists and the update that moves them to an epoch.
+    """
+    o, fig = anim.o, anim.fig
     ax = fig.add_subplot(111, projection="3d", computed_zorder=False)
     ax.view_init(elev=o["elev"], azim=o["azim"])
     style_3d_axes(ax, land, o)
@@ -110,58 +155,33 @@ def animate_3d(
     lw = float(o["linewidth"])
     moving: list[tuple[Track, Any, Any]] = []
     animated: list[Any] = []
-    for track, st in zip(tracks, styles, strict=True):
-        (start,) = ax.plot(
+    for track, st in zip(tracks, anim.styles, strict=True):
+        (start,) = mark_points(
+            ax,
             track.w_a[:1],
             track.w_b[:1],
             track.cost[:1],
-            marker="o",
-            markersize=o["start_marker_size"],
+            size=o["start_marker_size"],
             color=st.marker_color,
-            linestyle="none",
             axlim_clip=True,
             zorder=3,
         )
         (line,) = ax.plot(
             [], [], [], linestyle=st.linestyle, linewidth=lw, color=st.color, axlim_clip=True
         )
-        (head,) = ax.plot(
-            [],
-            [],
-            [],
-            marker="o",
-            markersize=o["marker_size"],
-            color=st.marker_color,
-            linestyle="none",
-            axlim_clip=True,
+        (head,) = mark_points(
+            ax, [], [], [], size=o["marker_size"], color=st.marker_color, axlim_clip=True
         )
         moving.append((track, line, head))
         animated += [start, line, head]
-    legend = _epoch_legend(ax, styles, o, lw)
-    animated.append(legend)
-    fig.tight_layout()
-    blitter = _Blitter(fig, animated)
 
-    def render_frame(i: int) -> np.ndarray:
-        epoch = frames[i]
+    def move(epoch: int) -> None:
         for track, line, head in moving:
             k = track.upto(epoch)
             line.set_data_3d(track.w_a[:k], track.w_b[:k], track.cost[:k])
             head.set_data_3d(track.w_a[k - 1 : k], track.w_b[k - 1 : k], track.cost[k - 1 : k])
-        legend.set_title(f"epochs: {epoch}")
-        return blitter.frame()
 
-    write_gif(
-        fig,
-        gif_path,
-        png_path,
-        render_frame,
-        len(frames),
-        fps=float(o["fps"]),
-        loop=int(o["loop"]),
-        provenance=provenance,
-    )
-    return frames
+    return ax, animated, move
 
 
 def _loss_limits(tracks: Sequence[Track], until: int) -> tuple[float, float]:
@@ -175,19 +195,12 @@ def _loss_limits(tracks: Sequence[Track], until: int) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
-def animate_2d(
-    land: Landscape,
-    tracks: Sequence[Track],
-    gif_path: PathLike,
-    png_path: PathLike | None,
-    *,
-    kind: str,
-    style: str,
-    options: Mapping[str, Any] | None = None,
-    provenance: str = "",
-) -> list[int]:
-    """Shared body of the 2D descent and comparison GIFs; returns the frame epochs."""
-    o, styles, frames, fig = _start(tracks, kind, style, options)
+def _scene_2d(anim: _Animation, land: Landscape, tracks: Sequence[Track]) -> Scene:
+    """The contour with growing paths above, the cost per epoch below (article Fig. 6).
+
+    Returns the legend's axes, the animated artists and the update that moves them to an epoch.
+    """
+    o, frames, fig = anim.o, anim.frames, anim.fig
     ax0 = fig.add_subplot(2, 1, 1)
     ax1 = fig.add_subplot(2, 1, 2)
     ax0.set_xlabel(land.label_a, fontsize=o["label_fontsize"], labelpad=0)
@@ -202,53 +215,46 @@ def animate_2d(
     lw = float(o["linewidth"])
     moving: list[tuple[Track, Any, Any, Any]] = []
     animated: list[Any] = []
-    for track, st in zip(tracks, styles, strict=True):
-        ax0.plot(
-            track.w_a[:1],
-            track.w_b[:1],
-            marker="o",
-            markersize=o["marker_size"] * 0.6,
-            color=st.marker_color,
-            linestyle="none",
+    for track, st in zip(tracks, anim.styles, strict=True):
+        mark_points(
+            ax0, track.w_a[:1], track.w_b[:1], size=o["marker_size"] * 0.6, color=st.marker_color
         )
         (line,) = ax0.plot([], [], linestyle=st.linestyle, linewidth=lw, color=st.color)
-        (head,) = ax0.plot(
-            [],
-            [],
-            marker="o",
-            markersize=o["marker_size"],
-            color=st.marker_color,
-            linestyle="none",
-        )
+        (head,) = mark_points(ax0, [], [], size=o["marker_size"], color=st.marker_color)
         (loss,) = ax1.plot([], [], linestyle=st.linestyle, linewidth=lw, color=st.color)
         moving.append((track, line, head, loss))
         animated += [line, head, loss]
-    legend = _epoch_legend(ax0, styles, o, lw)
-    animated.append(legend)
-    fig.tight_layout()
-    blitter = _Blitter(fig, animated)
 
-    def render_frame(i: int) -> np.ndarray:
-        epoch = frames[i]
+    def move(epoch: int) -> None:
         for track, line, head, loss in moving:
             k = track.upto(epoch)
             line.set_data(track.w_a[:k], track.w_b[:k])
             head.set_data(track.w_a[k - 1 : k], track.w_b[k - 1 : k])
             loss.set_data(track.epoch[:k], track.cost[:k])
-        legend.set_title(f"epochs: {epoch}")
-        return blitter.frame()
 
-    write_gif(
-        fig,
-        gif_path,
-        png_path,
-        render_frame,
-        len(frames),
-        fps=float(o["fps"]),
-        loop=int(o["loop"]),
-        provenance=provenance,
-    )
-    return frames
+    return ax0, animated, move
+
+
+#: The animated scenes by name: "3d" the surface, "2d" the contour above the loss graph.
+SCENES = {"3d": _scene_3d, "2d": _scene_2d}
+
+
+def animate(
+    land: Landscape,
+    tracks: Sequence[Track],
+    gif_path: PathLike,
+    png_path: PathLike | None,
+    *,
+    scene: str,
+    kind: str,
+    style: str,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+) -> list[int]:
+    """Shared body of every descent and comparison GIF (a scene of SCENES); returns the frames."""
+    anim = _Animation.start(tracks, kind, style, options)
+    legend_ax, animated, move = SCENES[scene](anim, land, tracks)
+    return anim.play(legend_ax, animated, move, gif_path, png_path, provenance)
 
 
 def render_descent3d(
@@ -263,7 +269,7 @@ def render_descent3d(
     Keywords: style ("starts" or "optimizers"), options, provenance.
     """
     kw.setdefault("style", "starts")
-    return animate_3d(landscape, tracks, gif_path, png_path, kind="descent3d", **kw)
+    return animate(landscape, tracks, gif_path, png_path, scene="3d", kind="descent3d", **kw)
 
 
 def render_descent2d(
@@ -275,7 +281,7 @@ def render_descent2d(
 ) -> list[int]:
     """The contour + loss-graph GIF (article Fig. 6) and its last frame; keywords as descent3d."""
     kw.setdefault("style", "starts")
-    return animate_2d(landscape, tracks, gif_path, png_path, kind="descent2d", **kw)
+    return animate(landscape, tracks, gif_path, png_path, scene="2d", kind="descent2d", **kw)
 
 
 def render_compare3d(
@@ -289,8 +295,15 @@ def render_compare3d(
 
     Keywords: options, provenance.
     """
-    return animate_3d(
-        landscape, tracks, gif_path, png_path, kind="compare3d", style="optimizers", **kw
+    return animate(
+        landscape,
+        tracks,
+        gif_path,
+        png_path,
+        scene="3d",
+        kind="compare3d",
+        style="optimizers",
+        **kw,
     )
 
 
@@ -302,8 +315,15 @@ def render_compare2d(
     **kw: Any,
 ) -> list[int]:
     """The optimizer-comparison contour + loss GIF and its last frame; options, provenance."""
-    return animate_2d(
-        landscape, tracks, gif_path, png_path, kind="compare2d", style="optimizers", **kw
+    return animate(
+        landscape,
+        tracks,
+        gif_path,
+        png_path,
+        scene="2d",
+        kind="compare2d",
+        style="optimizers",
+        **kw,
     )
 
 

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from ..landscape.directions import INIT
 from .data import CRITICAL_KINDS, CriticalPoints, Landscape, Track, start_label
+from .output import save_figure_png
 
 PathLike = str | os.PathLike[str]
 STYLES = ("starts", "optimizers")
@@ -99,6 +100,11 @@ def draw_surface(ax: Any, land: Landscape, o: Mapping[str, Any], **kwargs: Any) 
     ax.set_ylim(float(land.b.min()), float(land.b.max()))
 
 
+def percent(share: float) -> str:
+    """A share as a percentage with three significant digits: 0.04%, 12.3%, 100%."""
+    return f"{100 * share:.3g}%"
+
+
 def title_of(land: Landscape, extra: str = "") -> str:
     """Return 'seed S, N: n' (and extra) for titles."""
     parts = []
@@ -111,18 +117,55 @@ def title_of(land: Landscape, extra: str = "") -> str:
     return ", ".join(parts)
 
 
-def contour_background(ax: Any, land: Landscape, o: Mapping[str, Any]) -> None:
-    """Draw dashed black contour lines and filled contours as the seeds do."""
+def label_axes(ax: Any, label_a: str, label_b: str, o: Mapping[str, Any]) -> None:
+    """Label a 2D map's axes and size its tick labels (options label_fontsize, tick_labelsize)."""
+    ax.set_xlabel(label_a, fontsize=o["label_fontsize"])
+    ax.set_ylabel(label_b, fontsize=o["label_fontsize"])
+    ax.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
+
+
+def grid_axes(ax: Any, o: Mapping[str, Any]) -> None:
+    """Size a curve panel's tick labels and draw its light grid (the curves' common look)."""
+    ax.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
+    ax.grid(True, alpha=0.3)
+
+
+def mark_points(ax: Any, *coords: Any, size: float, color: str, **kwargs: Any) -> list[Any]:
+    """Plot round markers without a line (starts, current points); returns ax.plot's lines."""
+    return ax.plot(*coords, marker="o", markersize=size, color=color, linestyle="none", **kwargs)
+
+
+def finish_figure(
+    fig: Figure, png_path: PathLike, provenance: str, title: str = "", fontsize: Any = None
+) -> None:
+    """Add `title` as the figure's suptitle (when given), lay it out and save it as PNG."""
+    if title:
+        fig.suptitle(title, fontsize=fontsize)
+    fig.tight_layout()
+    save_figure_png(fig, png_path, provenance)
+
+
+def dashed_contours(
+    ax: Any, land: Landscape, levels: int, linewidths: float, **kwargs: Any
+) -> None:
+    """Draw `levels` dashed black contour lines of the landscape (the seeds' contour lines)."""
     mesh_a, mesh_b = land.mesh
     ax.contour(
         mesh_a,
         mesh_b,
         land.z,
-        int(o["line_levels"]),
+        levels,
         colors="black",
         linestyles="dashed",
-        linewidths=1,
+        linewidths=linewidths,
+        **kwargs,
     )
+
+
+def contour_background(ax: Any, land: Landscape, o: Mapping[str, Any]) -> None:
+    """Draw dashed black contour lines and filled contours as the seeds do."""
+    dashed_contours(ax, land, int(o["line_levels"]), 1)
+    mesh_a, mesh_b = land.mesh
     fill_args = [] if o["fill_levels"] is None else [int(o["fill_levels"])]
     ax.contourf(mesh_a, mesh_b, land.z, *fill_args, alpha=o["fill_alpha"], cmap=o["cmap"])
     ax.set_xlim(float(land.a.min()), float(land.a.max()))

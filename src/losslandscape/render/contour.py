@@ -8,10 +8,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..io import read_metadata
-from .common import PathLike, contour_background, draw_critical, new_figure, title_of, track_styles
+from .common import (
+    PathLike,
+    contour_background,
+    dashed_contours,
+    draw_critical,
+    finish_figure,
+    label_axes,
+    mark_points,
+    new_figure,
+    percent,
+    title_of,
+    track_styles,
+)
 from .data import BasinMap, CriticalPoints, Landscape, Track, load_basins
 from .options import resolve_options
-from .output import save_figure_png
 
 if TYPE_CHECKING:
     from .registry import FigureJob
@@ -38,9 +49,7 @@ def render_contour(
     fig = new_figure(o["figsize"], o["dpi"])
     ax = fig.add_subplot(1, 1, 1)
     contour_background(ax, landscape, o)
-    ax.set_xlabel(landscape.label_a, fontsize=o["label_fontsize"])
-    ax.set_ylabel(landscape.label_b, fontsize=o["label_fontsize"])
-    ax.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
+    label_axes(ax, landscape.label_a, landscape.label_b, o)
     for track, st in zip(tracks, track_styles(tracks, style, opts["styles"]), strict=True):
         ax.plot(
             track.w_a,
@@ -50,25 +59,12 @@ def render_contour(
             color=st.color,
             label=st.label,
         )
-        ax.plot(
-            track.w_a[:1],
-            track.w_b[:1],
-            marker="o",
-            markersize=o["marker_size"],
-            color=st.marker_color,
-            linestyle="none",
-        )
+        mark_points(ax, track.w_a[:1], track.w_b[:1], size=o["marker_size"], color=st.marker_color)
     marks = draw_critical(ax, critical, opts["critical"])
     if tracks or marks:
         ax.legend(fontsize=o["legend_fontsize"], loc="upper right")
     ax.set_title(title_of(landscape) if title is None else title, fontsize=o["title_fontsize"])
-    fig.tight_layout()
-    save_figure_png(fig, png_path, provenance)
-
-
-def _percent(share: float) -> str:
-    """A share as a percentage with three significant digits: 0.04%, 12.3%, 100%."""
-    return f"{100 * share:.3g}%"
+    finish_figure(fig, png_path, provenance)
 
 
 def basin_colors(
@@ -141,17 +137,7 @@ def render_basin_map(
         interpolation="nearest",
     )
     if landscape is not None and int(o["line_levels"]) > 0:
-        mesh_a, mesh_b = landscape.mesh
-        ax.contour(
-            mesh_a,
-            mesh_b,
-            landscape.z,
-            int(o["line_levels"]),
-            colors="black",
-            linestyles="dashed",
-            linewidths=0.8,
-            alpha=float(o["line_alpha"]),
-        )
+        dashed_contours(ax, landscape, int(o["line_levels"]), 0.8, alpha=float(o["line_alpha"]))
     marks = draw_critical(ax, critical, opts["critical"])
     total = max(code.size, 1)
     shares: dict[str, float] = {}
@@ -160,7 +146,7 @@ def render_basin_map(
         for row in critical.indices("minimum"):
             share = float(np.sum(code == row)) / total
             shares[f"minimum {row}"] = share
-            label = f"minimum {row}: J = {critical.cost[row]:.6g}, {_percent(share)} of starts"
+            label = f"minimum {row}: J = {critical.cost[row]:.6g}, {percent(share)} of starts"
             handles.append(Patch(facecolor=colors[int(row)], edgecolor="black", label=label))
             if o["annotate_minima"] and opts["critical"]["show"]:
                 ax.annotate(
@@ -178,7 +164,7 @@ def render_basin_map(
         Patch(
             facecolor=colors[-1],
             edgecolor="black",
-            label=f"no minimum reached: {_percent(shares['none'])}",
+            label=f"no minimum reached: {percent(shares['none'])}",
         )
     )
     if shares["diverged"] > 0:
@@ -186,7 +172,7 @@ def render_basin_map(
             Patch(
                 facecolor=to_rgb(o["diverged_color"]),
                 edgecolor="black",
-                label=f"diverged: {_percent(shares['diverged'])}",
+                label=f"diverged: {percent(shares['diverged'])}",
             )
         )
     ax.legend(
@@ -200,14 +186,11 @@ def render_basin_map(
     ax.set_ylim(*eb)
     label_a = landscape.label_a if landscape is not None else "$w_a$"
     label_b = landscape.label_b if landscape is not None else "$w_b$"
-    ax.set_xlabel(label_a, fontsize=o["label_fontsize"])
-    ax.set_ylabel(label_b, fontsize=o["label_fontsize"])
-    ax.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
+    label_axes(ax, label_a, label_b, o)
     if title is None:
         title = what if landscape is None else title_of(landscape, what)
     ax.set_title(title, fontsize=o["title_fontsize"])
-    fig.tight_layout()
-    save_figure_png(fig, png_path, provenance)
+    finish_figure(fig, png_path, provenance)
     return shares
 
 

@@ -14,10 +14,9 @@ import numpy as np
 
 from ..landscape.directions import parse_line
 from ..network.names import NameError_
-from .common import PathLike, end_label, new_figure, run_styles
+from .common import PathLike, end_label, finish_figure, grid_axes, new_figure, run_styles
 from .data import TrainingRecord, load_training, read_checked
 from .options import resolve_options
-from .output import save_figure_png
 
 if TYPE_CHECKING:
     from .registry import FigureJob
@@ -75,12 +74,8 @@ def render_training_curves(
     bottom.set_ylabel("accuracy", fontsize=o["label_fontsize"])
     bottom.set_xlabel("epochs", fontsize=o["label_fontsize"])
     for ax in (top, bottom):
-        ax.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
-        ax.grid(True, alpha=0.3)
-    if title:
-        fig.suptitle(title, fontsize=o["title_fontsize"])
-    fig.tight_layout()
-    save_figure_png(fig, png_path, provenance)
+        grid_axes(ax, o)
+    finish_figure(fig, png_path, provenance, title, o["title_fontsize"])
 
 
 def render_line_plot(
@@ -110,8 +105,7 @@ def render_line_plot(
         values = np.asarray(values, dtype=np.float64)
         ax.plot(t, values, color=color, linewidth=o["linewidth"])
         ax.set_ylabel(label, fontsize=o["label_fontsize"])
-        ax.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
-        ax.grid(True, alpha=0.3)
+        grid_axes(ax, o)
         for where in (0.0, 1.0):
             ax.axvline(where, color=o["end_color"], linestyle="dashed", linewidth=1)
             if t[0] <= where <= t[-1]:
@@ -137,10 +131,7 @@ def render_line_plot(
             fontsize=o["legend_fontsize"],
         )
     bottom.set_xlabel("t", fontsize=o["label_fontsize"])
-    if title:
-        fig.suptitle(title, fontsize=o["title_fontsize"])
-    fig.tight_layout()
-    save_figure_png(fig, png_path, provenance)
+    finish_figure(fig, png_path, provenance, title, o["title_fontsize"])
 
 
 def draw_training_curves(job: FigureJob) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..landscape.directions import INIT, parse_plane
 from ..network.names import NameError_
-from .animation import animate_2d, animate_3d
+from .animation import animate
 from .common import (
     PathLike,
     TrackStyle,
@@ -30,7 +30,11 @@ from .common import (
     draw_critical,
     draw_surface,
     end_label,
+    finish_figure,
+    grid_axes,
+    label_axes,
     new_figure,
+    percent,
     run_styles,
     style_3d_axes,
     title_of,
@@ -48,7 +52,6 @@ from .data import (
 )
 from .interactive import plotly_url, render_interactive
 from .options import resolve_options
-from .output import save_figure_png
 
 if TYPE_CHECKING:
     from .registry import FigureJob
@@ -72,16 +75,11 @@ def in_plane_offsets(directions: PathLike | None, paths: Sequence[PlanePath]) ->
     return out
 
 
-def _percent(share: float) -> str:
-    """A share as a percentage with three significant digits."""
-    return f"{100 * share:.3g}%"
-
-
 def plane_note(meta: Mapping[str, Any]) -> str:
     """What a directions file says about its two directions (PCA or Hessian), else ''."""
     ratios = meta.get("explained_variance_ratio")
     if ratios:
-        shares = ", ".join(f"d{i + 1} {_percent(float(r))}" for i, r in enumerate(ratios[:2]))
+        shares = ", ".join(f"d{i + 1} {percent(float(r))}" for i, r in enumerate(ratios[:2]))
         return f"PCA explained variance: {shares}"
     values = meta.get("eigenvalues")
     if values:
@@ -138,9 +136,7 @@ def _contour_panel(
     from matplotlib.contour import ContourSet
 
     contour_background(ax, land, {**o, "cmap": cmap})
-    ax.set_xlabel(land.label_a, fontsize=o["label_fontsize"])
-    ax.set_ylabel(land.label_b, fontsize=o["label_fontsize"])
-    ax.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
+    label_axes(ax, land.label_a, land.label_b, o)
     ax.set_title(label, fontsize=o["label_fontsize"])
     if o["colorbar"]:
         fills = [c for c in ax.collections if isinstance(c, ContourSet) and c.filled]
@@ -228,10 +224,7 @@ def render_plane_contour(
         if i == 0:
             draw_critical(ax, critical, opts["critical"])
             ax.legend(fontsize=o["legend_fontsize"], loc="upper right")
-    if title:
-        fig.suptitle(title, fontsize=o["title_fontsize"])
-    fig.tight_layout()
-    save_figure_png(fig, png_path, provenance)
+    finish_figure(fig, png_path, provenance, title, o["title_fontsize"])
 
 
 def _surface_panel(
@@ -335,10 +328,7 @@ def render_plane_surfaces(
         )
         if i == 0:
             ax.legend(handles=handles, fontsize=o["legend_fontsize"], loc="upper left")
-    if title:
-        fig.suptitle(title, fontsize=o["title_fontsize"])
-    fig.tight_layout()
-    save_figure_png(fig, png_path, provenance)
+    finish_figure(fig, png_path, provenance, title, o["title_fontsize"])
 
 
 def snapshot_options(
@@ -363,7 +353,8 @@ def snapshot_options(
     return opts
 
 
-def render_plane_descent3d(
+def render_plane_descent(
+    scene: str,
     landscape: Landscape,
     tracks: Sequence[Track],
     gif_path: PathLike,
@@ -372,37 +363,17 @@ def render_plane_descent3d(
     options: Mapping[str, Any] | None = None,
     provenance: str = "",
 ) -> list[int]:
-    """Every run's path growing on the plane's J surface (at its true J), GIF + last frame."""
-    opts = snapshot_options(options, "plane_descent3d", landscape, tracks, zlim=True)
-    return animate_3d(
+    """Every run's path growing on the plane, GIF + last frame: scene "3d" on the J surface
+    (paths at their true J), "2d" on the contour with the true J per epoch below."""
+    kind = f"plane_descent{scene}"
+    opts = snapshot_options(options, kind, landscape, tracks, zlim=scene == "3d")
+    return animate(
         landscape,
         tracks,
         gif_path,
         png_path,
-        kind="plane_descent3d",
-        style="optimizers",
-        options=opts,
-        provenance=provenance,
-    )
-
-
-def render_plane_descent2d(
-    landscape: Landscape,
-    tracks: Sequence[Track],
-    gif_path: PathLike,
-    png_path: PathLike | None,
-    *,
-    options: Mapping[str, Any] | None = None,
-    provenance: str = "",
-) -> list[int]:
-    """Every run's path growing on the plane's contour, its true J per epoch below; GIF + PNG."""
-    opts = snapshot_options(options, "plane_descent2d", landscape, tracks)
-    return animate_2d(
-        landscape,
-        tracks,
-        gif_path,
-        png_path,
-        kind="plane_descent2d",
+        scene=scene,
+        kind=kind,
         style="optimizers",
         options=opts,
         provenance=provenance,
@@ -503,12 +474,8 @@ def render_plane_distance(
         o,
     )
     for ax in (top, bottom):
-        ax.tick_params(axis="both", which="major", labelsize=o["tick_labelsize"])
-        ax.grid(True, alpha=0.3)
-    if title:
-        fig.suptitle(title, fontsize=o["title_fontsize"])
-    fig.tight_layout()
-    save_figure_png(fig, png_path, provenance)
+        grid_axes(ax, o)
+    finish_figure(fig, png_path, provenance, title, o["title_fontsize"])
 
 
 # ---------------------------------------------------------------------- figure jobs
@@ -598,11 +565,12 @@ def draw_plane_surfaces(job: FigureJob) -> str:
     return f"wrote {png} ({len(p.paths)} paths)"
 
 
-def _draw_animation(job: FigureJob, render: Any) -> str:
-    """A plane's descent GIF and its last frame as PNG."""
+def _draw_animation(job: FigureJob, scene: str) -> str:
+    """A plane's descent GIF (scene "3d" or "2d") and its last frame as PNG."""
     p = _plane(job)
     gif, png = job.outputs["gif"], job.outputs["png"]
-    frames = render(
+    frames = render_plane_descent(
+        scene,
         p.cost,
         [x.track() for x in p.paths],
         gif,
@@ -615,12 +583,12 @@ def _draw_animation(job: FigureJob, render: Any) -> str:
 
 def draw_plane_descent3d(job: FigureJob) -> str:
     """Every run's path growing on the plane's J surface, at the snapshots' true J."""
-    return _draw_animation(job, render_plane_descent3d)
+    return _draw_animation(job, "3d")
 
 
 def draw_plane_descent2d(job: FigureJob) -> str:
     """Every run's path growing on the plane's contour, true J per epoch below."""
-    return _draw_animation(job, render_plane_descent2d)
+    return _draw_animation(job, "2d")
 
 
 def draw_plane_interactive(job: FigureJob) -> str:

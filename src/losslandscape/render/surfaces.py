@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .common import PathLike, draw_surface, new_figure, style_3d_axes, title_of
+from .common import PathLike, draw_surface, finish_figure, new_figure, style_3d_axes, title_of
 from .data import Landscape, load_landscape, pair_labels, read_table
 from .options import resolve_options
-from .output import canvas_rgb, save_figure_png, write_gif
+from .output import canvas_rgb, write_gif
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -39,8 +39,7 @@ def render_surfaces(
         style_3d_axes(ax, land, o)
         ax.set_title(title_of(land), y=0.85, fontsize=o["title_fontsize"])
         draw_surface(ax, land, o)
-    fig.tight_layout()
-    save_figure_png(fig, png_path, provenance)
+    finish_figure(fig, png_path, provenance)
 
 
 def render_contact_sheet(
@@ -65,10 +64,7 @@ def render_contact_sheet(
         ax.tick_params(labelsize=o["tick_labelsize"], pad=0)
         ax.set_title(title_of(land), fontsize=o["title_fontsize"], y=0.95)
         draw_surface(ax, land, o)
-    if title:
-        fig.suptitle(title, fontsize=o["suptitle_fontsize"])
-    fig.tight_layout()
-    save_figure_png(fig, png_path, provenance)
+    finish_figure(fig, png_path, provenance, title, o["suptitle_fontsize"])
 
 
 def rotation_azimuths(options: Mapping[str, Any] | None = None) -> list[float]:
