@@ -12,6 +12,7 @@ from __future__ import annotations
 import html as html_lib
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -210,18 +211,45 @@ class _Paths:
         return np.concatenate([rows, [k - 1]])
 
 
-def _surface_figure(
-    land: Landscape,
-    tracks: Sequence[Track],
-    styles: Sequence[TrackStyle],
-    frames: Sequence[int],
-    paths: _Paths,
-    o: Mapping[str, Any],
-    title: str,
-    critical: CriticalPoints | None = None,
-    crit: Mapping[str, Any] | None = None,
-) -> go.Figure:
+@dataclass(frozen=True)
+class _Page:
+    """What both figures of a page draw: tracks and styles, frames, options section `o`, critical
+    points and their options section `crit`."""
+
+    land: Landscape
+    tracks: Sequence[Track]
+    styles: Sequence[TrackStyle]
+    frames: Sequence[int]
+    paths: _Paths
+    o: Mapping[str, Any]
+    critical: CriticalPoints | None = None
+    crit: Mapping[str, Any] | None = None
+
+
+def _path_trace(st: TrackStyle, o: Mapping[str, Any]) -> dict[str, Any]:
+    """Plotly arguments of a track's path line (2D or 3D) besides its coordinates."""
+    return {
+        "mode": "lines",
+        "line": {"color": st.color, "width": o["line_width"], "dash": _DASH[st.linestyle]},
+        "name": st.label,
+        "legendgroup": st.label,
+    }
+
+
+def _current_trace(st: TrackStyle, o: Mapping[str, Any]) -> dict[str, Any]:
+    """Plotly arguments of a track's current-point marker (2D or 3D) besides its coordinates."""
+    return {
+        "mode": "markers",
+        "marker": {"color": st.marker_color, "size": o["marker_size"]},
+        "name": f"{st.label} (current)",
+        "legendgroup": st.label,
+        "showlegend": False,
+    }
+
+
+def _surface_figure(page: _Page, title: str) -> go.Figure:
     """Return the animated 3D surface with paths, current-point and critical-point markers."""
+    land, tracks, frames, paths, o = page.land, page.tracks, page.frames, page.paths, page.o
     lift = float(o["z_lift"])
     surface = go.Surface(
         x=land.a,
@@ -243,17 +271,14 @@ def _surface_figure(
 
     def traces(epoch: int) -> list[Any]:
         out: list[Any] = []
-        for i, (track, st) in enumerate(zip(tracks, styles, strict=True)):
+        for i, (track, st) in enumerate(zip(tracks, page.styles, strict=True)):
             rows = paths.rows(i, epoch)
             out.append(
                 go.Scatter3d(
                     x=_Paths.f32(track.w_a[rows]),
                     y=_Paths.f32(track.w_b[rows]),
                     z=_Paths.f32(track.cost[rows] * lift),
-                    mode="lines",
-                    line={"color": st.color, "width": o["line_width"], "dash": _DASH[st.linestyle]},
-                    name=st.label,
-                    legendgroup=st.label,
+                    **_path_trace(st, o),
                 )
             )
             last = rows[-1:]
@@ -262,17 +287,13 @@ def _surface_figure(
                     x=_Paths.f32(track.w_a[last]),
                     y=_Paths.f32(track.w_b[last]),
                     z=_Paths.f32(track.cost[last] * lift),
-                    mode="markers",
-                    marker={"color": st.marker_color, "size": o["marker_size"]},
-                    name=f"{st.label} (current)",
-                    legendgroup=st.label,
-                    showlegend=False,
+                    **_current_trace(st, o),
                 )
             )
         return out
 
     # critical points after the animated traces: the frames address traces 1..2*len(tracks)
-    marks = critical_traces(critical, crit, three_d=True, lift=lift)
+    marks = critical_traces(page.critical, page.crit, three_d=True, lift=lift)
     fig = go.Figure(data=[surface, *traces(frames[0]), *marks])
     indices = list(range(1, 1 + 2 * len(tracks)))
     fig.frames = [go.Frame(data=traces(e), traces=indices, name=str(e)) for e in frames]
@@ -301,17 +322,9 @@ def _surface_figure(
     return fig
 
 
-def _contour_figure(
-    land: Landscape,
-    tracks: Sequence[Track],
-    styles: Sequence[TrackStyle],
-    frames: Sequence[int],
-    paths: _Paths,
-    o: Mapping[str, Any],
-    critical: CriticalPoints | None = None,
-    crit: Mapping[str, Any] | None = None,
-) -> go.Figure:
+def _contour_figure(page: _Page) -> go.Figure:
     """Return the animated contour plot (paths, critical points) above the loss graph."""
+    land, tracks, frames, paths, o = page.land, page.tracks, page.frames, page.paths, page.o
     fig = make_subplots(rows=2, cols=1, subplot_titles=("Contour plot", "Loss graph"))
     fig.add_trace(
         go.Contour(
@@ -329,15 +342,14 @@ def _contour_figure(
 
     def traces(epoch: int) -> list[Any]:
         out: list[Any] = []
-        for i, (track, st) in enumerate(zip(tracks, styles, strict=True)):
+        for i, (track, st) in enumerate(zip(tracks, page.styles, strict=True)):
             rows = paths.rows(i, epoch)
-            dash = _DASH[st.linestyle]
             out.append(
                 go.Scatter(
                     x=track.epoch[rows],
                     y=_Paths.f32(track.cost[rows]),
                     mode="lines",
-                    line={"color": st.color, "dash": dash},
+                    line={"color": st.color, "dash": _DASH[st.linestyle]},
                     name=st.label,
                     legendgroup=st.label,
                     showlegend=False,
@@ -349,10 +361,7 @@ def _contour_figure(
                 go.Scatter(
                     x=_Paths.f32(track.w_a[rows]),
                     y=_Paths.f32(track.w_b[rows]),
-                    mode="lines",
-                    line={"color": st.color, "width": o["line_width"], "dash": dash},
-                    name=st.label,
-                    legendgroup=st.label,
+                    **_path_trace(st, o),
                     xaxis="x",
                     yaxis="y",
                 )
@@ -362,11 +371,7 @@ def _contour_figure(
                 go.Scatter(
                     x=_Paths.f32(track.w_a[last]),
                     y=_Paths.f32(track.w_b[last]),
-                    mode="markers",
-                    marker={"color": st.marker_color, "size": o["marker_size"]},
-                    name=f"{st.label} (current)",
-                    legendgroup=st.label,
-                    showlegend=False,
+                    **_current_trace(st, o),
                     xaxis="x",
                     yaxis="y",
                 )
@@ -375,7 +380,7 @@ def _contour_figure(
 
     fig.add_traces(traces(frames[0]))
     # critical points after the animated traces: the frames address traces 1..3*len(tracks)
-    fig.add_traces(critical_traces(critical, crit, three_d=False))
+    fig.add_traces(critical_traces(page.critical, page.crit, three_d=False))
     indices = list(range(1, 1 + 3 * len(tracks)))
     fig.frames = [go.Frame(data=traces(e), traces=indices, name=str(e)) for e in frames]
     buttons, sliders = _anim_controls(frames, o)
@@ -453,9 +458,9 @@ def render_interactive(
             bits.append(f"N: {landscape.n:,}")
         bits.append(f"{landscape.label_a}, {landscape.label_b}")
         title = "Loss landscape and trajectories: " + ", ".join(bits)
-    crit = opts["critical"]
-    surface = _surface_figure(landscape, tracks, styles, frames, paths, o, title, critical, crit)
-    contour = _contour_figure(landscape, tracks, styles, frames, paths, o, critical, crit)
+    page = _Page(landscape, tracks, styles, frames, paths, o, critical, opts["critical"])
+    surface = _surface_figure(page, title)
+    contour = _contour_figure(page)
     config = {"displaylogo": False}
     part1 = surface.to_html(
         full_html=False,
