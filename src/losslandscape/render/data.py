@@ -71,6 +71,33 @@ def unique_in_order(values: np.ndarray) -> np.ndarray:
     return values[np.sort(first)]
 
 
+def require_columns(frame: Any, columns: Sequence[str], what: str) -> None:
+    """Refuse a table (DataFrame or Columns) that lacks one of `columns`; `what` names it."""
+    for column in columns:
+        if column not in frame.columns:
+            raise ValueError(f"{what} lacks column {column!r}")
+
+
+def meshgrid_axes(
+    frame: Any, col_a: str, col_b: str, what: str, expected: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of columns `col_a` and `col_b` of a table in numpy.meshgrid ravel order.
+
+    Refuses a table that is not the full grid (`expected` formats the two axis lengths for the
+    message) or whose rows are not in ravel order (col_a fastest).
+    """
+    a = unique_in_order(frame[col_a].to_numpy(dtype=np.float64))
+    b = unique_in_order(frame[col_b].to_numpy(dtype=np.float64))
+    if len(a) * len(b) != len(frame):
+        raise ValueError(
+            f"{what} has {len(frame)} rows, expected {expected.format(len(a), len(b))}"
+        )
+    first = frame[col_a].to_numpy(dtype=np.float64).reshape(len(b), len(a))
+    if not np.array_equal(first[0], a):
+        raise ValueError(f"{what} is not in numpy.meshgrid ravel order (w_a fastest)")
+    return a, b
+
+
 def weight_label(name: str) -> str:
     """The display label of a weight name, e.g. ``w2-5-250`` -> ``w2[5,250]`` (else the name)."""
     try:
@@ -126,19 +153,9 @@ class Landscape:
         n: int | None = None,
     ) -> Landscape:
         """Build from a grid table (columns w_a, w_b, cost in meshgrid ravel order)."""
-        for column in ("w_a", "w_b", "cost"):
-            if column not in frame.columns:
-                raise ValueError(f"grid table lacks column {column!r}")
-        a = unique_in_order(frame["w_a"].to_numpy(dtype=np.float64))
-        b = unique_in_order(frame["w_b"].to_numpy(dtype=np.float64))
-        if len(a) * len(b) != len(frame):
-            raise ValueError(
-                f"grid table has {len(frame)} rows, expected len(unique w_a) * len(unique w_b)"
-                f" = {len(a)} * {len(b)}"
-            )
-        wa = frame["w_a"].to_numpy(dtype=np.float64).reshape(len(b), len(a))
-        if not np.array_equal(wa[0], a):
-            raise ValueError("grid table is not in numpy.meshgrid ravel order (w_a fastest)")
+        require_columns(frame, ("w_a", "w_b", "cost"), "grid table")
+        expected = "len(unique w_a) * len(unique w_b) = {} * {}"
+        a, b = meshgrid_axes(frame, "w_a", "w_b", "grid table", expected)
         z = frame["cost"].to_numpy(dtype=np.float64).reshape(len(b), len(a))
         labels = pair_labels(pair) if pair else ("$w_a$", "$w_b$")
         return cls(np.asarray(a), np.asarray(b), z, labels[0], labels[1], seed, n)
@@ -176,9 +193,7 @@ class Track:
         cls, frame: pd.DataFrame | Columns, name: str = "", label: str | None = None
     ) -> Track:
         """Build from a trajectory table (columns epoch, w_a, w_b, cost)."""
-        for column in ("epoch", "w_a", "w_b", "cost"):
-            if column not in frame.columns:
-                raise ValueError(f"trajectory table lacks column {column!r}")
+        require_columns(frame, ("epoch", "w_a", "w_b", "cost"), "trajectory table")
         if len(frame) == 0:
             raise ValueError("trajectory table is empty")
         epoch = frame["epoch"].to_numpy(dtype=np.int64)
@@ -230,9 +245,7 @@ class CriticalPoints:
         """
         plane = PLANE_COORDINATES[0] in frame.columns
         first, second = PLANE_COORDINATES if plane else PAIR_COORDINATES
-        for column in (first, second, "cost", "kind"):
-            if column not in frame.columns:
-                raise ValueError(f"critical-points table lacks column {column!r}")
+        require_columns(frame, (first, second, "cost", "kind"), "critical-points table")
         return cls(
             w_a=frame[first].to_numpy(dtype=np.float64),
             w_b=frame[second].to_numpy(dtype=np.float64),
@@ -273,18 +286,8 @@ class BasinMap:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame | Columns) -> BasinMap:
         """Build from a basins table (start_a, start_b, minimum, diverged; w_a fastest)."""
-        for column in ("start_a", "start_b", "minimum", "diverged"):
-            if column not in frame.columns:
-                raise ValueError(f"basins table lacks column {column!r}")
-        a = unique_in_order(frame["start_a"].to_numpy(dtype=np.float64))
-        b = unique_in_order(frame["start_b"].to_numpy(dtype=np.float64))
-        if len(a) * len(b) != len(frame):
-            raise ValueError(
-                f"basins table has {len(frame)} rows, expected {len(a)} * {len(b)} starts"
-            )
-        sa = frame["start_a"].to_numpy(dtype=np.float64).reshape(len(b), len(a))
-        if not np.array_equal(sa[0], a):
-            raise ValueError("basins table is not in numpy.meshgrid ravel order (w_a fastest)")
+        require_columns(frame, ("start_a", "start_b", "minimum", "diverged"), "basins table")
+        a, b = meshgrid_axes(frame, "start_a", "start_b", "basins table", "{} * {} starts")
         shape = (len(b), len(a))
         return cls(
             a=np.asarray(a),
