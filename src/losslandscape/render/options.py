@@ -171,8 +171,8 @@ _ANIM_3D: dict[str, Any] = {
     **_AXES_3D,
 }
 
-_ANIM_2D: dict[str, Any] = {
-    "figsize": [10.0, 10.0],
+#: The contour map's look, shared by the static contour and the 2D animations.
+_CONTOUR_MAP: dict[str, Any] = {
     "dpi": 100,
     "cmap": "terrain",
     "line_levels": 21,
@@ -181,6 +181,11 @@ _ANIM_2D: dict[str, Any] = {
     "linewidth": 2.0,
     "marker_size": 13.0,
     "label_fontsize": 25,
+}
+
+_ANIM_2D: dict[str, Any] = {
+    "figsize": [10.0, 10.0],
+    **_CONTOUR_MAP,
     "loss_label_fontsize": 22,
     "tick_labelsize": 17,
     "legend_fontsize": 17,
@@ -223,14 +228,7 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
         },
         "contour": {
             "figsize": [10.0, 8.0],
-            "dpi": 100,
-            "cmap": "terrain",
-            "line_levels": 21,
-            "fill_levels": None,
-            "fill_alpha": 0.85,
-            "linewidth": 2.0,
-            "marker_size": 13.0,
-            "label_fontsize": 25,
+            **_CONTOUR_MAP,
             "tick_labelsize": 17,
             "title_fontsize": 17,
             "legend_fontsize": 13,
