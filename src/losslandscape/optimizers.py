@@ -81,17 +81,6 @@ def make_step(name: str, c: dict[str, float]) -> Step:
             s = rho * s + (1 - rho) * g * g
             return w - lr * g / (s**0.5 + eps)
 
-    elif name == "adam":
-        b1, b2, eps = c["beta1"], c["beta2"], c["eps"]
-
-        def step(w: Any, g: Any, t: int) -> Any:
-            nonlocal m, s
-            m = b1 * m + (1 - b1) * g
-            s = b2 * s + (1 - b2) * g * g
-            m_hat = m / (1 - b1**t)
-            s_hat = s / (1 - b2**t)
-            return w - lr * m_hat / (s_hat**0.5 + eps)
-
     elif name == "adagrad":
         eps = c["eps"]
 
@@ -100,8 +89,9 @@ def make_step(name: str, c: dict[str, float]) -> Step:
             s = s + g * g
             return w - lr * g / (s**0.5 + eps)
 
-    else:  # nadam
+    else:  # adam, and nadam: adam with a Nesterov look-ahead on the first moment
         b1, b2, eps = c["beta1"], c["beta2"], c["eps"]
+        nesterov = name == "nadam"
 
         def step(w: Any, g: Any, t: int) -> Any:
             nonlocal m, s
@@ -109,7 +99,8 @@ def make_step(name: str, c: dict[str, float]) -> Step:
             s = b2 * s + (1 - b2) * g * g
             m_hat = m / (1 - b1**t)
             s_hat = s / (1 - b2**t)
-            look = b1 * m_hat + (1 - b1) * g / (1 - b1**t)
-            return w - lr * look / (s_hat**0.5 + eps)
+            if nesterov:
+                m_hat = b1 * m_hat + (1 - b1) * g / (1 - b1**t)
+            return w - lr * m_hat / (s_hat**0.5 + eps)
 
     return step
