@@ -38,6 +38,13 @@ def _naive_backprop(
     return grads
 
 
+def naive_j_accuracy(pred: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """J (mean over samples of the summed squared errors) and accuracy of outputs `pred`."""
+    cost = float(np.mean(np.sum((y.T - pred) ** 2, axis=0)))
+    accuracy = float(np.mean(np.argmax(pred, axis=0) == np.argmax(y, axis=1)))
+    return cost, accuracy
+
+
 def naive_cost(
     seed: int,
     hidden: list[int],
@@ -52,8 +59,7 @@ def naive_cost(
     weights = init_weights(seed, hidden)
     weights[wa.layer][wa.row, wa.col] = u
     weights[wb.layer][wb.row, wb.col] = v
-    pred = naive_forward(weights, x)[-1]
-    return float(np.mean(np.sum((y.T - pred) ** 2, axis=0)))
+    return naive_cost_accuracy(weights, x, y)[0]
 
 
 def naive_grid(
@@ -76,10 +82,7 @@ def naive_gradients(
     weights: list[np.ndarray], x: np.ndarray, y: np.ndarray
 ) -> tuple[list[np.ndarray], float]:
     """Full backprop of J/2 for every weight matrix, and J, at the given weights."""
-    acts = naive_forward(weights, x)
-    pred = acts[-1]
-    cost = float(np.mean(np.sum((y.T - pred) ** 2, axis=0)))
-    grads = _naive_backprop(weights, acts, y)
+    grads, cost, _ = naive_train_epoch(weights, x, y)
     return grads, cost
 
 
@@ -174,10 +177,7 @@ def naive_cost_accuracy(
     weights: list[np.ndarray], x: np.ndarray, y: np.ndarray
 ) -> tuple[float, float]:
     """J and accuracy (share of samples whose largest output is the label) by a full forward."""
-    pred = naive_forward(weights, x)[-1]
-    cost = float(np.mean(np.sum((y.T - pred) ** 2, axis=0)))
-    accuracy = float(np.mean(np.argmax(pred, axis=0) == np.argmax(y, axis=1)))
-    return cost, accuracy
+    return naive_j_accuracy(naive_forward(weights, x)[-1], y)
 
 
 def naive_plane_grid(
@@ -212,9 +212,7 @@ def naive_train_epoch(
     Returns the gradients of J/2 for every weight matrix, and J and the accuracy at `weights`.
     """
     acts = naive_forward(weights, x)
-    pred = acts[-1]
-    cost = float(np.mean(np.sum((y.T - pred) ** 2, axis=0)))
-    accuracy = float(np.mean(np.argmax(pred, axis=0) == np.argmax(y, axis=1)))
+    cost, accuracy = naive_j_accuracy(acts[-1], y)
     grads = _naive_backprop(weights, acts, y)
     return grads, cost, accuracy
 
