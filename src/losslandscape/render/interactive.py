@@ -273,23 +273,15 @@ def _surface_figure(page: _Page, title: str) -> go.Figure:
         out: list[Any] = []
         for i, (track, st) in enumerate(zip(tracks, page.styles, strict=True)):
             rows = paths.rows(i, epoch)
-            out.append(
-                go.Scatter3d(
-                    x=_Paths.f32(track.w_a[rows]),
-                    y=_Paths.f32(track.w_b[rows]),
-                    z=_Paths.f32(track.cost[rows] * lift),
-                    **_path_trace(st, o),
+            for shown, trace in ((rows, _path_trace), (rows[-1:], _current_trace)):
+                out.append(
+                    go.Scatter3d(
+                        x=_Paths.f32(track.w_a[shown]),
+                        y=_Paths.f32(track.w_b[shown]),
+                        z=_Paths.f32(track.cost[shown] * lift),
+                        **trace(st, o),
+                    )
                 )
-            )
-            last = rows[-1:]
-            out.append(
-                go.Scatter3d(
-                    x=_Paths.f32(track.w_a[last]),
-                    y=_Paths.f32(track.w_b[last]),
-                    z=_Paths.f32(track.cost[last] * lift),
-                    **_current_trace(st, o),
-                )
-            )
         return out
 
     # critical points after the animated traces: the frames address traces 1..2*len(tracks)
@@ -357,25 +349,16 @@ def _contour_figure(page: _Page) -> go.Figure:
                     yaxis="y2",
                 )
             )
-            out.append(
-                go.Scatter(
-                    x=_Paths.f32(track.w_a[rows]),
-                    y=_Paths.f32(track.w_b[rows]),
-                    **_path_trace(st, o),
-                    xaxis="x",
-                    yaxis="y",
+            for shown, trace in ((rows, _path_trace), (rows[-1:], _current_trace)):
+                out.append(
+                    go.Scatter(
+                        x=_Paths.f32(track.w_a[shown]),
+                        y=_Paths.f32(track.w_b[shown]),
+                        **trace(st, o),
+                        xaxis="x",
+                        yaxis="y",
+                    )
                 )
-            )
-            last = rows[-1:]
-            out.append(
-                go.Scatter(
-                    x=_Paths.f32(track.w_a[last]),
-                    y=_Paths.f32(track.w_b[last]),
-                    **_current_trace(st, o),
-                    xaxis="x",
-                    yaxis="y",
-                )
-            )
         return out
 
     fig.add_traces(traces(frames[0]))
