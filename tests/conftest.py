@@ -1,14 +1,23 @@
-"""Shared fixtures: small synthetic data and the real MNIST test split (when there is a copy)."""
+"""Shared fixtures: small synthetic data, the real MNIST test split (when there is a copy), and
+the helpers of the workflow tests (runs, dry-run job counts, config variants, a stand-in for a
+rule script's `snakemake` object)."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 #: A local folder holding the real MNIST test split: MNIST_MIRROR (which .ci/run sets), else a
@@ -18,6 +27,13 @@ MNIST_DIR = Path(os.environ.get("MNIST_MIRROR") or REPO.parent / "shared" / "mni
 CHROMIUM = Path("/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="/usr/bin/chromium missing (apt-get install -y chromium)"
+)
+
+
+#: Skips a test (or a module, in pytestmark) when there is no offline MNIST test split.
+needs_mnist = pytest.mark.skipif(
+    not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
+    reason=f"offline MNIST test split not found at {MNIST_DIR}",
 )
 
 
@@ -72,3 +88,65 @@ def mnist_test_split() -> tuple[Path, Path]:
     if not images.exists() or not labels.exists():
         pytest.skip(f"real MNIST test split not found at {MNIST_DIR}")
     return images, labels
+
+
+# ---------------------------------------------------------------------- workflow runs
+def snakemake_process(
+    workdir: Path, config: Path, *args: str, timeout: float = 600
+) -> subprocess.CompletedProcess:
+    """Run the repository's workflow in `workdir` on exactly `config`, offline (MNIST_DIR)."""
+    env = {**os.environ, "MNIST_MIRROR": str(MNIST_DIR)}
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+    cmd += ["--directory", str(workdir), *args, "--replace-workflow-config"]
+    cmd += ["--configfile", str(config)]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def snakemake_output(workdir: Path, config: Path, *args: str, check: bool = True) -> str:
+    """stdout + stderr of snakemake_process; with `check` the run must succeed."""
+    proc = snakemake_process(workdir, config, *args)
+    out = proc.stdout + proc.stderr
+    if check:
+        assert proc.returncode == 0, out
+    return out
+
+
+def dry_run_jobs(out: str, leave_out: Iterable[str] = ()) -> Counter:
+    """Jobs per rule of a dry run's 'Job stats' table, without 'total' and the rules `leave_out`."""
+    if "Nothing to be done" in out:
+        return Counter()
+    table = out[out.index("Job stats") :].split("\n\n")[0]
+    rows = re.findall(r"^(\w+)\s+(\d+)$", table, re.M)
+    return Counter({rule: int(k) for rule, k in rows if rule not in ("total", *leave_out)})
+
+
+def config_variant(config: Path, tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """The YAML config `config` with `edit` applied, written to tmp_path / 'variant.yaml'."""
+    cfg = yaml.safe_load(config.read_text())
+    edit(cfg)
+    path = tmp_path / "variant.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def run_copy(complete_run: Path, tmp_path: Path) -> Path:
+    """A private copy of the module's `complete_run` (modification times kept) to change."""
+    return Path(shutil.copytree(complete_run, tmp_path / "run", symlinks=True))
+
+
+def snakemake_stub(
+    rule: str, inputs: dict, outputs: dict, params: dict, log: Path, wildcards: dict
+) -> SimpleNamespace:
+    """A stand-in for a rule script's `snakemake` object, built from Snakemake's containers."""
+    io = pytest.importorskip("snakemake.iocontainers")
+    return SimpleNamespace(
+        rule=rule,
+        input=io.InputFiles(fromdict=inputs),
+        output=io.OutputFiles(fromdict=outputs),
+        params=io.Params(fromdict=params),
+        wildcards=io.Wildcards(fromdict=wildcards),
+        log=io.Log(fromdict={"log": str(log)}),
+        threads=1,
+        config={},
+    )

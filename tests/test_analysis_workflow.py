@@ -8,11 +8,7 @@ check that a changed analysis key reruns only the jobs that use it, never grids 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +19,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import MNIST_DIR, REPO
+from conftest import REPO, config_variant, dry_run_jobs, needs_mnist, snakemake_output
 from PIL import Image
 
 from losslandscape.jobs.analysis import PLATEAU_COLUMNS
@@ -36,44 +32,22 @@ CFG = yaml.safe_load(CONFIG.read_text())
 LAND, TRAJ, ANALYSIS = CFG["landscapes"], CFG["trajectories"], CFG["analysis"]
 META_KEY = b"losslandscape"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
-        reason=f"offline MNIST test split not found at {MNIST_DIR}",
-    ),
-]
+pytestmark = [pytest.mark.slow, needs_mnist]
 
 
 def smk(workdir: Path, *args: str, config: Path = CONFIG) -> str:
     """Run the workflow in `workdir` on exactly `config`; require success, return its output."""
-    env = {**os.environ, "MNIST_MIRROR": str(MNIST_DIR)}
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
-    cmd += ["--directory", str(workdir), *args, "--replace-workflow-config"]
-    cmd += ["--configfile", str(config)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out
-    return out
+    return snakemake_output(workdir, config, *args)
 
 
 def job_stats(workdir: Path, config: Path = CONFIG) -> Counter:
     """Jobs per rule that a dry run of the default target would execute (target rules left out)."""
-    out = smk(workdir, "-n", config=config)
-    if "Nothing to be done" in out:
-        return Counter()
-    table = out[out.index("Job stats") :].split("\n\n")[0]
-    rows = re.findall(r"^(\w+)\s+(\d+)$", table, re.M)
-    return Counter({rule: int(k) for rule, k in rows if rule not in ("total", "all")})
+    return dry_run_jobs(smk(workdir, "-n", config=config), ("all",))
 
 
 def variant(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
     """analysis.yaml with `edit` applied."""
-    cfg = yaml.safe_load(CONFIG.read_text())
-    edit(cfg)
-    path = tmp_path / "variant.yaml"
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    return path
+    return config_variant(CONFIG, tmp_path, edit)
 
 
 def metadata(path: Path) -> dict[str, Any]:
@@ -102,12 +76,6 @@ def complete_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workdir = tmp_path_factory.mktemp("analysis-run")
     smk(workdir, "-c2")
     return workdir
-
-
-@pytest.fixture
-def run_copy(complete_run: Path, tmp_path: Path) -> Path:
-    """A private copy of the complete run (modification times kept)."""
-    return Path(shutil.copytree(complete_run, tmp_path / "run", symlinks=True))
 
 
 # --------------------------------------------------------------------------------------------

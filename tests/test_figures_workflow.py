@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -13,8 +12,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
-from conftest import CHROMIUM, MNIST_DIR, REPO, console_errors, run_chromium
+from conftest import (
+    CHROMIUM,
+    MNIST_DIR,
+    REPO,
+    config_variant,
+    console_errors,
+    dry_run_jobs,
+    needs_mnist,
+    run_chromium,
+    snakemake_output,
+)
 from PIL import Image
 
 FIGS = REPO / "tests" / "configs" / "figures.yaml"
@@ -23,45 +31,22 @@ FIGURE_RULES = {
     "interactive",
 }  # fmt: skip
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
-        reason=f"offline MNIST test split not found at {MNIST_DIR}",
-    ),
-]
+pytestmark = [pytest.mark.slow, needs_mnist]
 
 
 def smk(workdir: Path, *args: str, config: Path = FIGS, check: bool = True) -> str:
     """Run the workflow in `workdir` on exactly `config`; return its output."""
-    env = {**os.environ, "MNIST_MIRROR": str(MNIST_DIR)}
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
-    cmd += ["--directory", str(workdir), *args, "--replace-workflow-config"]
-    cmd += ["--configfile", str(config)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
-    out = proc.stdout + proc.stderr
-    if check:
-        assert proc.returncode == 0, out
-    return out
+    return snakemake_output(workdir, config, *args, check=check)
 
 
 def stats(workdir: Path, config: Path = FIGS) -> Counter:
     """Jobs per rule that a dry run of the figures target would execute."""
-    out = smk(workdir, "figures", "-n", config=config)
-    if "Nothing to be done" in out:
-        return Counter()
-    table = out[out.index("Job stats") :].split("\n\n")[0]
-    rows = re.findall(r"^(\w+)\s+(\d+)$", table, re.M)
-    return Counter({rule: int(k) for rule, k in rows if rule not in ("total", "figures")})
+    return dry_run_jobs(smk(workdir, "figures", "-n", config=config), ("figures",))
 
 
 def variant(tmp_path: Path, edit) -> Path:
     """figures.yaml with `edit` applied."""
-    cfg = yaml.safe_load(FIGS.read_text())
-    edit(cfg)
-    path = tmp_path / "variant.yaml"
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    return path
+    return config_variant(FIGS, tmp_path, edit)
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +55,6 @@ def complete_run(tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("figures-run")
     smk(workdir, "figures", "-c2")
     return workdir
-
-
-@pytest.fixture
-def run_copy(complete_run: Path, tmp_path: Path) -> Path:
-    """A copy of the complete run that a test may modify."""
-    dest = tmp_path / "run"
-    shutil.copytree(complete_run, dest, symlinks=True)
-    return dest
 
 
 def figure_files(workdir: Path) -> dict[str, bytes]:

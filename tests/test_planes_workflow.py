@@ -8,11 +8,6 @@ the centre's J), precise reruns, byte-identical reruns.
 from __future__ import annotations
 
 import json
-import os
-import re
-import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -20,7 +15,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import MNIST_DIR, REPO
+from conftest import MNIST_DIR, REPO, config_variant, dry_run_jobs, needs_mnist, snakemake_output
 from PIL import Image
 
 from losslandscape.data.idx import load_split
@@ -45,44 +40,22 @@ PLANE_FIGURES = {
     "plane_distance",
 }  # fmt: skip
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
-        reason=f"offline MNIST test split not found at {MNIST_DIR}",
-    ),
-]
+pytestmark = [pytest.mark.slow, needs_mnist]
 
 
 def smk(workdir: Path, *args: str, config: Path = CONFIG) -> str:
     """Run the whole-network targets of the workflow in `workdir` on exactly `config`."""
-    env = {**os.environ, "MNIST_MIRROR": str(MNIST_DIR)}
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
-    cmd += ["--directory", str(workdir), *TARGETS, *args, "--replace-workflow-config"]
-    cmd += ["--configfile", str(config)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out
-    return out
+    return snakemake_output(workdir, config, *TARGETS, *args)
 
 
 def stats(workdir: Path, config: Path = CONFIG) -> Counter:
     """Jobs per rule a dry run would execute."""
-    out = smk(workdir, "-n", config=config)
-    if "Nothing to be done" in out:
-        return Counter()
-    table = out[out.index("Job stats") :].split("\n\n")[0]
-    rows = re.findall(r"^(\w+)\s+(\d+)$", table, re.M)
-    return Counter({rule: int(k) for rule, k in rows if rule not in ("total", *TARGETS)})
+    return dry_run_jobs(smk(workdir, "-n", config=config), TARGETS)
 
 
 def variant(tmp_path: Path, edit) -> Path:
     """planes.yaml with `edit` applied."""
-    cfg = yaml.safe_load(CONFIG.read_text())
-    edit(cfg)
-    path = tmp_path / "variant.yaml"
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    return path
+    return config_variant(CONFIG, tmp_path, edit)
 
 
 @pytest.fixture(scope="module")
@@ -91,12 +64,6 @@ def complete_run(tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("planes-run")
     smk(workdir, "-c2")
     return workdir
-
-
-@pytest.fixture
-def run_copy(complete_run: Path, tmp_path: Path) -> Path:
-    """A copy of the complete run that a test may change."""
-    return Path(shutil.copytree(complete_run, tmp_path / "run", symlinks=True))
 
 
 def meta(path: Path) -> dict:

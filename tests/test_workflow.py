@@ -13,11 +13,9 @@ merged key by key into config.yaml, small.yaml could not narrow config.yaml's fi
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +25,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import MNIST_DIR
+from conftest import MNIST_DIR, config_variant, snakemake_process
 
 from losslandscape.network.names import start_name
 
@@ -98,11 +96,7 @@ def snakemake(
     workdir: Path, *args: str, config: Path = SMALL, timeout: float = 300
 ) -> subprocess.CompletedProcess:
     """Run the TARGETS of the repository's workflow in `workdir`, one --configfile, offline."""
-    env = {**os.environ, "MNIST_MIRROR": str(MNIST_DIR)}
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
-    cmd += ["--directory", str(workdir), *args, *TARGETS, "--replace-workflow-config"]
-    cmd += ["--configfile", str(config)]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    return snakemake_process(workdir, config, *args, *TARGETS, timeout=timeout)
 
 
 def run_ok(workdir: Path, *args: str, config: Path = SMALL) -> str:
@@ -115,11 +109,7 @@ def run_ok(workdir: Path, *args: str, config: Path = SMALL) -> str:
 
 def variant(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
     """small.yaml with `edit` applied, written next to the test's run directory."""
-    cfg = small()
-    edit(cfg)
-    path = tmp_path / "variant.yaml"
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    return path
+    return config_variant(SMALL, tmp_path, edit)
 
 
 def planned(workdir: Path, config: Path = SMALL) -> dict[str, str]:
@@ -181,12 +171,6 @@ def complete_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workdir.mkdir()
     run_ok(workdir, "-c2")
     return workdir
-
-
-@pytest.fixture
-def run_copy(complete_run: Path, tmp_path: Path) -> Path:
-    """A private copy of the complete run (copy2 keeps modification times; metadata travels)."""
-    return Path(shutil.copytree(complete_run, tmp_path / "run", symlinks=True))
 
 
 # --------------------------------------------------------------------------------------------
