@@ -10,12 +10,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import console_errors, needs_chromium, run_chromium
+from conftest import console_errors, needs_chromium, run_chromium, snakemake_stub
 from PIL import Image
 
 from losslandscape.render.animation import (
@@ -325,23 +324,6 @@ def test_grid_order_is_checked() -> None:
         Landscape.from_frame(swapped)
 
 
-def _snakemake(
-    rule: str, inputs: dict, outputs: dict, params: dict, log: Path, wildcards: dict
-) -> SimpleNamespace:
-    """A stand-in for a rule script's `snakemake` object, built from Snakemake's containers."""
-    io = pytest.importorskip("snakemake.iocontainers")
-    return SimpleNamespace(
-        rule=rule,
-        input=io.InputFiles(fromdict=inputs),
-        output=io.OutputFiles(fromdict=outputs),
-        params=io.Params(fromdict=params),
-        wildcards=io.Wildcards(fromdict=wildcards),
-        log=io.Log(fromdict={"log": str(log)}),
-        threads=1,
-        config={},
-    )
-
-
 def test_figure_rules_run_through_the_job_script(data: dict, tmp_path: Path) -> None:
     """scripts/job.py draws every figure kind from named inputs, outputs, params, wildcards."""
     grid = str(data["grid"])
@@ -394,7 +376,7 @@ def test_figure_rules_run_through_the_job_script(data: dict, tmp_path: Path) -> 
     for rule, (inputs, outputs, params) in cases.items():
         outs = {k: str(v) for k, v in outputs.items()}
         log = o / f"{rule}.log"
-        smk = _snakemake(rule, inputs, outs, {**params, "render": tiny}, log, wildcards)
+        smk = snakemake_stub(rule, inputs, outs, {**params, "render": tiny}, log, wildcards)
         runpy.run_path(str(ROOT / "scripts" / "job.py"), init_globals={"snakemake": smk})
         for path in outputs.values():
             assert path.stat().st_size > 0, (rule, path)
@@ -409,7 +391,9 @@ def test_figure_rules_run_through_the_job_script(data: dict, tmp_path: Path) -> 
 
 def test_unknown_figure_kind_is_refused(tmp_path: Path) -> None:
     """A rule that is neither a data job nor a registered figure kind fails with the known kinds."""
-    smk = _snakemake("mystery", {}, {"png": str(tmp_path / "x.png")}, {}, tmp_path / "x.log", {})
+    smk = snakemake_stub(
+        "mystery", {}, {"png": str(tmp_path / "x.png")}, {}, tmp_path / "x.log", {}
+    )
     with pytest.raises(ValueError, match="unknown figure kind 'mystery'; known: surfaces"):
         runpy.run_path(str(ROOT / "scripts" / "job.py"), init_globals={"snakemake": smk})
     assert "mystery job failed" in (tmp_path / "x.log").read_text()

@@ -9,10 +9,10 @@ import runpy
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import snakemake_stub
 from PIL import Image
 
 from losslandscape.io import write_table
@@ -268,28 +268,13 @@ def test_provenance_is_embedded(rendered: tuple[Path, Path], data: dict) -> None
     assert '"name":"SGD"' in page and '"name":"Adam"' in page
 
 
-def _snakemake(rule: str, inputs: dict, outputs: dict, params: dict, log: Path) -> SimpleNamespace:
-    """A stand-in for a rule script's `snakemake` object, built from Snakemake's containers."""
-    io = pytest.importorskip("snakemake.iocontainers")
-    return SimpleNamespace(
-        rule=rule,
-        input=io.InputFiles(fromdict=inputs),
-        output=io.OutputFiles(fromdict=outputs),
-        params=io.Params(fromdict=params),
-        wildcards=io.Wildcards(fromdict=WILDCARDS),
-        log=io.Log(fromdict={"log": str(log)}),
-        threads=1,
-        config={},
-    )
-
-
 @pytest.mark.parametrize("kind", ["plane_distance", "training_curves", "line_plot"])
 def test_rules_run_through_the_job_script(data: dict, tmp_path: Path, kind: str) -> None:
     """scripts/job.py draws the kind from Snakemake's named inputs, outputs, params, wildcards."""
     outputs = _outputs(tmp_path, kind)
     params = {"render": SMALL, **({} if kind == "line_plot" else {"runs": RUNS})}
     log = tmp_path / f"{kind}.log"
-    smk = _snakemake(kind, _inputs(data, kind), outputs, params, log)
+    smk = snakemake_stub(kind, _inputs(data, kind), outputs, params, log, WILDCARDS)
     runpy.run_path(str(ROOT / "scripts" / "job.py"), init_globals={"snakemake": smk})
     assert Path(outputs["png"]).stat().st_size > 0
     assert "wrote" in log.read_text()
