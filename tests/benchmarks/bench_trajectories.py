@@ -25,8 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import job_seconds, run_workflow, test_split_paths
-from scipy.special import expit
+from common import job_seconds, run_workflow, seeds_sgd_epoch, test_split_paths
 
 from losslandscape.data.idx import load_split
 from losslandscape.jobs.common import PairInputs
@@ -54,12 +53,7 @@ def seeds_loop_seconds_per_epoch(x: np.ndarray, y: np.ndarray, epochs: int) -> f
     costs, wa, wb = [], [], []
     t0 = time.perf_counter()
     for _ in range(epochs):
-        a0 = expit(w[0] @ x.T)
-        a1 = expit(w[1] @ a0)
-        pred = expit(w[2] @ a1)
-        dw2 = (pred - y.T) * pred * (1 - pred) @ a1.T / len(x)
-        w[2][5][250] = w[2][5][250] - 10 * dw2[5][250]
-        w[2][5][251] = w[2][5][251] - 10 * dw2[5][251]
+        pred = seeds_sgd_epoch(w, x, y)
         costs.append(np.mean(np.sum((y.T - pred) ** 2, axis=0)))
         wa.append(w[2][5][250])
         wb.append(w[2][5][251])

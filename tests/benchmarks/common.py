@@ -9,7 +9,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import yaml
+from scipy.special import expit
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_MNIST = REPO.parent / "shared" / "mnist"
@@ -27,6 +29,21 @@ def test_split_paths() -> tuple[str, str]:
     """Images and labels files of the test split."""
     d = mnist_dir()
     return str(d / "t10k-images-idx3-ubyte.gz"), str(d / "t10k-labels-idx1-ubyte.gz")
+
+
+def seeds_sgd_epoch(w: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """One epoch of the seeds' NeuralNetwork.train, the baseline the engine is timed against.
+
+    A full forward pass, the output layer's gradient and SGD (lr 10) on w2[5][250] and
+    w2[5][251], in place; returns the prediction before the update.
+    """
+    a0 = expit(w[0] @ x.T)
+    a1 = expit(w[1] @ a0)
+    pred = expit(w[2] @ a1)
+    dw2 = (pred - y.T) * pred * (1 - pred) @ a1.T / len(x)
+    w[2][5][250] -= 10 * dw2[5][250]
+    w[2][5][251] -= 10 * dw2[5][251]
+    return pred
 
 
 def run_workflow(config: dict, targets: list[str], workdir: Path | None = None) -> float:
