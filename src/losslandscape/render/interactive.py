@@ -213,8 +213,7 @@ class _Paths:
 
 @dataclass(frozen=True)
 class _Page:
-    """What both figures of a page draw: tracks and styles, frames, options section `o`, critical
-    points and their options section `crit`."""
+    """What both figures of a page draw (crit: the options section of the critical points)."""
 
     land: Landscape
     tracks: Sequence[Track]

@@ -363,8 +363,11 @@ def render_plane_descent(
     options: Mapping[str, Any] | None = None,
     provenance: str = "",
 ) -> list[int]:
-    """Every run's path growing on the plane, GIF + last frame: scene "3d" on the J surface
-    (paths at their true J), "2d" on the contour with the true J per epoch below."""
+    """Every run's path growing on the plane as GIF + last frame (one frame per snapshot).
+
+    Scene "3d": on the J surface, paths at their true J; "2d": on the contour, true J per epoch
+    below.
+    """
     kind = f"plane_descent{scene}"
     opts = snapshot_options(options, kind, landscape, tracks, zlim=scene == "3d")
     return animate(
