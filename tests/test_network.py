@@ -1,4 +1,4 @@
-"""Whole-network landscapes equal the naive reference (whole theta assembled, full passes)."""
+"""The whole network (losslandscape.network) and its planes and lines equal the naive reference."""
 
 from __future__ import annotations
 

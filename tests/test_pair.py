@@ -1,4 +1,4 @@
-"""The engine's grids and gradients equal the naive reference (fresh init, full passes)."""
+"""Pair landscapes (losslandscape.landscape.pair) equal the naive reference (fresh init, full passes)."""
 
 from __future__ import annotations
 
