@@ -1,4 +1,4 @@
-"""Pair landscapes (losslandscape.landscape.pair) equal the naive reference (fresh init, full passes)."""
+"""Pair landscapes (losslandscape.landscape.pair) equal the naive reference (full passes)."""
 
 from __future__ import annotations
 
