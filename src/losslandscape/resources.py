@@ -9,7 +9,9 @@ doubles them, so a job killed for memory or time comes back with twice as much.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from .names import layer_sizes, parse_pair
 
@@ -62,6 +64,26 @@ def job_mem_mb(n: int, units: int, mb_per_unit: float, attempt: int = 1) -> int:
     return retry_scaled(JOB_BASE_MB + MB_PER_SAMPLE * n + mb_per_unit * units, attempt)
 
 
+def grid_mem_mb(n: int, resolution: int, attempt: int = 1) -> int:
+    """Memory (MB) of a grid job (rule `grid`): N samples and resolution^2 points."""
+    return job_mem_mb(n, resolution**2, MB_PER_GRID_POINT, attempt)
+
+
+def landscape_analysis_mem_mb(n: int, resolution: int, attempt: int = 1) -> int:
+    """Memory (MB) of a critical-points or plateau job on a grid of resolution^2 points."""
+    return job_mem_mb(n, resolution**2, MB_PER_ANALYSIS_POINT, attempt)
+
+
+def basins_mem_mb(n: int, resolution: int, attempt: int = 1) -> int:
+    """Memory (MB) of a basin-map job from resolution^2 starts."""
+    return job_mem_mb(n, resolution**2, MB_PER_ANALYSIS_POINT, attempt)
+
+
+def trajectory_mem_mb(n: int, epochs: int, attempt: int = 1) -> int:
+    """Memory (MB) of a trajectory job of `epochs` updates."""
+    return job_mem_mb(n, epochs, MB_PER_EPOCH, attempt)
+
+
 def job_runtime(
     kind: str, units: int, n: int, pair: str, hidden: Sequence[int], attempt: int = 1
 ) -> int:
@@ -108,3 +130,44 @@ def whole_network_runtime(passes: int, n: int, hidden: Sequence[int], attempt: i
     """Minutes for `passes` passes over N samples through all weights (epochs or points)."""
     work = passes * n * weight_count(hidden) * SECONDS_PER_WEIGHT_SAMPLE
     return retry_scaled((JOB_BASE_S + work) / 60, attempt)
+
+
+# ---------------------------------------------------------------------- what this machine has
+#: Where Linux says how much memory this process's control group may use (cgroup v2, v1).
+CGROUP_LIMITS = (
+    Path("/sys/fs/cgroup/memory.max"),
+    Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+)
+
+
+def machine_mem_mb() -> int:
+    """This machine's memory (MB): physical memory, or the control group's limit when lower."""
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    for path in CGROUP_LIMITS:
+        try:
+            text = path.read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            total = min(total, int(text))
+    return total // 10**6
+
+
+def memory_limit(given_mb: int | None) -> tuple[int, str]:
+    """The most memory (MB) one job may ask for, and where that limit comes from.
+
+    `given_mb` is the run's `--resources mem_mb=...` (the memory Snakemake lets its jobs use at
+    once; a cluster profile's `resources:` sets it too): a job above it could never start. Without
+    it, the limit is this machine's memory.
+    """
+    if given_mb is not None:
+        return int(given_mb), "the run's --resources mem_mb"
+    return machine_mem_mb(), "this machine's memory"
+
+
+# ---------------------------------------------------------------------- planning a sweep
+#: The most gallery landscapes (seeds x N x pairs) a run may plan: Snakemake builds every job
+#: of a sweep in memory before running any. MEASURED BELOW.
+MAX_PLANNED_LANDSCAPES = 100_000
+#: What the limit stands for, for the message.
+PLANNING_NOTE = "TODO"
