@@ -273,14 +273,13 @@ def basins_job(
     `minimum` is the row number in `critical` (critical_points.parquet) of the minimum a start
     ends within one start-grid step of, -1 if none (or diverged).
     """
-    import pandas as pd
-
     from .analysis import basins
+    from .io import read_frame
 
     t0 = time.perf_counter()
     sl = make_slice(images, labels, landscape, threads)
     a_values, b_values = starts.axes()
-    points = pd.read_parquet(critical).reset_index(drop=True)
+    points = read_frame(critical).reset_index(drop=True)
     frame = basins(
         sl, optimizer.name, optimizer.constants, a_values, b_values, epochs, points,
         threads=threads,
@@ -463,9 +462,9 @@ def _directions_meta(path: str) -> dict[str, Any]:
 
 def _directions(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """centre, d1, d2 of a directions file."""
-    import pyarrow.parquet as pq
+    from .io import read_parquet
 
-    table = pq.read_table(path, columns=["centre", "d1", "d2"])
+    table = read_parquet(path, ["centre", "d1", "d2"])
     return tuple(table.column(c).to_numpy() for c in ("centre", "d1", "d2"))  # type: ignore[return-value]
 
 
@@ -510,16 +509,14 @@ def plane_path_job(
     of that epoch, from the same forward pass), J at the projected point, and the snapshot's
     distance from the plane (how far the drawn path can be trusted).
     """
-    import pyarrow.parquet as pq
-
-    from .io import read_rows
+    from .io import read_parquet, read_rows
     from .wholenet import project
 
     t0 = time.perf_counter()
     surface = make_plane(images, labels, directions, network)
     thetas = read_rows(snapshots, "theta")
-    epochs = pq.read_table(snapshots, columns=["epoch"]).column("epoch").to_numpy()
-    record = pq.read_table(training, columns=["epoch", "cost"])
+    epochs = read_parquet(snapshots, ["epoch"]).column("epoch").to_numpy()
+    record = read_parquet(training, ["epoch", "cost"])
     cost = record.column("cost").to_numpy()[epochs]  # row k of a training file is epoch k
     alpha, beta, distance = project(thetas, surface.centre, surface.d1, surface.d2)
     plane_cost, _ = surface.values(alpha, beta)  # J at centre + alpha d1 + beta d2
@@ -586,15 +583,13 @@ def read_gradient(path: str, grid: GridSpec) -> GridDerivatives:
 
     A file of another grid (its metadata's a, b, resolution) is refused rather than misread.
     """
-    import pyarrow.parquet as pq
-
-    from .io import read_metadata
+    from .io import read_metadata, read_parquet
 
     meta = read_metadata(path)
     made_on = {key: meta.get(key) for key in ("a", "b", "resolution")}
     if made_on != grid.meta():
         raise ValueError(f"{path} was computed on the grid {made_on}, not {grid.meta()}")
-    table = pq.read_table(path, columns=GRADIENT_COLUMNS)
+    table = read_parquet(path, GRADIENT_COLUMNS)
     cost, ga, gb = (table.column(c).to_numpy() for c in GRADIENT_COLUMNS)
     shape = (grid.resolution, grid.resolution)
     return GridDerivatives(cost, np.stack([ga, gb], axis=-1), None, shape)
@@ -703,14 +698,13 @@ def gallery_browser_job(
     Each row links its rotating GIF (still as thumbnail), grid, critical points and the
     contact-sheet page that shows it (same page rule as the sheets: losslandscape.sweep).
     """
-    import pyarrow.parquet as pq
-
+    from .io import read_parquet
     from .render.browser import BrowserRow, write_browser
     from .render.registry import REGISTRY
     from .render.surfaces import gallery_orders
     from .sweep import page_of
 
-    table = pq.read_table(summary)
+    table = read_parquet(summary)
     columns = list(table.column_names)
     records = table.to_pylist()
     base = os.path.dirname(output) or "."

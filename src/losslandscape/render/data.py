@@ -307,9 +307,9 @@ def load_landscape(
 
 def load_critical(path: PathLike) -> CriticalPoints:
     """Read a critical_points.parquet file of a pair or a plane (row k = point k)."""
-    import pyarrow.parquet as pq
+    from ..io import read_column_names
 
-    names = pq.read_schema(path).names
+    names = read_column_names(path)
     first, second = PLANE_COORDINATES if PLANE_COORDINATES[0] in names else PAIR_COORDINATES
     return CriticalPoints.from_frame(read_table(path, [first, second, "cost", "kind"]))
 

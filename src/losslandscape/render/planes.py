@@ -53,9 +53,9 @@ PATH_COLUMNS = ("epoch", "alpha", "beta", "cost")
 # ---------------------------------------------------------------------- reading result files
 def _columns_of(path: PathLike) -> list[str]:
     """The column names of a Parquet file."""
-    import pyarrow.parquet as pq
+    from ..io import read_column_names
 
-    return [str(name) for name in pq.read_schema(path).names]
+    return read_column_names(path)
 
 
 def _read(path: PathLike, columns: Sequence[str], what: str, why: str = "") -> Columns:
@@ -191,9 +191,9 @@ def in_plane_offsets(directions: PathLike | None, paths: Sequence[PlanePath]) ->
     """
     if directions is None or not {"d1", "d2"} <= set(_columns_of(directions)):
         return [None] * len(paths)
-    import pyarrow.parquet as pq
+    from ..io import read_parquet
 
-    table = pq.read_table(directions, columns=["d1", "d2"])
+    table = read_parquet(directions, ["d1", "d2"])
     d1, d2 = (table.column(c).to_numpy().astype(np.float64) for c in ("d1", "d2"))
     g11, g12, g22 = float(d1 @ d1), float(d1 @ d2), float(d2 @ d2)
     out = []
