@@ -482,10 +482,13 @@ def gallery_landscapes(config: dict[str, Any]) -> int:
     return seeds * len(gallery.get("n", [])) * len(gallery.get("pairs", []))
 
 
-def gallery_size_errors(
-    config: dict[str, Any], limit: int = resources.MAX_PLANNED_LANDSCAPES
-) -> list[str]:
-    """A gallery sweep too large for Snakemake to plan on this machine (time and memory)."""
+def gallery_size_errors(config: dict[str, Any], limit: int | None = None) -> list[str]:
+    """A gallery sweep too large for Snakemake to plan on this machine (time and memory).
+
+    `limit`: the most landscapes (default resources.planning_limit(), from this machine's
+    memory).
+    """
+    limit = resources.planning_limit() if limit is None else limit
     count = gallery_landscapes(config)
     if count <= limit:
         return []
@@ -493,9 +496,9 @@ def gallery_size_errors(
     return [
         f"config key gallery.seeds = {_show(seeds)}: the gallery sweep has {count:,} landscapes "
         f"({seeds[1] - seeds[0] + 1:,} seeds x {len(config['gallery']['n'])} N x "
-        f"{len(config['gallery']['pairs'])} pairs), more than the {limit:,} that Snakemake can "
-        f"plan at once ({resources.PLANNING_NOTE}); sweep a narrower seed range per run, "
-        "e.g. in several --configfile runs"
+        f"{len(config['gallery']['pairs'])} pairs), more than the {limit:,} landscapes a run "
+        f"may plan on this machine ({resources.PLANNING_NOTE}); sweep a narrower seed range "
+        "per run (their results add up: a rerun keeps what earlier ranges made)"
     ]
 
 
