@@ -207,7 +207,8 @@ def test_snakemake_refuses_a_job_too_big_for_the_machine_before_any_job(tmp_path
     """Resolution 20,000: the grid jobs' own estimate is above this machine's memory (the test
     host has well under 200 GB); `--resources mem_mb` raises the limit."""
     land = yaml.safe_load(SMALL.read_text())["landscapes"]
-    config = small_variant(tmp_path, landscapes={"grid": {**land["grid"], "resolution": 20_000}})
+    grid = {**land["grid"], "resolution": 20_000}
+    config = small_variant(tmp_path, landscapes={"grid": grid}, gallery={"n": [20]})  # N = 20
     estimate = resources.landscape_analysis_mem_mb(20, 20_000)
     assert estimate > resources.machine_mem_mb()
     proc = smk(tmp_path, "-n", "grids", config=config)

@@ -498,7 +498,7 @@ def gallery_size_errors(config: dict[str, Any], limit: int | None = None) -> lis
         f"({seeds[1] - seeds[0] + 1:,} seeds x {len(config['gallery']['n'])} N x "
         f"{len(config['gallery']['pairs'])} pairs), more than the {limit:,} landscapes a run "
         f"may plan on this machine ({resources.PLANNING_NOTE}); sweep a narrower seed range "
-        "per run (their results add up: a rerun keeps what earlier ranges made)"
+        "per run"
     ]
 
 
