@@ -54,7 +54,10 @@ SIZED_RULES = {
     for name, given in workflow.resource_settings.overwrite_resources.items()
     if "mem_mb" in given
 }
-check_memory(config, MEM_LIMIT_MB, MEM_LIMIT_SOURCE, SIZED_RULES)
+# Checked where the run is planned: a job spawned on a cluster node re-reads this file there,
+# where no --resources is passed and the node's memory is that of its own job's size.
+if workflow.is_main_process:
+    check_memory(config, MEM_LIMIT_MB, MEM_LIMIT_SOURCE, SIZED_RULES)
 
 #: Every job's conda environment (with --use-conda): environment.yml, which also installs this
 #: repository's package from the folder LOSSLANDSCAPE_REPO names, set here to the workflow's.
@@ -398,8 +401,14 @@ def gallery_seeds(wildcards=None):
     Only input and params functions call it, so a command that does not run the sweep never
     builds its lists.
     """
-    check_gallery_size(config)
+    check_gallery_planning()
     return list(GALLERY_SEEDS)
+
+
+def check_gallery_planning():
+    """Stop a gallery sweep too large to plan (where the run is planned, not in a spawned job)."""
+    if workflow.is_main_process:
+        check_gallery_size(config)
 
 
 def gallery_grids(wildcards):
@@ -424,7 +433,7 @@ def gallery_input(template):
 
 def gallery_sheets(wildcards=None):
     """Every contact-sheet page of every gallery (n, pair)."""
-    check_gallery_size(config)
+    check_gallery_planning()
     pages = range(1, page_count(len(GALLERY_SEEDS), SHEET_ORDER["per_page"]) + 1)
     return expand(
         REGISTRY["contact_sheet"].outputs()["png"],
