@@ -73,7 +73,7 @@ rule lines:
 
 rule gallery:
     input:
-        all_gallery(),
+        all_gallery,
 
 
 rule paper:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import math
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,10 @@ from typing import Any
 import jsonschema
 import yaml
 
+from . import resources
 from .data.mnist import SPLIT_SIZE
-from .landscape.directions import check_line, check_plane
-from .network.names import check_pair, start_name
+from .landscape.directions import check_line, check_plane, parse_plane
+from .network.names import NameError_, check_pair, parse_pair, start_name
 from .optimizers import constants as optimizer_constants
 from .render.options import DEFAULT_RENDER, RENAMED
 
@@ -40,6 +42,40 @@ def load_schema(path: str | Path) -> dict[str, Any]:
     """The config schema as a dict."""
     with open(path) as fh:
         return yaml.safe_load(fh)
+
+
+def _show_number(x: float) -> str:
+    """A non-finite number as YAML spells it (.nan, .inf, -.inf), else as _show does."""
+    if math.isnan(x):
+        return ".nan"
+    if math.isinf(x):
+        return ".inf" if x > 0 else "-.inf"
+    return _show(x)
+
+
+def _nonfinite(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], float]]:
+    """(key path, value) of every NaN or infinite number anywhere below `node`."""
+    if isinstance(node, float) and not math.isfinite(node):
+        yield path, node
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _nonfinite(value, (*path, key))
+    elif isinstance(node, list | tuple):
+        for i, value in enumerate(node):
+            yield from _nonfinite(value, (*path, i))
+
+
+def nonfinite_errors(config: Any) -> list[str]:
+    """Every NaN or infinite number of the whole config: no key of it means one.
+
+    YAML reads .nan, .inf and -.inf as floats, and a JSON schema's minimum and maximum are
+    false comparisons for NaN, so the schema alone lets NaN through (and inf where unbounded).
+    """
+    return [
+        f"config key {_key(path)} = {_show_number(value)}: must be a finite number "
+        "(.nan, .inf and -.inf are not allowed for any key)"
+        for path, value in _nonfinite(config)
+    ]
 
 
 def schema_errors(config: dict[str, Any], schema: dict[str, Any]) -> list[str]:
@@ -120,6 +156,7 @@ def semantic_errors(config: dict[str, Any]) -> list[str]:
     errors.extend(render_errors(config.get("render") or {}, DEFAULT_RENDER))
     traj = config["trajectories"]
     names: dict[str, int] = {}
+    values: dict[tuple[float, float], int] = {}
     for i, (a, b) in enumerate(traj["starts"]):
         name = start_name(a, b)
         if name in names:
@@ -127,7 +164,15 @@ def semantic_errors(config: dict[str, Any]) -> list[str]:
                 f"config key trajectories.starts[{i}] = {_show([a, b])}: same file name "
                 f"{name!r} as trajectories.starts[{names[name]}]"
             )
+        elif (float(a), float(b)) in values:  # -0.0 and 0: two names, one start
+            j = values[float(a), float(b)]
+            errors.append(
+                f"config key trajectories.starts[{i}] = {_show([a, b])}: the same start as "
+                f"trajectories.starts[{j}] = {_show(traj['starts'][j])} under another name"
+            )
         names[name] = i
+        values.setdefault((float(a), float(b)), i)
+    errors.extend(duplicate_pair_errors(config))
     if not any(given is not None for given in traj["optimizers"].values()):
         errors.append(
             "config key trajectories.optimizers: every optimizer is null; keep at least one"
@@ -141,6 +186,48 @@ def semantic_errors(config: dict[str, Any]) -> list[str]:
             errors.append(f"config key trajectories.optimizers.{name} = {_show(given)}: {exc}")
     errors.extend(analysis_errors(config))
     errors.extend(whole_network_errors(config))
+    return errors
+
+
+#: The config sections whose `pairs` list weight pairs (each pair one landscape per cross product).
+PAIR_SECTIONS = ("landscapes", "trajectories", "gallery")
+
+
+def duplicate_pair_errors(config: dict[str, Any]) -> list[str]:
+    """Pairs naming the same two weights under another spelling, in any of the pair lists.
+
+    Pairs are compared by the weights they name: w2-05-250 is w2-5-250, and {wb}_{wa} is the
+    landscape of {wa}_{wb} transposed. Either would compute one landscape twice, under two
+    file names. The same spelling in two sections is one landscape and fine.
+    """
+    first: dict[frozenset[Any], tuple[str, str]] = {}
+    errors = []
+    for section in PAIR_SECTIONS:
+        for i, pair in enumerate((config.get(section) or {}).get("pairs", [])):
+            try:
+                weights = parse_pair(str(pair))
+            except NameError_:
+                continue  # named by check_pair
+            found = frozenset(weights)
+            if len(found) < 2:
+                continue  # the same weight twice: named by check_pair
+            key = f"{section}.pairs[{i}]"
+            if found not in first:
+                first[found] = (key, str(pair))
+                continue
+            other_key, other = first[found]
+            if str(pair) == other:
+                continue
+            how = (
+                "spelled differently"
+                if weights == parse_pair(other)
+                else "the same two weights swapped (the same landscape, transposed)"
+            )
+            errors.append(
+                f"config key {key} = {str(pair)!r}: names the same weights as {other_key} = "
+                f"{other!r}, {how}; one landscape would be computed twice under two names: "
+                f"spell it {other!r}"
+            )
     return errors
 
 
@@ -163,10 +250,21 @@ def whole_network_errors(config: dict[str, Any]) -> list[str]:
             )
     errors.extend(_size_errors("training", training.get("n", []), split))
     planes = config.get("planes") or {}
+    spelled: dict[str, int] = {}
     for i, name in enumerate(planes.get("names", [])):
         why = check_plane(str(name), runs)
         if why:
             errors.append(f"config key planes.names[{i}] = {name!r}: {why}")
+            continue
+        canonical = parse_plane(str(name)).name  # random00 is random0
+        if canonical in spelled:
+            j = spelled[canonical]
+            errors.append(
+                f"config key planes.names[{i}] = {name!r}: the same plane as planes.names[{j}] "
+                f"= {planes['names'][j]!r} under another spelling (one plane would be computed "
+                "twice under two names); keep one"
+            )
+        spelled.setdefault(canonical, i)
     for axis in ("a", "b"):
         low, high = (planes.get("grid") or {}).get(axis, [0, 1])
         if not low < high:
@@ -291,8 +389,15 @@ def optimizers_switched_off_as_empty(config: dict[str, Any]) -> Iterator[list[st
 
 
 def check_schema(config: dict[str, Any], schema: dict[str, Any]) -> None:
-    """Raise ConfigError listing every schema violation."""
-    raise_if(schema_errors(config, schema))
+    """Raise ConfigError listing every non-finite number and every schema violation.
+
+    A key holding a non-finite number is named once, by the finiteness message (the schema's
+    own message about it, if any, would only repeat it less clearly).
+    """
+    nonfinite = nonfinite_errors(config)
+    keys = {error.split(" = ", 1)[0] for error in nonfinite}
+    rest = [e for e in schema_errors(config, schema) if e.split(" = ", 1)[0] not in keys]
+    raise_if(nonfinite + rest)
 
 
 def check_semantics(config: dict[str, Any]) -> None:
@@ -304,3 +409,90 @@ def raise_if(errors: list[str]) -> None:
     """Raise one ConfigError that lists all errors, if any."""
     if errors:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(errors))
+
+
+# ---------------------------------------------------------------------- what this machine can do
+def _all_grid_ns(config: dict[str, Any]) -> list[int]:
+    """Every N a grid is computed at (landscapes, trajectories and the gallery share the grid)."""
+    sections = [config.get(name) or {} for name in PAIR_SECTIONS]
+    return sorted({int(n) for sec in sections for n in sec.get("n", [])})
+
+
+#: The rules whose jobs' memory grows with the pair landscapes' grid resolution.
+GRID_RULES = ("grid", "critical_points", "plateaus")
+
+
+def memory_errors(
+    config: dict[str, Any], limit_mb: int, source: str, sized: Collection[str] = ()
+) -> list[str]:
+    """Resolutions and epochs whose jobs' own memory estimate (resources.py) exceeds the limit.
+
+    A job above the limit could not run here; its key is refused before any job starts, with
+    the estimate of the largest such job. Rules in `sized` (whose mem_mb the user set with
+    --set-resources) are not estimated: their memory is the user's.
+    """
+    landscapes, traj = config["landscapes"], config["trajectories"]
+    basins = (config.get("analysis") or {}).get("basins") or {}
+    resolution = int(landscapes["grid"]["resolution"])
+    key = "landscapes.grid.resolution"
+    checks = [(key, resolution, rule, _all_grid_ns(config)) for rule in GRID_RULES]
+    checks.append(("trajectories.epochs", int(traj["epochs"]), "trajectory", traj["n"]))
+    if basins.get("optimizers"):
+        checks.append(
+            ("analysis.basins.resolution", int(basins["resolution"]), "basins", traj["n"])
+        )
+    worst: dict[str, tuple[int, str, int, int]] = {}
+    for key, value, rule, ns in checks:
+        if rule in sized:
+            continue
+        for n in ns:
+            mb = resources.mem_mb(rule, resources.JobSizes.of(config, {"n": n}))
+            if mb > limit_mb and mb > worst.get(key, (0,))[0]:
+                worst[key] = (mb, rule, int(n), value)
+    return [
+        f"config key {key} = {value}: a {rule} job at N = {n} needs an estimated {mb:,} MB "
+        f"(losslandscape.resources), more than the limit of {limit_mb:,} MB ({source}); lower "
+        f"it, or for a bigger machine raise the limit with `--resources mem_mb=...` or size "
+        f"the rule with `--set-resources {rule}:mem_mb=...` (e.g. in a cluster profile)"
+        for key, (mb, rule, n, value) in worst.items()
+    ]
+
+
+def check_memory(
+    config: dict[str, Any], limit_mb: int, source: str, sized: Collection[str] = ()
+) -> None:
+    """Raise ConfigError if a job's memory estimate exceeds the limit (memory_errors)."""
+    raise_if(memory_errors(config, limit_mb, source, sized))
+
+
+def gallery_landscapes(config: dict[str, Any]) -> int:
+    """Number of landscapes of the gallery sweep: seeds x sample sizes x pairs."""
+    gallery = config.get("gallery") or {}
+    first, last = gallery.get("seeds", [0, -1])
+    seeds = max(0, int(last) - int(first) + 1)
+    return seeds * len(gallery.get("n", [])) * len(gallery.get("pairs", []))
+
+
+def gallery_size_errors(config: dict[str, Any], limit: int | None = None) -> list[str]:
+    """A gallery sweep too large for Snakemake to plan on this machine (time and memory).
+
+    `limit`: the most landscapes (default resources.planning_limit(), from this machine's
+    memory).
+    """
+    limit = resources.planning_limit() if limit is None else limit
+    count = gallery_landscapes(config)
+    if count <= limit:
+        return []
+    seeds = config["gallery"]["seeds"]
+    return [
+        f"config key gallery.seeds = {_show(seeds)}: the gallery sweep has {count:,} landscapes "
+        f"({seeds[1] - seeds[0] + 1:,} seeds x {len(config['gallery']['n'])} N x "
+        f"{len(config['gallery']['pairs'])} pairs), more than the {limit:,} landscapes a run "
+        f"may plan on this machine ({resources.PLANNING_NOTE}); sweep a narrower seed range "
+        "per run"
+    ]
+
+
+def check_gallery_size(config: dict[str, Any]) -> None:
+    """Raise ConfigError if the gallery sweep is too large to plan (gallery_size_errors)."""
+    raise_if(gallery_size_errors(config))

@@ -2,7 +2,9 @@
 
 Every result of the workflow is written through `atomic_path`: into a temporary sibling that is
 moved onto the final name only when complete, so a crash never leaves a half-written file that
-Snakemake (or a reader) could take for a result.
+Snakemake (or a reader) could take for a result. Every Parquet result is read through `read_parquet`
+(or the readers built on it), so a file damaged afterwards (a killed copy, a full disk elsewhere)
+stops its reader with a DamagedFileError that names the file and how to make it again.
 """
 
 from __future__ import annotations
@@ -10,14 +12,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from . import paths
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Parquet key-value metadata key holding the JSON parameters.
 META_KEY = b"losslandscape"
@@ -111,15 +119,120 @@ def write_table(
     write_arrow(path, pa.table(arrays), metadata, plain)
 
 
+#: Each result file's path template and the rule of workflow/rules/*.smk that makes it.
+MADE_BY = (
+    (paths.GRID, "grid"),
+    (paths.TRAJECTORY, "trajectory"),
+    (paths.CRITICAL_POINTS, "critical_points"),
+    (paths.PLATEAUS, "plateaus"),
+    (paths.BASINS, "basins"),
+    (paths.SUMMARY, "analysis_summary"),
+    (paths.GALLERY_SUMMARY, "gallery_summary"),
+    (paths.TRAINING, "train"),
+    (paths.SNAPSHOTS, "train"),
+    (paths.DIRECTIONS, "directions"),
+    (paths.PLANE_GRID, "plane_grid"),
+    (paths.PLANE_PATH, "plane_path"),
+    (paths.PLANE_GRADIENT, "plane_gradient"),
+    (paths.PLANE_CRITICAL_POINTS, "plane_critical_points"),
+    (paths.PLANE_PLATEAUS, "plane_plateaus"),
+    (paths.LINE, "line"),
+)
+#: What a wildcard of a path template may match: numbers are digits, run names letters (so that
+#: `sgd_snapshots` is not taken for a run), the rest one path component.
+_WILDCARD_RE = {"seed": r"\d+", "n": r"\d+", "run": r"[a-z]+"}
+
+
+def _template_re(template: str) -> re.Pattern[str]:
+    """A regular expression matching the end of a path made from `template`."""
+    parts = re.split(r"{(\w+)}", template)
+    pattern = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?:{_WILDCARD_RE.get(part, '[^/]+')})"
+        for i, part in enumerate(parts)
+    )
+    return re.compile(rf"(?:^|/){pattern}$")
+
+
+_MADE_BY_RE = [(_template_re(template), rule) for template, rule in MADE_BY]
+
+
+def rule_of(path: str | os.PathLike[str]) -> str | None:
+    """The workflow rule that makes `path` (by its path template), None if no rule does."""
+    text = Path(path).as_posix()
+    return next((rule for regex, rule in _MADE_BY_RE if regex.search(text)), None)
+
+
+class DamagedFileError(ValueError):
+    """A result file that cannot be read (truncated or damaged); says how to make it again."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        """Keep the path, and build a message naming it, the rule that makes it and the fix."""
+        self.path, self.reason = Path(path), reason
+        self.rule = rule_of(path)
+        remake = (
+            f"or rerun with `snakemake --forcerun {self.rule}` (plus your usual options; "
+            f"that remakes every file of rule {self.rule})"
+            if self.rule
+            else "or rerun with `snakemake --forcerun RULE` for the rule that makes it"
+        )
+        super().__init__(
+            f"{path}: cannot be read ({reason}); the file is damaged (e.g. truncated by a killed "
+            f"copy or a full disk). To make it again, delete it and rerun the workflow, {remake}."
+        )
+
+
+def read_parquet(
+    path: str | os.PathLike[str],
+    columns: Sequence[str] | None = None,
+    use_pandas_metadata: bool = False,
+) -> pa.Table:
+    """The columns (all when None) of a Parquet file; a damaged file raises DamagedFileError."""
+    try:
+        return pq.read_table(
+            path,
+            columns=None if columns is None else list(columns),
+            use_pandas_metadata=use_pandas_metadata,
+        )
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError) as exc:
+        raise DamagedFileError(path, f"{type(exc).__name__}: {exc}") from exc
+
+
+def read_schema(path: str | os.PathLike[str]) -> pa.Schema:
+    """The schema (column names, key-value metadata) of a Parquet file; DamagedFileError if
+    its footer cannot be read."""
+    try:
+        return pq.read_schema(path)
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError) as exc:
+        raise DamagedFileError(path, f"{type(exc).__name__}: {exc}") from exc
+
+
+def read_column_names(path: str | os.PathLike[str]) -> list[str]:
+    """The column names of a Parquet file."""
+    return [str(name) for name in read_schema(path).names]
+
+
+def read_frame(path: str | os.PathLike[str], columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A Parquet file as a pandas DataFrame, as pandas.read_parquet reads it (pandas metadata
+    kept); DamagedFileError for a damaged file."""
+    return read_parquet(path, columns, use_pandas_metadata=True).to_pandas()
+
+
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The JSON parameters stored in a file written by write_table."""
-    meta = pq.read_schema(path).metadata or {}
-    return json.loads(meta[META_KEY])
+    meta = read_schema(path).metadata or {}
+    try:
+        return json.loads(meta[META_KEY])
+    except (KeyError, ValueError) as exc:
+        raise DamagedFileError(path, f"no readable {META_KEY.decode()} metadata") from exc
 
 
 def read_rows(path: str | os.PathLike[str], column: str) -> np.ndarray:
     """A fixed-size-list column (written by to_arrow_rows) as a 2D float64 array."""
-    values = pq.read_table(path, columns=[column]).column(column).combine_chunks()
+    values = read_parquet(path, [column]).column(column).combine_chunks()
     width = values.type.list_size
     return values.flatten().to_numpy().reshape(len(values), width)
 
@@ -128,5 +241,5 @@ def read_columns(
     path: str | os.PathLike[str], columns: Sequence[str] | None = None
 ) -> dict[str, np.ndarray]:
     """The columns (all when None) of a Parquet file as numpy arrays."""
-    table = pq.read_table(path, columns=None if columns is None else list(columns))
+    table = read_parquet(path, columns)
     return {name: table.column(name).to_numpy() for name in table.column_names}

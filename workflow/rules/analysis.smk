@@ -166,9 +166,9 @@ rule analysis_summary:
 # The gallery sweep's summary: one row per (seed, n, pair) of the gallery.
 rule gallery_summary:
     input:
-        grids=gallery_files(paths.GRID),
-        critical=gallery_files(paths.CRITICAL_POINTS),
-        plateaus=gallery_files(paths.PLATEAUS),
+        grids=gallery_input(paths.GRID),
+        critical=gallery_input(paths.CRITICAL_POINTS),
+        plateaus=gallery_input(paths.PLATEAUS),
     output:
         parquet=paths.GALLERY_SUMMARY,
         csv=paths.GALLERY_SUMMARY_CSV,
@@ -190,14 +190,14 @@ rule gallery_browser:
     input:
         summary=paths.GALLERY_SUMMARY,
         # what the page shows and links to, so that it never points at a missing file
-        rotations=gallery_files(REGISTRY["rotation"].outputs()["gif"]),
-        thumbnails=gallery_files(REGISTRY["rotation"].outputs()["png"]),
-        sheets=gallery_sheets(),
+        rotations=gallery_input(REGISTRY["rotation"].outputs()["gif"]),
+        thumbnails=gallery_input(REGISTRY["rotation"].outputs()["png"]),
+        sheets=gallery_sheets,
     output:
         html=paths.GALLERY_BROWSER,
     params:
         sheet=SHEET_ORDER,
-        seeds=GALLERY_SEEDS,
+        seeds=gallery_seeds,
         code_version=CODE_VERSION,
     log:
         log_of("gallery_browser", paths.GALLERY_BROWSER),

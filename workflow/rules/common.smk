@@ -6,6 +6,8 @@ import os
 import losslandscape
 from losslandscape import paths, resources
 from losslandscape.config import (
+    check_gallery_size,
+    check_memory,
     check_schema,
     check_semantics,
     load_schema,
@@ -43,6 +45,21 @@ check_schema(config, load_schema(workflow.source_path(SCHEMA)))
 with optimizers_switched_off_as_empty(config):
     validate(config, SCHEMA, set_default=True)
 check_semantics(config)
+# A job whose own memory estimate exceeds what one job may get here could never run. The limit
+# is this machine's memory, or the run's `--resources mem_mb=...`; a rule sized with
+# `--set-resources RULE:mem_mb=...` is the user's to size.
+MEM_LIMIT_MB, MEM_LIMIT_SOURCE = resources.memory_limit(
+    workflow.global_resources.get("mem_mb").value
+)
+SIZED_RULES = {
+    name
+    for name, given in workflow.resource_settings.overwrite_resources.items()
+    if "mem_mb" in given
+}
+# Checked where the run is planned: a job spawned on a cluster node re-reads this file there,
+# where no --resources is passed and the node's memory is that of its own job's size.
+if workflow.is_main_process:
+    check_memory(config, MEM_LIMIT_MB, MEM_LIMIT_SOURCE, SIZED_RULES)
 
 #: Every job's conda environment (with --use-conda): environment.yml, which also installs this
 #: repository's package from the folder LOSSLANDSCAPE_REPO names, set here to the workflow's.
@@ -73,7 +90,9 @@ START_VALUES = {
     start_name(a, b): [float(a), float(b)] for a, b in TRAJECTORIES["starts"]
 }
 STARTS = list(START_VALUES)
-GALLERY_SEEDS = list(range(GALLERY["seeds"][0], GALLERY["seeds"][1] + 1))
+#: The gallery's seeds, a range (never a list here: a sweep's seeds cost only when a target
+#: needs them, through the gallery input functions below, which check the sweep's size first).
+GALLERY_SEEDS = range(GALLERY["seeds"][0], GALLERY["seeds"][1] + 1)
 #: Optimizers of the basin maps, in config order (config.py checks each is configured).
 BASIN_OPTIMIZERS = [str(name) for name in BASINS["optimizers"]]
 TRAINING = config["training"]
@@ -378,9 +397,25 @@ def surfaces_grids(wildcards):
     )
 
 
+def gallery_seeds(wildcards=None):
+    """The gallery's seeds as a list, once the sweep is known to be small enough to plan.
+
+    Only input and params functions call it, so a command that does not run the sweep never
+    builds its lists.
+    """
+    check_gallery_planning()
+    return list(GALLERY_SEEDS)
+
+
+def check_gallery_planning():
+    """Stop a gallery sweep too large to plan (where the run is planned, not in a spawned job)."""
+    if workflow.is_main_process:
+        check_gallery_size(config)
+
+
 def gallery_grids(wildcards):
     """One grid per gallery seed for a contact sheet."""
-    return expand(paths.GRID, seed=GALLERY_SEEDS, n=wildcards.n, pair=wildcards.pair)
+    return expand(paths.GRID, seed=gallery_seeds(), n=wildcards.n, pair=wildcards.pair)
 
 
 def gallery_summary_if_ordered(wildcards):
@@ -390,11 +425,17 @@ def gallery_summary_if_ordered(wildcards):
 
 def gallery_files(template):
     """`template` for every (seed, n, pair) of the gallery."""
-    return expand(template, seed=GALLERY_SEEDS, n=GALLERY["n"], pair=GALLERY["pairs"])
+    return expand(template, seed=gallery_seeds(), n=GALLERY["n"], pair=GALLERY["pairs"])
 
 
-def gallery_sheets():
+def gallery_input(template):
+    """An input function: `template` for every (seed, n, pair) of the gallery, when needed."""
+    return lambda wildcards: gallery_files(template)
+
+
+def gallery_sheets(wildcards=None):
     """Every contact-sheet page of every gallery (n, pair)."""
+    check_gallery_planning()
     pages = range(1, page_count(len(GALLERY_SEEDS), SHEET_ORDER["per_page"]) + 1)
     return expand(
         REGISTRY["contact_sheet"].outputs()["png"],

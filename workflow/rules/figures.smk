@@ -200,7 +200,8 @@ rule contact_sheet:
     output:
         **figure_outputs("contact_sheet"),
     params:
-        **figure_params("contact_sheet", seeds=GALLERY_SEEDS),
+        **figure_params("contact_sheet"),
+        seeds=gallery_seeds,
     log:
         figure_log("contact_sheet"),
     benchmark:

@@ -51,8 +51,11 @@ def all_figures():
     return out
 
 
-def all_gallery():
-    """Contact-sheet pages, rotating GIFs, summary and browser of the gallery sweep."""
+def all_gallery(wildcards=None):
+    """Contact-sheet pages, rotating GIFs, summary and browser of the gallery sweep.
+
+    The `gallery` target's input function: the sweep's lists are built only when it runs.
+    """
     out = gallery_sheets()
     out += gallery_files(REGISTRY["rotation"].outputs()["gif"])
     out += [paths.GALLERY_SUMMARY, paths.GALLERY_BROWSER]

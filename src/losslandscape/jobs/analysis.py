@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from .. import __version__
-from ..io import atomic_path, write_arrow, write_table
+from ..io import atomic_path, read_frame, write_arrow, write_table
 from ..landscape.analysis import basins, critical_points, plateau_mask, plateau_share
 from ..landscape.summary import kind_counts, summary_frame
 from ..landscape.surface import PAIR_COORDINATES
@@ -104,7 +103,7 @@ def basins_job(
     t0 = time.perf_counter()
     sl = inputs.surface(threads)
     a_values, b_values = starts.axes()
-    points = pd.read_parquet(critical).reset_index(drop=True)
+    points = read_frame(critical).reset_index(drop=True)
     rule = (optimizer.name, optimizer.constants)
     frame = basins(sl, *rule, a_values, b_values, epochs, points, threads=threads)
     reached = frame["minimum"].to_numpy()

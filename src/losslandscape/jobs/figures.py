@@ -10,11 +10,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from plotly.offline import get_plotlyjs
 
 from .. import paths
-from ..io import write_text
+from ..io import read_parquet, write_text
 from ..render.browser import BrowserRow, write_browser
 from ..render.interactive import inline_plotly, plotly_url
 from ..render.registry import REGISTRY
@@ -36,7 +35,7 @@ def gallery_browser_job(
     contact-sheet page that shows it (same page rule as the sheets: losslandscape.sweep).
     """
 
-    table = pq.read_table(summary)
+    table = read_parquet(summary)
     columns = list(table.column_names)
     records = table.to_pylist()
     base = os.path.dirname(output) or "."

@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from ..data.idx import load_split
 from ..data.mnist import verify
-from ..io import read_rows, write_table
+from ..io import read_parquet, read_rows, write_table
 from ..landscape.directions import DIRECTION_KINDS, DirectionInputs, parse_plane
 from ..landscape.plane import line_costs, project
 from ..network.names import weight_names
@@ -88,8 +87,8 @@ def plane_path_job(
     t0 = time.perf_counter()
     surface = inputs.surface()
     thetas = read_rows(snapshots, "theta")
-    epochs = pq.read_table(snapshots, columns=["epoch"]).column("epoch").to_numpy()
-    record = pq.read_table(training, columns=["epoch", "cost"])
+    epochs = read_parquet(snapshots, ["epoch"]).column("epoch").to_numpy()
+    record = read_parquet(training, ["epoch", "cost"])
     cost = record.column("cost").to_numpy()[epochs]  # row k of a training file is epoch k
     alpha, beta, distance = project(thetas, surface.centre, surface.d1, surface.d2)
     plane_cost, _ = surface.values(alpha, beta)  # J at centre + alpha d1 + beta d2

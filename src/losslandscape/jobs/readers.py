@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 
-from ..io import read_metadata, read_rows
+from ..io import read_metadata, read_parquet, read_rows
 from ..landscape.surface import GridDerivatives
 from ..network.model import flatten, init_weights
 from ..specs import GridSpec, NetworkSpec
@@ -54,7 +53,7 @@ def directions_meta(path: str) -> dict[str, Any]:
 def read_directions(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """centre, d1, d2 of a directions file."""
 
-    table = pq.read_table(path, columns=["centre", "d1", "d2"])
+    table = read_parquet(path, ["centre", "d1", "d2"])
     return tuple(table.column(c).to_numpy() for c in ("centre", "d1", "d2"))  # type: ignore[return-value]
 
 
@@ -72,7 +71,7 @@ def read_gradient(path: str, grid: GridSpec) -> GridDerivatives:
     made_on = {key: meta.get(key) for key in ("a", "b", "resolution")}
     if made_on != grid.meta():
         raise ValueError(f"{path} was computed on the grid {made_on}, not {grid.meta()}")
-    table = pq.read_table(path, columns=GRADIENT_COLUMNS)
+    table = read_parquet(path, GRADIENT_COLUMNS)
     cost, ga, gb = (table.column(c).to_numpy() for c in GRADIENT_COLUMNS)
     shape = (grid.resolution, grid.resolution)
     return GridDerivatives(cost, np.stack([ga, gb], axis=-1), None, shape)

@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
-from ..io import read_metadata
+from ..io import read_frame, read_metadata, read_parquet
 from ..network.names import start_name
 from ..specs import GridSpec
 from .analysis import KINDS, nearest_minimum
@@ -61,7 +60,7 @@ def _one_per_combo(paths: Sequence[str], what: str) -> dict[tuple[int, int, str]
 
 def _end_of_trajectory(path: str) -> tuple[float, float, float]:
     """The last stored state (w_a, w_b, cost); cost NaN where the trajectory diverged."""
-    table = pq.read_table(path, columns=["w_a", "w_b", "cost"])
+    table = read_parquet(path, ["w_a", "w_b", "cost"])
     last = table.num_rows - 1
     w_a, w_b, cost = (float(table.column(c)[last].as_py()) for c in ("w_a", "w_b", "cost"))
     if not (math.isfinite(w_a) and math.isfinite(w_b) and math.isfinite(cost)):
@@ -102,9 +101,9 @@ def summary_frame(
     points: dict[tuple[int, int, str], pd.DataFrame] = {}
     thresholds = set()
     for key in keys:
-        cost = pq.read_table(grid_of[key], columns=["cost"]).column("cost").to_numpy()
+        cost = read_parquet(grid_of[key], ["cost"]).column("cost").to_numpy()
         finite = cost[np.isfinite(cost)]
-        frame = pd.read_parquet(crit_of[key]).reset_index(drop=True)
+        frame = read_frame(crit_of[key]).reset_index(drop=True)
         points[key] = frame
         counts = kind_counts(frame)
         minima = frame[frame["kind"] == "minimum"]
@@ -136,7 +135,7 @@ def summary_frame(
             continue
         names = [f"basin_{opt}_minimum", f"basin_{opt}_diverged"]
         extra += [c for c in names if c not in extra]
-        table = pq.read_table(path, columns=["minimum", "diverged"])
+        table = read_parquet(path, ["minimum", "diverged"])
         rows[key][names[0]] = float(np.mean(table.column("minimum").to_numpy() >= 0))
         rows[key][names[1]] = float(np.mean(table.column("diverged").to_numpy()))
         basin_settings[opt] = {"epochs": meta["epochs"], "resolution": meta["resolution"]}

@@ -308,9 +308,9 @@ def load_landscape(
 
 def load_critical(path: PathLike) -> CriticalPoints:
     """Read a critical_points.parquet file of a pair or a plane (row k = point k)."""
-    import pyarrow.parquet as pq
+    from ..io import read_column_names
 
-    names = pq.read_schema(path).names
+    names = read_column_names(path)
     first, second = PLANE_COORDINATES if PLANE_COORDINATES[0] in names else PAIR_COORDINATES
     return CriticalPoints.from_frame(read_table(path, [first, second, "cost", "kind"]))
 
@@ -380,9 +380,9 @@ PATH_COLUMNS = ("epoch", "alpha", "beta", "cost")
 
 def columns_of(path: PathLike) -> list[str]:
     """The column names of a Parquet file."""
-    import pyarrow.parquet as pq
+    from ..io import read_column_names
 
-    return [str(name) for name in pq.read_schema(path).names]
+    return read_column_names(path)
 
 
 def read_checked(path: PathLike, columns: Sequence[str], what: str, why: str = "") -> Columns:
