@@ -10,11 +10,17 @@ themselves never see Snakemake's object, so tests call them directly.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
-from ..specs import GridSpec, LandscapeSpec, NetworkSpec, OptimizerSpec
-from .common import PairInputs, PlaneInputs, job_log
+# A job started outside Snakemake runs BLAS on one thread unless told otherwise, set before
+# numpy loads (inside Snakemake, OPENBLAS_NUM_THREADS is already the job's `threads`).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from ..specs import GridSpec, LandscapeSpec, NetworkSpec, OptimizerSpec  # noqa: E402
+from .common import PairInputs, PlaneInputs, job_log  # noqa: E402
 
 
 # ---------------------------------------------------------------------- wildcards and params
