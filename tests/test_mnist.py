@@ -458,6 +458,41 @@ def test_load_split_rejects_mismatched_counts(tmp_path: Path) -> None:
         load_split(images_path, labels_path, 2)
 
 
+def test_load_split_from_a_first_sample(tmp_path: Path) -> None:
+    """first picks samples first .. first + n - 1; past the end the error names all it knows."""
+    pixels, labels = fake_pixels(), fake_labels()
+    images_path = write_gz(tmp_path / IMAGES, idx_images_bytes(pixels))
+    labels_path = write_gz(tmp_path / LABELS, idx_labels_bytes(labels))
+    X, Y = load_split(images_path, labels_path, 3, first=2)
+    np.testing.assert_array_equal(X, pixels[2:5].reshape(3, 784).astype(np.float64) / 255.0)
+    np.testing.assert_array_equal(Y, np.eye(10)[labels[2:5]])
+    x0, y0 = load_split(images_path, labels_path, 4, first=0)
+    x_all, y_all = load_split(images_path, labels_path, 4)
+    np.testing.assert_array_equal(x0, x_all)
+    np.testing.assert_array_equal(y0, y_all)
+    X, Y = load_split(images_path, labels_path, 0, first=N_FAKE)  # empty, at the very end
+    assert X.shape == (0, 784) and Y.shape == (0, 10)
+    with pytest.raises(MnistFormatError) as info:
+        load_split(images_path, labels_path, 3, first=5)
+    message = str(info.value)
+    assert str(images_path) in message
+    assert f"holds {N_FAKE} items" in message and "first = 5" in message and "n = 3" in message
+    with pytest.raises(MnistFormatError, match="fewer than the 8 requested"):
+        load_split(images_path, labels_path, N_FAKE + 1)
+    with pytest.raises(ValueError, match="first must be >= 0"):
+        load_split(images_path, labels_path, 1, first=-1)
+    with pytest.raises(TypeError, match="first must be an integer"):
+        load_split(images_path, labels_path, 1, first=1.0)
+
+
+def test_label_errors_name_the_index_in_the_file(tmp_path: Path) -> None:
+    """A bad label found after `first` is reported at its index in the file."""
+    images_path = write_gz(tmp_path / IMAGES, idx_images_bytes(fake_pixels(3)))
+    labels_path = write_gz(tmp_path / LABELS, idx_labels_bytes(np.array([1, 2, 12])))
+    with pytest.raises(MnistFormatError, match="label 12 at index 2 is outside"):
+        load_split(images_path, labels_path, 2, first=1)
+
+
 # --------------------------------------------------------------------------------------------
 # The real MNIST test split from the offline mirror
 # --------------------------------------------------------------------------------------------
@@ -548,3 +583,9 @@ def test_prefix_read_equals_whole_read() -> None:
     x_all, y_all = load_split(images, labels, 10000)
     np.testing.assert_array_equal(x_small, x_all[:37])
     np.testing.assert_array_equal(y_small, y_all[:37])
+    x_held, y_held = load_split(images, labels, 5000, first=5000)  # the held-out half
+    np.testing.assert_array_equal(x_held, x_all[5000:])
+    np.testing.assert_array_equal(y_held, y_all[5000:])
+    x_mid, y_mid = load_split(images, labels, 11, first=37)  # a prefix read past the first 37
+    np.testing.assert_array_equal(x_mid, x_all[37:48])
+    np.testing.assert_array_equal(y_mid, y_all[37:48])

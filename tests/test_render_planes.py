@@ -377,3 +377,31 @@ def test_plane_contour_marks_an_analysed_planes_critical_points(data: dict, tmp_
     half = differ.shape[1] // 2
     assert differ[:, :half].sum() > 20  # the markers and their legend entries, on the cost panel
     assert not differ[:, half:].any()  # the accuracy panel is unchanged
+
+
+@pytest.mark.parametrize(
+    ("line", "ends", "formula"),
+    [
+        ("init_sgd", ("initial network", "SGD, final network"), r"(1 - t)\,\theta_{\mathrm{init}}"),
+        ("adam2_init", ("adam2, final network", "initial network"), r"\theta_{\mathrm{adam2}}"),
+        ("sgd-random3", ("SGD, final network", "+ random direction 3"), "d random3"),
+    ],
+)
+def test_line_plot_names_both_kinds_of_line(
+    data: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, ends, formula: str
+) -> None:
+    """Between lines name their two ends; random lines their centre and direction."""
+    from losslandscape.render import curves
+
+    seen: dict = {}
+    monkeypatch.setattr(curves, "render_line_plot", lambda *args, **kw: seen.update(kw))
+    job = registry.FigureJob(
+        "line_plot",
+        _inputs(data, "line_plot"),
+        _outputs(tmp_path, "line_plot"),
+        params={"render": SMALL, "line": line},
+        wildcards={**WILDCARDS, "line": line},
+    )
+    registry.draw(job)
+    assert seen["ends"] == ends
+    assert f"line {line}: " in seen["title"] and formula in seen["title"]

@@ -225,21 +225,39 @@ def naive_whole_train(
     optimizer: str,
     constants: dict[str, float],
     epochs: int,
+    batch: int | None = None,
+    seed: int = 0,
 ) -> dict[str, np.ndarray]:
-    """Train every weight, full batch, for `epochs` updates; row k is the state after k updates.
+    """Train every weight for `epochs` epochs; row k is the state after k epochs, J on all N.
 
-    Each weight matrix has its own optimizer state (the rules work element by element).
+    batch None is full batch, one update per epoch. Otherwise epoch k (from 0) visits the
+    samples in the order default_rng([seed, k]).permutation(N), `batch` at a time (the last
+    batch possibly smaller), one update per batch from that batch's own naive backprop; t counts
+    updates. Each weight matrix has its own optimizer state (the rules work element by element).
     """
     from .optimizers import make_step
 
     weights = naive_unflatten(np.asarray(theta0, dtype=np.float64), hidden)
     steps = [make_step(optimizer, constants) for _ in weights]
     costs, accs = [], []
-    for t in range(1, epochs + 1):
-        grads, cost, accuracy = naive_train_epoch(weights, x, y)
-        weights = [step(w, g, t) for step, w, g in zip(steps, weights, grads, strict=True)]
-        costs.append(cost)
-        accs.append(accuracy)
+    if batch is None:
+        for t in range(1, epochs + 1):
+            grads, cost, accuracy = naive_train_epoch(weights, x, y)
+            weights = [step(w, g, t) for step, w, g in zip(steps, weights, grads, strict=True)]
+            costs.append(cost)
+            accs.append(accuracy)
+    else:
+        t = 0
+        for k in range(epochs):
+            cost, accuracy = naive_cost_accuracy(weights, x, y)
+            costs.append(cost)
+            accs.append(accuracy)
+            order = np.random.default_rng([seed, k]).permutation(x.shape[0])
+            for i in range(0, x.shape[0], batch):
+                rows = order[i : i + batch]
+                grads, _, _ = naive_train_epoch(weights, x[rows], y[rows])
+                t += 1
+                weights = [step(w, g, t) for step, w, g in zip(steps, weights, grads, strict=True)]
     cost, accuracy = naive_cost_accuracy(weights, x, y)
     costs.append(cost)
     accs.append(accuracy)

@@ -136,36 +136,49 @@ def _read_idx_whole(path: str | os.PathLike[str], magic: int) -> _Idx:
     return _Idx(path=path, count=count, item_shape=item_shape, data=data, offset=header_len)
 
 
-def _check_n(idx: _Idx, n: int) -> int:
-    """Validate the requested sample count against the file's header count."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"n must be an integer, got {n!r}")
-    n = int(n)
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
-    if idx.count < n:
+def _check_count(value: int, what: str) -> int:
+    """A sample count or index as an int >= 0 (bool and non-integers are errors)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be an integer, got {value!r}")
+    if int(value) < 0:
+        raise ValueError(f"{what} must be >= 0, got {int(value)}")
+    return int(value)
+
+
+def _check_n(idx: _Idx, n: int, first: int = 0) -> tuple[int, int]:
+    """Validate items first .. first + n - 1 against the file's header count: (n, first)."""
+    n, first = _check_count(n, "n"), _check_count(first, "first")
+    if first == 0 and idx.count < n:
         raise MnistFormatError(f"{idx.path}: holds {idx.count} items, fewer than the {n} requested")
-    return n
+    if idx.count < first + n:
+        raise MnistFormatError(
+            f"{idx.path}: holds {idx.count} items, but first = {first} and n = {n} ask for items "
+            f"{first}..{first + n - 1}"
+        )
+    return n, first
 
 
-def _images(idx: _Idx, n: int) -> np.ndarray:
-    """First n images of a parsed IDX images file as float64 pixel / 255.0, shape (n, 784)."""
-    n = _check_n(idx, n)
+def _images(idx: _Idx, n: int, first: int = 0) -> np.ndarray:
+    """Images first .. first + n - 1 of an IDX images file as float64 pixel / 255.0, (n, 784)."""
+    n, first = _check_n(idx, n, first)
     size = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
-    pixels = np.frombuffer(idx.data, dtype=np.uint8, count=n * size, offset=idx.offset)
+    offset = idx.offset + first * size
+    pixels = np.frombuffer(idx.data, dtype=np.uint8, count=n * size, offset=offset)
     images = pixels.reshape(n, size).astype(np.float64)
     images /= 255.0
     return images
 
 
-def _labels(idx: _Idx, n: int) -> np.ndarray:
-    """First n labels of a parsed IDX labels file as int64, checked to lie in 0..9."""
-    n = _check_n(idx, n)
-    labels = np.frombuffer(idx.data, dtype=np.uint8, count=n, offset=idx.offset).astype(np.int64)
+def _labels(idx: _Idx, n: int, first: int = 0) -> np.ndarray:
+    """Labels first .. first + n - 1 of a parsed IDX labels file as int64, checked to be 0..9."""
+    n, first = _check_n(idx, n, first)
+    offset = idx.offset + first
+    labels = np.frombuffer(idx.data, dtype=np.uint8, count=n, offset=offset).astype(np.int64)
     if labels.size and int(labels.max()) >= _N_CLASSES:
         bad = int(np.argmax(labels >= _N_CLASSES))
         raise MnistFormatError(
-            f"{idx.path}: label {int(labels[bad])} at index {bad} is outside 0..{_N_CLASSES - 1}"
+            f"{idx.path}: label {int(labels[bad])} at index {first + bad} is outside "
+            f"0..{_N_CLASSES - 1}"
         )
     return labels
 
@@ -197,14 +210,22 @@ def one_hot(labels: np.ndarray) -> np.ndarray:
 
 
 def load_split(
-    images_path: str | os.PathLike[str], labels_path: str | os.PathLike[str], n: int
+    images_path: str | os.PathLike[str],
+    labels_path: str | os.PathLike[str],
+    n: int,
+    first: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Load the first n samples as (X float64 (n, 784), Y one-hot float64 (n, 10)), the inputs."""
-    images = _read_idx(images_path, _IMAGES_MAGIC, n)
-    labels = _read_idx(labels_path, _LABELS_MAGIC, n)
+    """Samples first .. first + n - 1 as (X float64 (n, 784), Y one-hot float64 (n, 10)).
+
+    first = 0 gives the first n samples (the training inputs); e.g. first = 5000 and n = 5000
+    give the test split's second half, held out from networks trained on its first images.
+    """
+    n, first = _check_count(n, "n"), _check_count(first, "first")
+    images = _read_idx(images_path, _IMAGES_MAGIC, first + n)
+    labels = _read_idx(labels_path, _LABELS_MAGIC, first + n)
     if images.count != labels.count:
         raise MnistFormatError(
             f"{images.path} holds {images.count} images but {labels.path} holds {labels.count} "
             "labels: the files do not belong to the same split"
         )
-    return _images(images, n), one_hot(_labels(labels, n))
+    return _images(images, n, first), one_hot(_labels(labels, n, first))

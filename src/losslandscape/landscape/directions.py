@@ -7,9 +7,10 @@ wildcard and a job's runtime) and the directions job take it from this table, an
 the function returns travels to the plane's grid file. Figure titles name the PCA's variance and
 the Hessian's eigenvalues when present (render/planes.py).
 
-The module also owns the names built on the kinds: planes `{centre}-{directions}` and lines
-`{from}_{to}`, and the directions' maths (filter-normalised random directions, principal
-components of a path, the top Hessian eigenvectors by Lanczos on exact Hessian-vector products).
+The module also owns the names built on the kinds: runs, planes `{centre}-{directions}` and
+lines `{from}_{to}` and `{centre}-random{k}`, and the directions' maths (filter-normalised
+random directions, principal components of a path, the top Hessian eigenvectors by Lanczos on
+exact Hessian-vector products).
 """
 
 from __future__ import annotations
@@ -99,11 +100,27 @@ def direction_pattern() -> str:
 
 # ---------------------------------------------------------------------- plane and line names
 #: Where a plane or a line is anchored: the seed's initial network, or a training run's final
-#: state (a run is named by its optimizer).
+#: state.
 INIT = "init"
-#: A plane's name: `{centre}-{directions}`, directions from losslandscape.directions.
-PLANE_PATTERN = rf"[a-z]+-(?:{direction_pattern()})"
-LINE_PATTERN = r"[a-z]+_[a-z]+"
+#: A training run's name: a lower-case letter, then lower-case letters and digits (never `init`).
+RUN_PATTERN = r"[a-z][a-z0-9]*"
+#: A plane's name: `{centre}-{directions}`, directions from DIRECTION_KINDS.
+PLANE_PATTERN = rf"{RUN_PATTERN}-(?:{direction_pattern()})"
+#: A line's name: `{from}_{to}` (between two anchors) or `{centre}-random{k}` (a random
+#: direction through the centre).
+LINE_PATTERN = rf"(?:{RUN_PATTERN}_{RUN_PATTERN}|{RUN_PATTERN}-random\d+)"
+
+
+def check_run_name(name: str) -> str | None:
+    """Why `name` cannot name a training run (None when it can)."""
+    if not re.fullmatch(RUN_PATTERN, name):
+        return (
+            f"run name {name!r} must be a lower-case letter followed by lower-case letters and "
+            "digits, e.g. sgd, adam2"
+        )
+    if name == INIT:
+        return f"{INIT!r} names the initial network, not a run"
+    return None
 
 
 @dataclass(frozen=True)
@@ -122,7 +139,7 @@ class Plane:
 
 def parse_plane(name: str) -> Plane:
     """Parse `{centre}-{directions}` (no check that the centre is a configured run)."""
-    m = re.match(r"^([a-z]+)-([a-z]+)(\d*)$", name)
+    m = re.match(rf"^({RUN_PATTERN})-([a-z]+)(\d*)$", name)
     kind = DIRECTION_KINDS.get(m.group(2)) if m else None
     if m is None or kind is None or bool(m.group(3)) != kind.numbered:
         known = ", ".join(f"{k.name}{{k}}" if k.numbered else k.name
@@ -134,12 +151,60 @@ def parse_plane(name: str) -> Plane:
     return Plane(m.group(1), kind.name, int(m.group(3)) if kind.numbered else None)
 
 
-def parse_line(name: str) -> tuple[str, str]:
-    """Parse `{from}_{to}` into its two ends, each `init` or a run's name."""
-    m = re.match(r"^([a-z]+)_([a-z]+)$", name)
-    if not m:
-        raise NameError_(f"line {name!r} is not of the form {{from}}_{{to}}, e.g. init_sgd")
-    return m.group(1), m.group(2)
+@dataclass(frozen=True)
+class Line:
+    """A line through all weights: `between` two anchors or `random` through a centre.
+
+    between, `{start}_{end}`: theta(t) = (1 - t) theta_start + t theta_end. random,
+    `{centre}-random{k}`: theta(t) = centre + t d with d the random{k} plane's d1, filter-
+    normalised to the centre (Li et al.'s 1D plots). Anchors are `init` or a run's name.
+    Iterating a line gives its anchors (a between line unpacks as `start, end`).
+    """
+
+    kind: str  # "between" or "random"
+    start: str | None = None
+    end: str | None = None
+    centre: str | None = None
+    k: int | None = None
+
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        """The networks the line needs: (start, end), or (centre,)."""
+        if self.kind == "between":
+            return (str(self.start), str(self.end))
+        return (str(self.centre),)
+
+    @property
+    def name(self) -> str:
+        """The path spelling, e.g. `init_sgd`, `sgd-random0` (random00 is random0)."""
+        if self.kind == "between":
+            return f"{self.start}_{self.end}"
+        return f"{self.centre}-random{self.k}"
+
+    def __iter__(self) -> Iterator[str]:
+        """The anchors, in order."""
+        return iter(self.anchors)
+
+
+def parse_line(name: str) -> Line:
+    """Parse `{from}_{to}` or `{centre}-random{k}` (no check that anchors are configured runs)."""
+    m = re.match(rf"^({RUN_PATTERN})_({RUN_PATTERN})$", name)
+    if m:
+        return Line("between", start=m.group(1), end=m.group(2))
+    m = re.match(rf"^({RUN_PATTERN})-random(\d+)$", name)
+    if m:
+        return Line("random", centre=m.group(1), k=int(m.group(2)))
+    raise NameError_(
+        f"line {name!r} is not of the form {{from}}_{{to}} or {{centre}}-random{{k}}, e.g. "
+        "init_sgd, sgd-random0"
+    )
+
+
+def _anchor_error(what: str, name: str, runs: list[str] | tuple[str, ...]) -> str | None:
+    """Why `name` is not an anchor of the configured runs (None when it is)."""
+    if name == INIT or name in runs:
+        return None
+    return f"{what} {name!r} is neither init nor a training run ({', '.join(runs)})"
 
 
 def check_plane(name: str, runs: list[str] | tuple[str, ...]) -> str | None:
@@ -148,9 +213,9 @@ def check_plane(name: str, runs: list[str] | tuple[str, ...]) -> str | None:
         plane = parse_plane(name)
     except NameError_ as exc:
         return str(exc)
-    anchors = [INIT, *runs]
-    if plane.centre not in anchors:
-        return f"centre {plane.centre!r} is neither init nor a training run ({', '.join(runs)})"
+    why = _anchor_error("centre", plane.centre, runs)
+    if why:
+        return why
     if DIRECTION_KINDS[plane.kind].needs_run and plane.centre == INIT:
         return (
             f"{plane.kind} directions come from a training run's snapshots: the centre must be "
@@ -160,16 +225,21 @@ def check_plane(name: str, runs: list[str] | tuple[str, ...]) -> str | None:
 
 
 def check_line(name: str, runs: list[str] | tuple[str, ...]) -> str | None:
-    """Why `name` is not a line between two distinct anchors (None when it is)."""
+    """Why `name` is not a line of the configured runs (None when it is).
+
+    A between line needs two different ends, each init or a run; a random line's centre is init
+    or a run.
+    """
     try:
-        start, end = parse_line(name)
+        line = parse_line(name)
     except NameError_ as exc:
         return str(exc)
-    anchors = [INIT, *runs]
-    for end_name in (start, end):
-        if end_name not in anchors:
-            return f"end {end_name!r} is neither init nor a training run ({', '.join(runs)})"
-    if start == end:
+    what = "end" if line.kind == "between" else "centre"
+    for anchor in line.anchors:
+        why = _anchor_error(what, anchor, runs)
+        if why:
+            return why
+    if line.kind == "between" and line.start == line.end:
         return "a line needs two different ends"
     return None
 

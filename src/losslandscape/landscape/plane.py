@@ -37,6 +37,7 @@ from ..network.blocks import (
     thread_pool,
 )
 from ..network.model import Hidden, layer_sizes, sigmoid_, sigmoid_neg_, unflatten
+from .directions import random_directions
 from .surface import (
     PLANE_COORDINATES,
     GridDerivatives,
@@ -44,7 +45,15 @@ from .surface import (
     squared_error_sums,
 )
 
-__all__ = ["PlaneSurface", "line_costs", "plane_grid", "project"]
+__all__ = [
+    "PlaneSurface",
+    "auto_range",
+    "line_costs",
+    "line_values",
+    "plane_grid",
+    "project",
+    "random_line_direction",
+]
 
 #: Samples per block of plane and line evaluation: a 500-unit layer's block is 2 MB.
 PLANE_BLOCK = 512
@@ -432,6 +441,26 @@ def plane_grid(
 
 
 @one_blas_thread
+def line_values(
+    start: np.ndarray,
+    direction: np.ndarray,
+    ts: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    hidden: Hidden,
+    threads: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """J and accuracy at start + t direction for every t of ts (one value each).
+
+    Evaluated as the plane through start with d1 = direction and d2 = 0, so a line's values are
+    those of a plane grid's row.
+    """
+    start = np.asarray(start, dtype=np.float64)
+    d1 = np.asarray(direction, dtype=np.float64)
+    return plane_grid(start, d1, np.zeros_like(d1), ts, [0.0], x, y, hidden, threads)
+
+
+@one_blas_thread
 def line_costs(
     theta_from: np.ndarray,
     theta_to: np.ndarray,
@@ -443,11 +472,37 @@ def line_costs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """J and accuracy along (1 - t) theta_from + t theta_to (linear interpolation).
 
-    Evaluated as the plane through theta_from with d1 = theta_to - theta_from and d2 = 0.
+    The line through theta_from along theta_to - theta_from (line_values).
     """
     start = np.asarray(theta_from, dtype=np.float64)
-    d1 = np.asarray(theta_to, dtype=np.float64) - start
-    return plane_grid(start, d1, np.zeros_like(d1), ts, [0.0], x, y, hidden, threads)
+    return line_values(start, np.asarray(theta_to, np.float64) - start, ts, x, y, hidden, threads)
+
+
+def random_line_direction(centre: np.ndarray, k: int, hidden: Hidden) -> np.ndarray:
+    """The direction of a line `{centre}-random{k}`: the random{k} plane's d1 at that centre.
+
+    RandomState(k).randn(P) filter-normalised to the centre (directions.random_directions), so
+    the line is the plane `{centre}-random{k}`'s alpha axis (Li et al.'s 1D plots).
+    """
+    return random_directions(int(k), centre, hidden)[0]
+
+
+def auto_range(
+    values: Sequence[np.ndarray], base: tuple[float, float] = (-1.0, 1.0)
+) -> tuple[float, float]:
+    """A range for a line or grid axis that shows `base` and every finite value, with margins.
+
+    The smallest interval [lo, hi] holding base and the finite entries of every array of
+    values, widened by a fifth of its length on each side: (lo - L/5, hi + L/5), L = hi - lo.
+    """
+    lo, hi = float(min(base)), float(max(base))
+    for v in values:
+        v = np.asarray(v, dtype=np.float64)
+        finite = v[np.isfinite(v)]
+        if finite.size:
+            lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+    margin = (hi - lo) / 5.0
+    return lo - margin, hi + margin
 
 
 @one_blas_thread

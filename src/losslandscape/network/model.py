@@ -21,11 +21,26 @@ def layer_sizes(hidden: Hidden) -> list[int]:
     return [INPUT_SIZE, *[int(h) for h in hidden], OUTPUT_SIZE]
 
 
-def init_weights(seed: int, hidden: Hidden) -> list[np.ndarray]:
-    """Fresh weights in the source documents' order: rng.randn(out, in), layer by layer."""
+#: Initialisations of a whole network: "seeds" is the source documents' RandomState(seed).randn
+#: per layer; "scaled" is the same draws, each layer's divided by the square root of its fan-in.
+INITS = ("seeds", "scaled")
+
+
+def init_weights(seed: int, hidden: Hidden, init: str = "seeds") -> list[np.ndarray]:
+    """Fresh weights in the source documents' order: rng.randn(out, in), layer by layer.
+
+    With init "scaled" each layer's draws are divided by sqrt(in), its fan-in (the same stream
+    in the same order, so "seeds" and "scaled" networks of a seed differ only by that factor).
+    """
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; allowed: {', '.join(INITS)}")
     rng = np.random.RandomState(int(seed))
     sizes = layer_sizes(hidden)
-    return [rng.randn(sizes[k + 1], sizes[k]) for k in range(len(sizes) - 1)]
+    weights = [rng.randn(sizes[k + 1], sizes[k]) for k in range(len(sizes) - 1)]
+    if init == "scaled":
+        for k, w in enumerate(weights):
+            w /= np.sqrt(sizes[k])
+    return weights
 
 
 def sigmoid_(z: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Whole-network curves: training curves of every run and the line plot between two networks.
+"""Whole-network curves: training curves of every run and the line plots through all weights.
 
 Kinds (each `draw_{name}(job)`, options section `name`): training_curves (inputs training: one
 file per run, named by params.runs) and line_plot (input line).
@@ -156,14 +156,18 @@ def draw_line_plot(job: FigureJob) -> str:
     line = str(job.value("line", Path(str(path)).stem))
     styles = resolve_options(job.options())["styles"]
     try:
-        ends = parse_line(line)
+        parsed = parse_line(line)
     except NameError_:
         ends = ("t = 0", "t = 1")
         formula = f"line {line}"
     else:
-        theta = [rf"\theta_{{\mathrm{{{end}}}}}" for end in ends]
-        formula = rf"line {line}: $(1 - t)\,{theta[0]} + t\,{theta[1]}$"
-        ends = (end_label(ends[0], styles), end_label(ends[1], styles))
+        theta = [rf"\theta_{{\mathrm{{{anchor}}}}}" for anchor in parsed.anchors]
+        if parsed.kind == "between":
+            formula = rf"line {line}: $(1 - t)\,{theta[0]} + t\,{theta[1]}$"
+            ends = (end_label(str(parsed.start), styles), end_label(str(parsed.end), styles))
+        else:
+            formula = rf"line {line}: ${theta[0]} + t\,d$, d random{parsed.k} filter-normalised"
+            ends = (end_label(str(parsed.centre), styles), f"+ random direction {parsed.k}")
     png = job.outputs["png"]
     render_line_plot(
         frame["t"].to_numpy(),
