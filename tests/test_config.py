@@ -291,13 +291,9 @@ def test_null_switches_an_optimizer_off() -> None:
     assert filled["trajectories"]["optimizers"]["sgd"] == {"lr": 10}
     message = error_of(changed(_set("trajectories.optimizers.sgd", None)))
     assert "analysis.basins.optimizers[0] = 'sgd': not configured" in message
-    assert "training.optimizers[0] = 'sgd': not configured" in message
+    assert "training" not in message  # the runs have their own optimizers and constants
     basins_of_adam = changed(_set("trajectories.optimizers.sgd", None))
     basins_of_adam["analysis"]["basins"]["optimizers"] = ["adam"]
-    basins_of_adam["training"]["optimizers"] = ["adam"]  # runs, planes and lines too
-    basins_of_adam["planes"]["names"] = ["init-random0", "adam-pca"]
-    basins_of_adam["analysis"]["planes"] = ["adam-pca"]
-    basins_of_adam["lines"]["names"] = ["init_adam"]
     assert check(basins_of_adam)["analysis"]["basins"]["optimizers"] == ["adam"]
 
 
@@ -316,10 +312,50 @@ def test_null_switches_an_optimizer_off() -> None:
             "analysis.planes[1] = 'sgd-random3': not in planes.names",
         ),
         ("lines.t", [0.5, 0.5], "lines.t = [0.5, 0.5]: needs low < high"),
-        ("training.optimizers", ["sgd", "nadam"], "training.optimizers[1] = 'nadam': not"),
+        (
+            "training.optimizers",
+            ["sgd", "adam"],
+            'training.optimizers = ["sgd", "adam"]: replaced by training.runs',
+        ),
+        (
+            "training.runs.sgd",
+            {"optimizer": "sgdx", "lr": 1},
+            'training.runs.sgd.optimizer = "sgdx": allowed values are sgd',
+        ),
+        (
+            "training.runs.sgd",
+            {"optimizer": "sgd", "rho": 0.9},
+            "optimizer 'sgd' has no constant(s) ['rho']",
+        ),
+        ("training.runs.sgd", {"optimizer": "sgd", "batch": 0}, "training.runs.sgd.batch = 0"),
+        (
+            "training.runs.sgd",
+            {"optimizer": "sgd", "batch": 1001},
+            "training.runs.sgd.batch = 1001: more samples than the run's N = 1000",
+        ),
+        ("training.runs", {"Big": {"optimizer": "sgd"}}, "training.runs.Big: run name 'Big'"),
+        ("training.runs", {"init": {"optimizer": "sgd"}}, "training.runs.init: "),
+        ("training.runs", {"a-b": {"optimizer": "sgd"}}, "training.runs.a-b: "),
+        (
+            "training.heldout",
+            {"split": "train", "first": 500, "n": 100},
+            "overlaps the first 1,000 images of the train split",
+        ),
+        (
+            "training.heldout",
+            {"split": "test", "first": 9000, "n": 2000},
+            "images 9000 to 10999 do not exist (the test split has 10,000)",
+        ),
+        ("training.heldout", "all", 'training.heldout = "all"'),
+        ("lines.names", ["nadam-random0"], "centre 'nadam' is neither init nor a training run"),
+        (
+            "lines.names",
+            ["sgd-random0", "sgd-random00"],
+            "lines.names[1] = 'sgd-random00': the same line as lines.names[0]",
+        ),
         ("training.n", [70000], "training.n[0] = 70000: larger than the train split"),
         ("training.n", [100.0], "training.n[0] = 100.0: must be a whole number"),
-        ("training.optimizers", [], "training.optimizers = []"),
+        ("training.runs", {}, "training.runs = {}"),
         ("training.snapshots", 2, "training.snapshots = 2"),
         (
             "render",
@@ -332,3 +368,27 @@ def test_whole_network_keys_are_checked(key: str, value: object, says: str) -> N
     """Bad planes, lines and runs stop the run before any job, naming key and value."""
     message = error_of(changed(_set(key, value)))
     assert says in message, message
+
+
+def test_heldout_images_follow_the_split_and_auto_needs_room_on_the_test_split() -> None:
+    """auto: the whole test split beside the train split, the test split's last 5,000 beside
+    itself (a run of N > 5,000 on the test split then needs explicit held-out images)."""
+    from losslandscape.config import training_runs
+    from losslandscape.specs import heldout_images
+
+    train_split = check(changed(lambda c: None))
+    assert heldout_images(train_split) == {"split": "test", "first": 0, "n": 10_000}
+    test_split = check(changed(_set("mnist.split", "test")))
+    assert heldout_images(test_split) == {"split": "test", "first": 5000, "n": 5000}
+    assert heldout_images(check(changed(_set("training.heldout", None)))) is None
+
+    def test_split_n(c: dict[str, Any]) -> None:
+        _set("mnist.split", "test")(c)
+        _set("training.n", [6000])(c)
+
+    message = error_of(changed(test_split_n))
+    assert "training.heldout = 'auto': the runs train on the test split" in message
+    assert "training.n = 6,000 reaches into them" in message
+    runs = training_runs(train_split)
+    assert runs["sgd"] == {"optimizer": "sgd", "constants": {"lr": 0.5}, "batch": None}
+    assert runs["adam"]["constants"] == {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}

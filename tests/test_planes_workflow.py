@@ -24,13 +24,15 @@ from losslandscape.network.evaluate import cost_and_accuracy
 from losslandscape.network.model import flatten, init_weights
 from losslandscape.network.names import weight_names
 from losslandscape.network.training import snapshot_epochs
-from losslandscape.reference import naive_plane_derivatives
+from losslandscape.reference import naive_plane_derivatives, naive_unflatten
 
 CONFIG = REPO / "tests" / "configs" / "planes.yaml"
 CFG = yaml.safe_load(CONFIG.read_text())
 TARGETS = ("training", "planes", "lines")
 SEED, N = CFG["training"]["seeds"][0], CFG["training"]["n"][0]
-RUNS = CFG["training"]["optimizers"]
+RUNS = list(CFG["training"]["runs"])
+INIT = CFG["training"]["init"]
+HELDOUT = CFG["training"]["heldout"]
 PLANES = CFG["planes"]["names"]
 ANALYSED = CFG["analysis"]["planes"]
 LINES = CFG["lines"]["names"]
@@ -78,6 +80,12 @@ def data() -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def heldout_data() -> tuple[np.ndarray, np.ndarray]:
+    """The held-out test images and targets of planes.yaml."""
+    files = (MNIST_DIR / "t10k-images-idx3-ubyte.gz", MNIST_DIR / "t10k-labels-idx1-ubyte.gz")
+    return load_split(*files, HELDOUT["n"], first=HELDOUT["first"])
+
+
 def test_training_files(complete_run: Path) -> None:
     epochs, count = CFG["training"]["epochs"], CFG["training"]["snapshots"]
     x, y = data()
@@ -92,14 +100,25 @@ def test_training_files(complete_run: Path) -> None:
         assert snaps.column("epoch").to_numpy().tolist() == want.tolist()
         thetas = read_rows(base / f"{run}_snapshots.parquet", "theta")
         assert thetas.shape == (len(want), len(weight_names(HIDDEN)))
-        init = flatten(init_weights(SEED, HIDDEN))
-        assert np.array_equal(thetas[0], init)  # row 0 is the seed's network
+        init = flatten(init_weights(SEED, HIDDEN, INIT))
+        assert np.array_equal(thetas[0], init)  # row 0 is the seed's network, scaled
         # every snapshot's J is the record of its epoch
         for k, theta in zip(want, thetas, strict=True):
             cost, acc = cost_and_accuracy(theta, x, y, HIDDEN)
             assert cost == table["cost"][k] and acc == table["accuracy"][k]
         m = meta(base / f"{run}.parquet")
         assert m["run"] == run and m["epochs"] == epochs and m["snapshots"] == count
+        assert m["init"] == INIT and m["batch"] == CFG["training"]["runs"][run].get("batch")
+        # the held-out record: every snapshot's J and accuracy on the held-out images
+        held = pq.read_table(base / f"{run}_heldout.parquet").to_pandas()
+        assert list(held.columns) == ["epoch", "cost", "accuracy"]
+        assert held["epoch"].tolist() == want.tolist()
+        hx, hy = heldout_data()
+        for k, theta in enumerate(thetas):
+            cost, acc = cost_and_accuracy(theta, hx, hy, HIDDEN)
+            assert held["cost"][k] == pytest.approx(cost, rel=1e-12)
+            assert held["accuracy"][k] == acc
+        assert meta(base / f"{run}_heldout.parquet")["heldout"] == HELDOUT
 
 
 def test_plane_files(complete_run: Path) -> None:
@@ -191,17 +210,32 @@ def test_line_files(complete_run: Path) -> None:
     for line in LINES:
         table = pq.read_table(complete_run / f"results/lines/{SEED}/{N}/{line}.parquet")
         frame = table.to_pandas()
-        assert list(frame.columns) == ["t", "cost", "accuracy"]
+        assert list(frame.columns) == ["t", "cost", "accuracy", "heldout_cost", "heldout_accuracy"]
         assert np.array_equal(frame["t"], np.linspace(*CFG["lines"]["t"], CFG["lines"]["points"]))
     # J along init -> sgd's final state equals full passes at (1 - t) theta_init + t theta_sgd
     x, y = data()
     line = pq.read_table(complete_run / f"results/lines/{SEED}/{N}/init_sgd.parquet").to_pandas()
-    start = flatten(init_weights(SEED, HIDDEN))
+    start = flatten(init_weights(SEED, HIDDEN, INIT))
     end = read_rows(complete_run / f"results/training/{SEED}/{N}/sgd_snapshots.parquet", "theta")
+    hx, hy = heldout_data()
     for i in (0, 4, len(line) - 1):
         t = line["t"][i]
         cost, acc = cost_and_accuracy((1 - t) * start + t * end[-1], x, y, HIDDEN)
         assert line["cost"][i] == pytest.approx(cost, rel=1e-12) and line["accuracy"][i] == acc
+        cost, acc = cost_and_accuracy((1 - t) * start + t * end[-1], hx, hy, HIDDEN)
+        assert line["heldout_cost"][i] == pytest.approx(cost, rel=1e-12)
+        assert line["heldout_accuracy"][i] == acc
+    # sgd-random0: sgd's final state plus t times a random direction filter-normalised to it
+    path = complete_run / f"results/lines/{SEED}/{N}/sgd-random0.parquet"
+    line = pq.read_table(path).to_pandas()
+    d = np.random.RandomState(0).randn(end.shape[1])
+    for c, dl in zip(naive_unflatten(end[-1], HIDDEN), naive_unflatten(d, HIDDEN), strict=True):
+        dl *= (np.linalg.norm(c, axis=1) / np.linalg.norm(dl, axis=1))[:, None]
+    for i in (0, 5, len(line) - 1):
+        t = line["t"][i]
+        cost, acc = cost_and_accuracy(end[-1] + t * d, x, y, HIDDEN)
+        assert line["cost"][i] == pytest.approx(cost, rel=1e-12) and line["accuracy"][i] == acc
+    assert meta(path)["centre_run"]["run"] == "sgd" and meta(path)["heldout"] == HELDOUT
 
 
 def test_every_figure_is_made(complete_run: Path) -> None:
@@ -249,14 +283,13 @@ def test_training_epochs_rerun_runs_their_planes_paths_lines_not_pairs(run_copy,
     cfg = variant(tmp_path, lambda c: c["training"].update(epochs=20))
     got = stats(run_copy, cfg)
     centred = [p for p in PLANES if not p.startswith("init-")]
-    assert got["train"] == len(RUNS)
+    assert got["train"] == got["heldout"] == len(RUNS)
     assert got["directions"] == len(centred)  # init-random0's directions do not change
-    assert got["plane_grid"] == len(centred)
+    assert got["plane_grid"] == len(PLANES)  # b is auto: every plane's range holds the paths
     assert got["plane_path"] == len(PLANES) * len(RUNS)
     assert got["line"] == len(LINES)
-    analysed = len([p for p in ANALYSED if p in centred])
-    assert got["plane_gradient"] == got["plane_critical_points"] == analysed
-    assert got["plane_plateaus"] == analysed
+    assert got["plane_gradient"] == got["plane_critical_points"] == len(ANALYSED)
+    assert got["plane_plateaus"] == len(ANALYSED)
     assert not {"grid", "trajectory", "critical_points", "plateaus"} & set(got)
 
 
@@ -279,3 +312,46 @@ def test_report_holds_the_whole_network_figures(run_copy: Path) -> None:
     html = (run_copy / "report.html").read_text(errors="replace")
     for caption in ("How much of each training run the plane", "interpolation"):
         assert caption in html, caption
+
+
+def test_one_runs_constants_rerun_that_run_and_what_is_drawn_from_it(run_copy, tmp_path) -> None:
+    """adam's learning rate: adam's run and held-out record, the planes centred on adam, every
+    plane's grid (b is auto: it holds adam's path), adam's paths, the lines through adam and
+    the figures drawing them; nothing of sgd's run, nor of the pair landscapes."""
+    cfg = variant(tmp_path, lambda c: c["training"]["runs"]["adam"].update(lr=0.02))
+    got = stats(run_copy, cfg)
+    on_adam = [p for p in PLANES if p.startswith("adam-")]
+    assert got["train"] == got["heldout"] == 1
+    assert got["directions"] == len(on_adam)
+    assert got["plane_grid"] == len(PLANES)
+    # adam's path on every plane, sgd's on the planes centred on adam
+    assert got["plane_path"] == len(PLANES) + len(on_adam)
+    assert got["line"] == len([line for line in LINES if "adam" in line])
+    assert got["training_curves"] == 1
+    assert not {"grid", "trajectory", "critical_points", "plateaus"} & set(got)
+
+
+def test_new_heldout_images_rerun_only_heldout_records_lines_and_their_figures(
+    run_copy, tmp_path
+) -> None:
+    cfg = variant(tmp_path, lambda c: c["training"]["heldout"].update(n=150))
+    assert stats(run_copy, cfg) == Counter(
+        heldout=len(RUNS), training_curves=1, line=len(LINES), line_plot=len(LINES)
+    )
+
+
+def test_auto_ranges_hold_every_runs_path(complete_run: Path) -> None:
+    """planes.grid.b auto: [-1, 1] and every projected snapshot, a fifth of the length added on
+    each side; a stays as given. The ranges used are in the grid's metadata."""
+    for plane in PLANES:
+        base = complete_run / f"results/planes/{SEED}/{N}/{plane}"
+        betas = [pq.read_table(base / f"path_{run}.parquet").column("beta").to_numpy()
+                 for run in RUNS]  # fmt: skip
+        finite = np.concatenate(betas)
+        low, high = min(-1.0, np.nanmin(finite)), max(1.0, np.nanmax(finite))
+        margin = (high - low) / 5
+        m = meta(base / "grid.parquet")
+        assert m["a"] == CFG["planes"]["grid"]["a"]
+        assert m["b"] == pytest.approx([low - margin, high + margin], rel=1e-12)
+        grid = pq.read_table(base / "grid.parquet").column("beta").to_numpy()
+        assert grid.min() == pytest.approx(m["b"][0]) and grid.max() == pytest.approx(m["b"][1])

@@ -405,3 +405,30 @@ def test_line_plot_names_both_kinds_of_line(
     registry.draw(job)
     assert seen["ends"] == ends
     assert f"line {line}: " in seen["title"] and formula in seen["title"]
+
+
+def test_training_curves_and_line_plots_draw_the_heldout_records(data: dict, tmp_path) -> None:
+    """Held-out records (one per run) and a line file's held-out columns change the figures:
+    the held-out curves are drawn, dashed, beside the training ones; a held-out record per run
+    is required."""
+    from losslandscape.render.curves import render_training_curves
+
+    runs = [load_training(f, run) for f, run in zip(data["training"], RUNS, strict=True)]
+    out = {name: tmp_path / f"{name}.png" for name in ("plain", "held", "line", "line_held")}
+    render_training_curves(runs, out["plain"], options=SMALL)
+    render_training_curves(runs, out["held"], heldout=runs, options=SMALL)
+    assert out["plain"].read_bytes() != out["held"].read_bytes()
+    with pytest.raises(ValueError, match="2 runs but 1 held-out records"):
+        render_training_curves(runs, tmp_path / "bad.png", heldout=runs[:1], options=SMALL)
+    t = np.linspace(-0.5, 1.5, 11)
+    columns = {"t": t, "cost": 1 + t**2, "accuracy": 0.5 + 0.1 * t}
+    held = {"heldout_cost": 1.2 + t**2, "heldout_accuracy": 0.4 + 0.1 * t}
+    for name, cols in (("line", columns), ("line_held", {**columns, **held})):
+        path = tmp_path / f"{name}.parquet"
+        write_table(path, cols, {"kind": "line"})
+        job = registry.FigureJob(
+            "line_plot", {"line": str(path)}, {"png": str(out[name])},
+            params={"render": SMALL}, wildcards={**WILDCARDS, "line": "init_sgd"},
+        )  # fmt: skip
+        registry.draw(job)
+    assert out["line"].read_bytes() != out["line_held"].read_bytes()

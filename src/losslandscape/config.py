@@ -14,10 +14,11 @@ import yaml
 
 from . import resources
 from .data.mnist import SPLIT_SIZE
-from .landscape.directions import check_line, check_plane, parse_plane
+from .landscape.directions import check_line, check_plane, check_run_name, parse_line, parse_plane
 from .network.names import NameError_, check_pair, parse_pair, start_name
 from .optimizers import constants as optimizer_constants
 from .render.options import DEFAULT_RENDER, RENAMED
+from .specs import HELDOUT_TEST_N
 
 
 class ConfigError(ValueError):
@@ -231,24 +232,92 @@ def duplicate_pair_errors(config: dict[str, Any]) -> list[str]:
     return errors
 
 
-def whole_network_errors(config: dict[str, Any]) -> list[str]:
-    """Training runs use configured optimizers; planes and lines name valid anchors; ranges."""
+#: Keys that were replaced, with what replaced them (the message names both).
+REPLACED_KEYS = {
+    ("training", "optimizers"): (
+        "training.runs (name -> optimizer, its constants and batch: whole-network training "
+        "needs other learning rates than the pair slices), e.g. runs: {sgd: {optimizer: sgd, "
+        "lr: 0.5}, adam: {optimizer: adam, lr: 0.001, eps: 1.0e-8}}"
+    ),
+}
+
+
+def replaced_key_errors(config: dict[str, Any]) -> list[str]:
+    """Keys of an older config that were replaced: say what replaced them."""
+    return [
+        f"config key {section}.{key} = {_show(config[section][key])}: replaced by {instead}"
+        for (section, key), instead in REPLACED_KEYS.items()
+        if isinstance(config.get(section), dict) and key in config[section]
+    ]
+
+
+def training_runs(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every run of the (validated) config: optimizer, its full constants, batch (None: full)."""
+    runs = {}
+    for name, given in (config["training"].get("runs") or {}).items():
+        given = dict(given)
+        optimizer, batch = given.pop("optimizer"), given.pop("batch", None)
+        constants = optimizer_constants(str(optimizer), given)
+        runs[str(name)] = {"optimizer": str(optimizer), "constants": constants, "batch": batch}
+    return runs
+
+
+def training_errors(config: dict[str, Any]) -> list[str]:
+    """Runs: their names, optimizers, constants and batches; the held-out images."""
     training = config.get("training") or {}
     split = config["mnist"]["split"]
-    configured = [
-        name for name, given in config["trajectories"]["optimizers"].items() if given is not None
-    ]
-    runs = [str(name) for name in training.get("optimizers", [])]
+    ns = [int(n) for n in training.get("n", []) if isinstance(n, int)]
+    errors = []
+    for name, given in (training.get("runs") or {}).items():
+        key = f"config key training.runs.{name}"
+        why = check_run_name(str(name))
+        if why:
+            errors.append(f"{key}: {why}")
+        given = dict(given or {})
+        optimizer, batch = given.pop("optimizer", None), given.pop("batch", None)
+        try:
+            optimizer_constants(str(optimizer), given)
+        except ValueError as exc:
+            errors.append(f"{key} = {_show({'optimizer': optimizer, **given})}: {exc}")
+        for n in ns:
+            if batch is not None and batch > n:
+                errors.append(
+                    f"{key}.batch = {batch}: more samples than the run's N = {n} "
+                    f"(training.n); a batch is 1 to N samples, or null for full batch"
+                )
+    held = training.get("heldout", "auto")
+    if held == "auto" and split == "test" and ns and max(ns) > HELDOUT_TEST_N:
+        errors.append(
+            f"config key training.heldout = 'auto': the runs train on the test split, whose "
+            f"held-out images are its last {HELDOUT_TEST_N:,}, but training.n = {max(ns):,} "
+            f"reaches into them; give the held-out images as {{split, first, n}}, or null"
+        )
+    elif isinstance(held, dict) and {"split", "first", "n"} <= set(held):
+        size = SPLIT_SIZE[held["split"]]
+        if held["first"] + held["n"] > size:
+            errors.append(
+                f"config key training.heldout = {_show(held)}: images {held['first']} to "
+                f"{held['first'] + held['n'] - 1} do not exist (the {held['split']} split has "
+                f"{size:,})"
+            )
+        if held["split"] == split and ns and held["first"] < max(ns):
+            errors.append(
+                f"config key training.heldout = {_show(held)}: overlaps the first "
+                f"{max(ns):,} images of the {split} split that runs train on (training.n); "
+                f"held-out images must start at {max(ns)} or later"
+            )
+    return errors
+
+
+def whole_network_errors(config: dict[str, Any]) -> list[str]:
+    """Training runs, held-out images; planes and lines name valid anchors; ranges."""
+    training = config.get("training") or {}
+    split = config["mnist"]["split"]
+    runs = [str(name) for name in (training.get("runs") or {})]
     errors = []
     errors.extend(_whole_number_errors("training", training))
-    for i, name in enumerate(runs):
-        if name not in configured:
-            errors.append(
-                f"config key training.optimizers[{i}] = {name!r}: not configured in "
-                f"trajectories.optimizers (its constants come from there); configured: "
-                f"{', '.join(configured) or 'none'}"
-            )
     errors.extend(_size_errors("training", training.get("n", []), split))
+    errors.extend(training_errors(config))
     planes = config.get("planes") or {}
     spelled: dict[str, int] = {}
     for i, name in enumerate(planes.get("names", [])):
@@ -266,17 +335,30 @@ def whole_network_errors(config: dict[str, Any]) -> list[str]:
             )
         spelled.setdefault(canonical, i)
     for axis in ("a", "b"):
-        low, high = (planes.get("grid") or {}).get(axis, [0, 1])
+        given = (planes.get("grid") or {}).get(axis, "auto")
+        if given == "auto":
+            continue
+        low, high = given
         if not low < high:
             errors.append(
                 f"config key planes.grid.{axis} = {_show([low, high])}: needs low < high "
                 "(a grid range of zero width has no points to show)"
             )
     lines = config.get("lines") or {}
+    named: dict[str, int] = {}
     for i, name in enumerate(lines.get("names", [])):
         why = check_line(str(name), runs)
         if why:
             errors.append(f"config key lines.names[{i}] = {name!r}: {why}")
+            continue
+        canonical = parse_line(str(name)).name  # random00 is random0
+        if canonical in named:
+            j = named[canonical]
+            errors.append(
+                f"config key lines.names[{i}] = {name!r}: the same line as lines.names[{j}] "
+                f"= {lines['names'][j]!r} under another spelling; keep one"
+            )
+        named.setdefault(canonical, i)
     low, high = lines.get("t", [0, 1])
     if not low < high:
         errors.append(f"config key lines.t = {_show([low, high])}: needs low < high")
@@ -396,8 +478,14 @@ def check_schema(config: dict[str, Any], schema: dict[str, Any]) -> None:
     """
     nonfinite = nonfinite_errors(config)
     keys = {error.split(" = ", 1)[0] for error in nonfinite}
-    rest = [e for e in schema_errors(config, schema) if e.split(" = ", 1)[0] not in keys]
-    raise_if(nonfinite + rest)
+    replaced = replaced_key_errors(config)
+    gone = [f"'{key}' was unexpected" for (_, key) in REPLACED_KEYS]
+    rest = [
+        e
+        for e in schema_errors(config, schema)
+        if e.split(" = ", 1)[0] not in keys and not (replaced and any(g in e for g in gone))
+    ]
+    raise_if(replaced + nonfinite + rest)
 
 
 def check_semantics(config: dict[str, Any]) -> None:

@@ -130,6 +130,7 @@ MADE_BY = (
     (paths.GALLERY_SUMMARY, "gallery_summary"),
     (paths.TRAINING, "train"),
     (paths.SNAPSHOTS, "train"),
+    (paths.HELDOUT, "heldout"),
     (paths.DIRECTIONS, "directions"),
     (paths.PLANE_GRID, "plane_grid"),
     (paths.PLANE_PATH, "plane_path"),
@@ -140,7 +141,7 @@ MADE_BY = (
 )
 #: What a wildcard of a path template may match: numbers are digits, run names letters (so that
 #: `sgd_snapshots` is not taken for a run), the rest one path component.
-_WILDCARD_RE = {"seed": r"\d+", "n": r"\d+", "run": r"[a-z]+"}
+_WILDCARD_RE = {"seed": r"\d+", "n": r"\d+", "run": r"[a-z][a-z0-9]*"}
 
 
 def _template_re(template: str) -> re.Pattern[str]:

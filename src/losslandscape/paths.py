@@ -33,6 +33,8 @@ PLOTLY_JS = "results/figures/plotly.min.js"
 #: Whole-network views: a training run (per-epoch cost and accuracy) and its snapshots.
 TRAINING = "results/training/{seed}/{n}/{run}.parquet"
 SNAPSHOTS = "results/training/{seed}/{n}/{run}_snapshots.parquet"
+#: J and accuracy of every snapshot of a run on the held-out images.
+HELDOUT = "results/training/{seed}/{n}/{run}_heldout.parquet"
 #: A plane through all weights: its directions, its grid and every run's path on it.
 PLANE_DIR = "results/planes/{seed}/{n}/{plane}"
 DIRECTIONS = f"{PLANE_DIR}/directions.parquet"

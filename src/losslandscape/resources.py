@@ -17,6 +17,7 @@ from typing import Any
 
 from .network.model import layer_sizes, n_weights
 from .network.names import parse_pair
+from .specs import heldout_images
 
 #: MB of every job besides its data. Measured ~510 MB at N=100: a SLURM job runs two Snakemake
 #: processes (~205 MB each: the job step's and the job's own), and the script's interpreter with
@@ -138,6 +139,8 @@ class JobSizes:
     snapshots: int = 0
     plane_resolution: int = 0
     line_points: int = 0
+    heldout_n: int = 0
+    minibatch: bool = False
 
     @classmethod
     def of(cls, config: Mapping[str, Any], wildcards: Mapping[str, Any]) -> JobSizes:
@@ -154,7 +157,14 @@ class JobSizes:
             snapshots=int(config["training"]["snapshots"]),
             plane_resolution=int(config["planes"]["grid"]["resolution"]),
             line_points=int(config["lines"]["points"]),
+            heldout_n=int((heldout_images(config) or {}).get("n", 0)),
+            minibatch=_batch_of(config, str(wildcards.get("run", ""))) is not None,
         )
+
+
+def _batch_of(config: Mapping[str, Any], run: str) -> int | None:
+    """The batch size of run `run` (None: full batch, or no such run)."""
+    return ((config["training"].get("runs") or {}).get(run) or {}).get("batch")
 
 
 Estimate = Callable[[JobSizes, int], int]
@@ -201,6 +211,17 @@ def _plane_mem(s: JobSizes, attempt: int) -> int:
     return whole_network_mem_mb(s.n, s.hidden, vectors, attempt)
 
 
+def _heldout_mem(s: JobSizes, attempt: int) -> int:
+    """Memory of a held-out record: the held-out images' activations and the snapshots."""
+    vectors = s.snapshots + TRAIN_EXTRA_VECTORS
+    return whole_network_mem_mb(s.heldout_n, s.hidden, vectors, attempt)
+
+
+def _heldout_time(s: JobSizes, attempt: int) -> int:
+    """Runtime of a held-out record: one forward pass of every snapshot on the images."""
+    return whole_network_runtime(s.snapshots, s.heldout_n, s.hidden, attempt)
+
+
 def _passes(count: Callable[[JobSizes], int]) -> Estimate:
     """The runtime of a whole-network job of count(sizes) passes over its N samples."""
     return lambda s, attempt: whole_network_runtime(count(s), s.n, s.hidden, attempt)
@@ -221,7 +242,10 @@ RULE_COSTS: dict[str, tuple[Estimate | None, Estimate | None]] = {
     "critical_points": (_analysis_mem, None),
     "plateaus": (_analysis_mem, None),
     "basins": (_basins_mem, None),
-    "train": (_train_mem, _passes(lambda s: s.training_epochs)),
+    # a mini-batch epoch is a pass for the record plus the batches' passes
+    "train": (_train_mem, _passes(lambda s: s.training_epochs * (2 if s.minibatch else 1))),
+    # every snapshot through the held-out images (passes counted in N, so scaled to them)
+    "heldout": (_heldout_mem, _heldout_time),
     "directions": (_plane_mem, _passes(_direction_passes)),
     "plane_grid": (_plane_mem, _passes(lambda s: s.plane_resolution**2)),
     "plane_path": (_plane_mem, _passes(lambda s: 2 * s.snapshots)),

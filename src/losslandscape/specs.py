@@ -6,10 +6,16 @@ take them as they are. `meta()` gives the fields that go into a result file's pr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from .data.mnist import SPLIT_SIZE
+
+#: Held-out images when the runs train on the test split: its last HELDOUT_TEST_N images.
+HELDOUT_TEST_N = 5000
 
 
 @dataclass(frozen=True)
@@ -35,16 +41,24 @@ class LandscapeSpec:
 
 @dataclass(frozen=True)
 class NetworkSpec:
-    """The whole network of one seed on the first N images: what planes and lines work on."""
+    """The whole network of one seed on the first N images: what training runs start from and
+    planes and lines work on. `init` is how its weights are drawn (network.model.INITS)."""
 
     seed: int
     n: int
     hidden: tuple[int, ...]
     split: str
+    init: str = "seeds"
 
     def meta(self) -> dict[str, Any]:
         """Provenance fields of every file computed on this network."""
-        return {"seed": self.seed, "n": self.n, "hidden": list(self.hidden), "split": self.split}
+        return {
+            "seed": self.seed,
+            "n": self.n,
+            "hidden": list(self.hidden),
+            "split": self.split,
+            "init": self.init,
+        }
 
 
 @dataclass(frozen=True)
@@ -77,3 +91,20 @@ class OptimizerSpec:
     def meta(self) -> dict[str, Any]:
         """Provenance fields of a file an optimizer made."""
         return {"optimizer": self.name, "constants": dict(self.constants)}
+
+
+def heldout_images(config: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The held-out images {split, first, n} of the (validated) config, None for none.
+
+    auto: the whole test split when the runs train on the train split, the test split's last
+    HELDOUT_TEST_N images when they train on the test split.
+    """
+    given = config["training"].get("heldout", "auto")
+    if given is None:
+        return None
+    if given == "auto":
+        if config["mnist"]["split"] == "train":
+            return {"split": "test", "first": 0, "n": SPLIT_SIZE["test"]}
+        first = SPLIT_SIZE["test"] - HELDOUT_TEST_N
+        return {"split": "test", "first": first, "n": HELDOUT_TEST_N}
+    return {"split": str(given["split"]), "first": int(given["first"]), "n": int(given["n"])}

@@ -44,6 +44,7 @@ rule plateaus:
 
 rule plane_gradient:
     input:
+        unpack(plane_ranges_of),
         **MNIST_INPUT,
         directions=directions_of,
     output:
@@ -67,6 +68,7 @@ rule plane_gradient:
 
 rule plane_critical_points:
     input:
+        unpack(plane_ranges_of),
         **MNIST_INPUT,
         directions=directions_of,
         gradient=rules.plane_gradient.output.gradient,
@@ -91,6 +93,7 @@ rule plane_critical_points:
 
 rule plane_plateaus:
     input:
+        unpack(plane_ranges_of),
         **MNIST_INPUT,
         directions=directions_of,
         gradient=rules.plane_gradient.output.gradient,

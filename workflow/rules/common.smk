@@ -6,6 +6,7 @@ import os
 import losslandscape
 from losslandscape import paths, resources
 from losslandscape.config import (
+    training_runs,
     check_gallery_size,
     check_memory,
     check_schema,
@@ -19,6 +20,7 @@ from losslandscape.landscape.directions import (
     INIT,
     LINE_PATTERN,
     PLANE_PATTERN,
+    RUN_PATTERN,
     parse_line,
     parse_plane,
 )
@@ -31,6 +33,7 @@ from losslandscape.network.names import (
 from losslandscape.optimizers import NAMES as OPTIMIZER_NAMES
 from losslandscape.optimizers import constants as optimizer_constants
 from losslandscape.render.options import resolve_options
+from losslandscape.specs import heldout_images
 from losslandscape.render.registry import REGISTRY
 from losslandscape.sweep import page_count
 from snakemake.utils import validate
@@ -98,8 +101,13 @@ BASIN_OPTIMIZERS = [str(name) for name in BASINS["optimizers"]]
 TRAINING = config["training"]
 PLANES = config["planes"]
 LINES = config["lines"]
-#: Training runs, named by their optimizer, in config order.
-RUNS = [str(name) for name in TRAINING["optimizers"]]
+#: Training runs in config order: name -> optimizer, its full constants, batch (None: full).
+RUN_SETTINGS = training_runs(config)
+RUNS = list(RUN_SETTINGS)
+#: The runs' initial network (scaled or seeds): what every whole-network job starts from.
+INIT_NETWORK = str(TRAINING["init"])
+#: The held-out images {split, first, n} (None: none), from training.heldout.
+HELDOUT = heldout_images(config)
 PLANE_NAMES = [str(name) for name in PLANES["names"]]
 ANALYSED_PLANES = [str(name) for name in ANALYSIS["planes"]]
 LINE_NAMES = [str(name) for name in LINES["names"]]
@@ -111,7 +119,7 @@ wildcard_constraints:
     pair=PAIR_PATTERN,
     optimizer="|".join(OPTIMIZER_NAMES),
     start=START_PATTERN,
-    run="|".join(OPTIMIZER_NAMES),
+    run=RUN_PATTERN,
     plane=PLANE_PATTERN,
     line=LINE_PATTERN,
     page=r"[1-9]\d*",
@@ -162,33 +170,67 @@ def optimizer_params(wildcards):
     return _constants(wildcards.optimizer)
 
 
+def run_optimizer(wildcards):
+    """The optimizer of the job's training run."""
+    return RUN_SETTINGS[wildcards.run]["optimizer"]
+
+
 def run_constants(wildcards):
-    """The constants of the job's training run (a run is named by its optimizer)."""
-    return _constants(wildcards.run)
+    """The optimizer constants of the job's training run (its own, defaults filled in)."""
+    return RUN_SETTINGS[wildcards.run]["constants"]
 
 
-#: Training runs: what each depends on besides its run (constants) and N.
+def run_batch(wildcards):
+    """The batch size of the job's training run (None: full batch)."""
+    return RUN_SETTINGS[wildcards.run]["batch"]
+
+
+#: Every job on a whole network: its initial network too.
+NETWORK_PARAMS = {**LANDSCAPE_PARAMS, "init": INIT_NETWORK}
+#: Training runs: what each depends on besides its run (optimizer, constants, batch) and N.
 TRAIN_PARAMS = {
-    **LANDSCAPE_PARAMS,
+    **NETWORK_PARAMS,
     "epochs": int(TRAINING["epochs"]),
     "snapshots": int(TRAINING["snapshots"]),
 }
+#: Held-out records: which images (and the network's shape; the weights are the input).
+HELDOUT_PARAMS = {**NETWORK_PARAMS, "heldout": HELDOUT}
+#: The files of the held-out images' split, as named inputs (none without held-out images).
+HELDOUT_INPUT = (
+    {}
+    if HELDOUT is None
+    else {
+        f"heldout_{kind}": paths.MNIST.format(mnist_file=name)
+        for kind, name in zip(("images", "labels"), SPLIT_FILES[HELDOUT["split"]])
+    }
+)
+
+
+def _plane_range(axis):
+    """A plane axis' [low, high], or "auto" (from every run's projected path)."""
+    given = PLANES["grid"][axis]
+    return given if given == "auto" else [float(x) for x in given]
+
+
 #: Plane grids: the (alpha, beta) grid.
 PLANE_GRID_PARAMS = {
-    **LANDSCAPE_PARAMS,
-    "a": [float(x) for x in PLANES["grid"]["a"]],
-    "b": [float(x) for x in PLANES["grid"]["b"]],
+    **NETWORK_PARAMS,
+    "a": _plane_range("a"),
+    "b": _plane_range("b"),
     "resolution": int(PLANES["grid"]["resolution"]),
 }
+#: Whether a plane's ranges come from the runs' projected paths (its jobs then read them).
+PLANE_RANGES_AUTO = "auto" in (PLANE_GRID_PARAMS["a"], PLANE_GRID_PARAMS["b"])
 #: Plane analysis: the plane's grid (and the plateau threshold).
 PLANE_PLATEAU_PARAMS = {
     **PLANE_GRID_PARAMS,
     "threshold": float(ANALYSIS["plateau_threshold"]),
 }
 LINE_PARAMS = {
-    **LANDSCAPE_PARAMS,
+    **NETWORK_PARAMS,
     "t": [float(x) for x in LINES["t"]],
     "points": int(LINES["points"]),
+    "heldout": HELDOUT,
 }
 
 
@@ -325,13 +367,20 @@ def centre_of(wildcards):
 
 
 def line_ends(wildcards):
-    """A line's ends (their snapshots) as named inputs `start` and `end`; `init` has none."""
-    start, end = parse_line(wildcards.line)
+    """A line's anchors (their snapshots) as named inputs: `start` and `end` of a line between
+    two networks, `centre` of a random line; `init` has none."""
+    line = parse_line(wildcards.line)
+    names = ("start", "end") if line.kind == "between" else ("centre",)
     ends = {
-        "start": _snapshots_of(wildcards, start),
-        "end": _snapshots_of(wildcards, end),
+        name: _snapshots_of(wildcards, anchor)
+        for name, anchor in zip(names, line.anchors, strict=True)
     }
     return {name: path for name, path in ends.items() if path}
+
+
+def plane_ranges_of(wildcards):
+    """Every run's path on the job's plane as named input `paths`, when a range is auto."""
+    return {"paths": plane_paths_of(wildcards)} if PLANE_RANGES_AUTO else {}
 
 
 def directions_of(wildcards):
@@ -383,6 +432,16 @@ def plane_paths_of(wildcards):
 def training_of_runs(wildcards):
     """Every configured run's training file on the job's (seed, n), in RUNS order."""
     return expand(paths.TRAINING, seed=wildcards.seed, n=wildcards.n, run=RUNS)
+
+
+def heldout_of_runs(wildcards):
+    """Every run's held-out record on the job's (seed, n) as named input `heldout` (RUNS
+    order), none without held-out images."""
+    if HELDOUT is None:
+        return {}
+    return {
+        "heldout": expand(paths.HELDOUT, seed=wildcards.seed, n=wildcards.n, run=RUNS)
+    }
 
 
 def line_of(wildcards):

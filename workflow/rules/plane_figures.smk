@@ -152,6 +152,7 @@ rule plane_distance:
 # Cost and accuracy per epoch of every training run of one (seed, n).
 rule training_curves:
     input:
+        unpack(heldout_of_runs),
         training=training_of_runs,
     output:
         **figure_outputs("training_curves"),
@@ -167,7 +168,7 @@ rule training_curves:
         "../../scripts/job.py"
 
 
-# J and accuracy along the line between two networks.
+# J and accuracy along a line: on the training images and the held-out ones.
 rule line_plot:
     input:
         line=line_of,

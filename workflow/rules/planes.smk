@@ -1,5 +1,6 @@
 # Planes and lines through all weights: directions, grids, every run's path on each plane,
-# and 1D interpolations; one job per (seed, n) of training's cross product and name.
+# and lines; one job per (seed, n) of training's cross product and name. With auto ranges a
+# plane's grid (and analysis) reads every run's path on it.
 
 
 rule directions:
@@ -9,7 +10,7 @@ rule directions:
     output:
         directions=paths.DIRECTIONS,
     params:
-        **LANDSCAPE_PARAMS,
+        **NETWORK_PARAMS,
     log:
         log_of("directions", paths.DIRECTIONS),
     benchmark:
@@ -27,6 +28,7 @@ rule directions:
 
 rule plane_grid:
     input:
+        unpack(plane_ranges_of),
         **MNIST_INPUT,
         directions=directions_of,
     output:
@@ -57,7 +59,7 @@ rule plane_path:
     output:
         path=paths.PLANE_PATH,
     params:
-        **LANDSCAPE_PARAMS,
+        **NETWORK_PARAMS,
     log:
         log_of("plane_path", paths.PLANE_PATH),
     benchmark:
@@ -76,6 +78,7 @@ rule line:
     input:
         unpack(line_ends),
         **MNIST_INPUT,
+        **HELDOUT_INPUT,
     output:
         line=paths.LINE,
     params:

@@ -169,9 +169,10 @@ def all_analysis():
 
 
 def all_training():
-    """Every training run and its snapshots."""
+    """Every training run, its snapshots and its held-out record."""
     sets = dict(seed=TRAINING["seeds"], n=TRAINING["n"], run=RUNS)
-    return expand(paths.TRAINING, **sets) + expand(paths.SNAPSHOTS, **sets)
+    out = expand(paths.TRAINING, **sets) + expand(paths.SNAPSHOTS, **sets)
+    return out + (expand(paths.HELDOUT, **sets) if HELDOUT is not None else [])
 
 
 def all_planes():

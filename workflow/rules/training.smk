@@ -1,4 +1,4 @@
-# Whole-network training runs: one job per (seed, n, run); a run is named by its optimizer.
+# Whole-network training runs: one job per (seed, n, run), and the held-out record of each.
 
 
 rule train:
@@ -9,7 +9,9 @@ rule train:
         snapshots=paths.SNAPSHOTS,
     params:
         **TRAIN_PARAMS,
+        optimizer=run_optimizer,
         constants=run_constants,
+        batch=run_batch,
     log:
         log_of("train", paths.TRAINING),
     benchmark:
@@ -19,6 +21,30 @@ rule train:
     resources:
         mem_mb=job_mem_mb("train"),
         runtime=job_runtime("train"),
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
+# J and accuracy of every snapshot of a run on the held-out images (training.heldout).
+rule heldout:
+    input:
+        **HELDOUT_INPUT,
+        snapshots=snapshots_of_run,
+    output:
+        heldout=paths.HELDOUT,
+    params:
+        **HELDOUT_PARAMS,
+    log:
+        log_of("heldout", paths.HELDOUT),
+    benchmark:
+        benchmark_of("heldout", paths.HELDOUT)
+    threads: 1
+    priority: 1
+    resources:
+        mem_mb=job_mem_mb("heldout"),
+        runtime=job_runtime("heldout"),
     conda:
         CONDA_ENV
     script:

@@ -54,11 +54,31 @@ def job_log(path: str | None, what: str) -> Iterator[logging.Logger]:
         handler.close()
 
 
-def load_data(images: str, labels: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The first n samples (inputs, one-hot targets), after checking both files' canonical MD5."""
+def load_data(images: str, labels: str, n: int, first: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Samples first .. first + n - 1 (inputs, one-hot targets), after checking both files'
+    canonical MD5."""
     verify(images)
     verify(labels)
-    return load_split(images, labels, n)
+    return load_split(images, labels, n, first=first)
+
+
+@dataclass(frozen=True)
+class HeldoutImages:
+    """The held-out images no run trains on: images first .. first + n - 1 of a split's files."""
+
+    images: str
+    labels: str
+    split: str
+    first: int
+    n: int
+
+    def load(self) -> tuple[np.ndarray, np.ndarray]:
+        """The held-out inputs and one-hot targets (files verified first)."""
+        return load_data(self.images, self.labels, self.n, self.first)
+
+    def meta(self) -> dict[str, Any]:
+        """Which images, for the provenance of every file computed on them."""
+        return {"split": self.split, "first": self.first, "n": self.n}
 
 
 def provenance(images: str, labels: str, **params: Any) -> dict[str, Any]:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from ..data.idx import load_split
 from ..data.mnist import verify
 from ..io import read_parquet, read_rows, write_table
-from ..landscape.directions import DIRECTION_KINDS, DirectionInputs, parse_plane
-from ..landscape.plane import line_costs, project
+from ..landscape.directions import DIRECTION_KINDS, DirectionInputs, parse_line, parse_plane
+from ..landscape.plane import line_values, project, random_line_direction
 from ..network.names import weight_names
 from ..specs import GridSpec, NetworkSpec
-from .common import PlaneInputs, grid_columns, load_data, log_written, provenance
+from .common import HeldoutImages, PlaneInputs, grid_columns, load_data, log_written, provenance
 from .readers import anchor, run_meta
 
 
@@ -106,24 +108,45 @@ def line_job(
     output: str,
     network: NetworkSpec,
     line: str,
-    start_snapshots: str | None,
-    end_snapshots: str | None,
+    anchors: Sequence[str | None],
     t: tuple[float, float],
     points: int,
     threads: int = 1,
+    heldout: HeldoutImages | None = None,
 ) -> None:
-    """J and accuracy along (1 - t) theta_from + t theta_to -> results/lines/.../{line}.parquet."""
+    """J and accuracy along a line -> results/lines/{seed}/{n}/{line}.parquet.
 
+    `anchors` are the snapshots files of the line's anchors in the order Line.anchors names
+    them (None for `init`): (1 - t) theta_from + t theta_to between two networks, or centre +
+    t d along the centre's filter-normalised random{k} direction. With held-out images, their
+    J and accuracy too (heldout_cost, heldout_accuracy).
+    """
     t0 = time.perf_counter()
-    x, y = load_data(images, labels, network.n)
-    start = anchor(network, start_snapshots)
-    end = anchor(network, end_snapshots)
-    if not (np.all(np.isfinite(start)) and np.all(np.isfinite(end))):
-        raise ValueError(f"line {line}: an end has non-finite weights (a diverged run?)")
+    spec = parse_line(line)
+    hidden = list(network.hidden)
+    thetas = [anchor(network, snapshots) for snapshots in anchors]
+    if not all(np.all(np.isfinite(theta)) for theta in thetas):
+        raise ValueError(f"line {line}: an anchor has non-finite weights (a diverged run?)")
+    if spec.kind == "between":
+        start, direction = thetas[0], thetas[1] - thetas[0]
+    else:
+        start, direction = thetas[0], random_line_direction(thetas[0], int(spec.k or 0), hidden)
     ts = np.linspace(t[0], t[1], points)
-    cost, accuracy = line_costs(start, end, ts, x, y, list(network.hidden), threads=threads)
-    ends = {"start_run": run_meta(start_snapshots), "end_run": run_meta(end_snapshots)}
-    where = {**network.meta(), "line": line, "t": list(t), "points": points, **ends}
-    meta = provenance(images, labels, kind="line", **where)
-    write_table(output, {"t": ts, "cost": cost, "accuracy": accuracy}, meta)
+    data = {"": load_data(images, labels, network.n)}
+    if heldout is not None:
+        data["heldout_"] = heldout.load()
+    columns: dict[str, Any] = {"t": ts}
+    for prefix, (x, y) in data.items():
+        cost, accuracy = line_values(start, direction, ts, x, y, hidden, threads=threads)
+        columns.update({f"{prefix}cost": cost, f"{prefix}accuracy": accuracy})
+    names = _ANCHOR_NAMES[spec.kind]
+    runs = {f"{name}_run": run_meta(s) for name, s in zip(names, anchors, strict=True)}
+    where = {**network.meta(), "line": line, "t": list(t), "points": points, **runs}
+    held = {"heldout": None if heldout is None else heldout.meta()}
+    meta = provenance(images, labels, kind="line", **where, **held)
+    write_table(output, columns, meta)
     log_written(output, t0, f"line {network} {line}, {points} points")
+
+
+#: What a line's anchors are called in its file's metadata ({name}_run), by the line's kind.
+_ANCHOR_NAMES = {"between": ("start", "end"), "random": ("centre",)}

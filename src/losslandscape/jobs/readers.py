@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ def anchor(network: NetworkSpec, snapshots: str | None) -> np.ndarray:
     """All weights of `init` (snapshots None) or of a run's final state (its last snapshot)."""
 
     if snapshots is None:
-        return flatten(init_weights(network.seed, list(network.hidden)))
+        return flatten(init_weights(network.seed, list(network.hidden), network.init))
     return read_rows(snapshots, "theta")[-1]
 
 
@@ -26,7 +27,7 @@ def run_meta(snapshots: str | None) -> dict[str, Any] | None:
     if snapshots is None:
         return None
     meta = read_metadata(snapshots)
-    keys = ("run", "optimizer", "constants", "epochs", "snapshots", "diverged_at_epoch")
+    keys = ("run", "optimizer", "constants", "batch", "epochs", "snapshots", "diverged_at_epoch")
     return {key: meta[key] for key in keys}
 
 
@@ -37,6 +38,7 @@ NETWORK_META = {
     "n",
     "hidden",
     "split",
+    "init",
     "plane",
     "mnist_md5",
     "losslandscape_version",
@@ -75,3 +77,19 @@ def read_gradient(path: str, grid: GridSpec) -> GridDerivatives:
     cost, ga, gb = (table.column(c).to_numpy() for c in GRADIENT_COLUMNS)
     shape = (grid.resolution, grid.resolution)
     return GridDerivatives(cost, np.stack([ga, gb], axis=-1), None, shape)
+
+
+def plane_grid_spec(
+    a: Sequence[float] | str, b: Sequence[float] | str, resolution: int, paths: Sequence[str]
+) -> GridSpec:
+    """A plane's grid: its ranges as configured, an `auto` one from every run's projected path
+    (the smallest interval holding [-1, 1] and every snapshot, widened by a fifth each side)."""
+    from ..landscape.plane import auto_range  # here: pair jobs never load the plane code
+
+    def axis(given: Sequence[float] | str, column: str) -> tuple[float, float]:
+        if given != "auto":
+            low, high = given
+            return float(low), float(high)
+        return auto_range([read_parquet(p, [column]).column(column).to_numpy() for p in paths])
+
+    return GridSpec(axis(a, "alpha"), axis(b, "beta"), int(resolution))

@@ -20,7 +20,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from ..specs import GridSpec, LandscapeSpec, NetworkSpec, OptimizerSpec  # noqa: E402
-from .common import PairInputs, PlaneInputs, job_log  # noqa: E402
+from .common import HeldoutImages, PairInputs, PlaneInputs, job_log  # noqa: E402
 
 
 # ---------------------------------------------------------------------- wildcards and params
@@ -43,9 +43,28 @@ def _optimizer(smk: Any, name: str | None = None) -> OptimizerSpec:
 
 
 def _network(smk: Any) -> NetworkSpec:
-    """The whole network of a job from its wildcards (seed, n) and params (hidden, split)."""
+    """The whole network of a job from its wildcards (seed, n) and params (hidden, split, init)."""
     w, p = smk.wildcards, smk.params
-    return NetworkSpec(int(w.seed), int(w.n), tuple(map(int, p.hidden)), p.split)
+    return NetworkSpec(int(w.seed), int(w.n), tuple(map(int, p.hidden)), p.split, str(p.init))
+
+
+def _heldout(smk: Any) -> HeldoutImages | None:
+    """The job's held-out images (inputs heldout_images, heldout_labels; params.heldout)."""
+    given = smk.params.heldout
+    if given is None:
+        return None
+    files = (smk.input.heldout_images, smk.input.heldout_labels)
+    return HeldoutImages(*files, str(given["split"]), int(given["first"]), int(given["n"]))
+
+
+def _plane_grid(smk: Any) -> GridSpec:
+    """A plane job's grid from params a, b (a range or auto) and resolution; auto ranges from
+    the runs' projected paths (input paths)."""
+    from .readers import plane_grid_spec
+
+    p = smk.params
+    paths = [str(f) for f in getattr(smk.input, "paths", [])]
+    return plane_grid_spec(p.a, p.b, int(p.resolution), paths)
 
 
 def _optional(smk: Any, name: str) -> str | None:
@@ -135,7 +154,7 @@ def plane_gradient(smk: Any) -> None:
     """J and its exact gradient on a plane's grid."""
     from .analysis import plane_gradient_job
 
-    plane_gradient_job(_plane(smk), smk.output.gradient, _grid(smk), smk.threads)
+    plane_gradient_job(_plane(smk), smk.output.gradient, _plane_grid(smk), smk.threads)
 
 
 def plane_critical_points(smk: Any) -> None:
@@ -143,7 +162,7 @@ def plane_critical_points(smk: Any) -> None:
     from .analysis import critical_points_job
 
     output, gradient = smk.output.critical, smk.input.gradient
-    critical_points_job(_plane(smk), output, _grid(smk), smk.threads, gradient=gradient)
+    critical_points_job(_plane(smk), output, _plane_grid(smk), smk.threads, gradient=gradient)
 
 
 def plane_plateaus(smk: Any) -> None:
@@ -151,7 +170,7 @@ def plane_plateaus(smk: Any) -> None:
     from .analysis import plateaus_job
 
     output, threshold = smk.output.plateaus, float(smk.params.threshold)
-    plateaus_job(_plane(smk), output, _grid(smk), threshold, gradient=smk.input.gradient)
+    plateaus_job(_plane(smk), output, _plane_grid(smk), threshold, gradient=smk.input.gradient)
 
 
 # ---------------------------------------------------------------------- training
@@ -160,8 +179,20 @@ def train(smk: Any) -> None:
     from .training import train_job
 
     p, outputs = smk.params, (smk.output.training, smk.output.snapshots)
-    optimizer = _optimizer(smk, str(smk.wildcards.run))
-    train_job(*_mnist(smk), *outputs, _network(smk), optimizer, int(p.epochs), int(p.snapshots))
+    optimizer = OptimizerSpec(str(p.optimizer), dict(p.constants))
+    run = {"run_name": str(smk.wildcards.run), "batch": None if p.batch is None else int(p.batch)}
+    train_job(
+        *_mnist(smk), *outputs, _network(smk), optimizer, int(p.epochs), int(p.snapshots), **run
+    )
+
+
+def heldout(smk: Any) -> None:
+    """A run's snapshots on the held-out images."""
+    from .training import heldout_job
+
+    held = _heldout(smk)
+    assert held is not None, "the heldout rule runs only with held-out images"
+    heldout_job(smk.input.snapshots, held, smk.output.heldout, _network(smk), smk.threads)
 
 
 # ---------------------------------------------------------------------- planes and lines
@@ -177,7 +208,7 @@ def plane_grid(smk: Any) -> None:
     """J and accuracy on a plane's grid."""
     from .planes import plane_grid_job
 
-    plane_grid_job(_plane(smk), smk.output.grid, _grid(smk), smk.threads)
+    plane_grid_job(_plane(smk), smk.output.grid, _plane_grid(smk), smk.threads)
 
 
 def plane_path(smk: Any) -> None:
@@ -190,12 +221,15 @@ def plane_path(smk: Any) -> None:
 
 def line(smk: Any) -> None:
     """J and accuracy along a line between two networks."""
+    from ..landscape.directions import parse_line
     from .planes import line_job
 
-    ends = (_optional(smk, "start"), _optional(smk, "end"))
-    t, points = tuple(map(float, smk.params.t)), int(smk.params.points)
     line = str(smk.wildcards.line)
-    line_job(*_mnist(smk), smk.output.line, _network(smk), line, *ends, t, points, smk.threads)
+    names = ("start", "end") if parse_line(line).kind == "between" else ("centre",)
+    anchors = [_optional(smk, name) for name in names]
+    t, points = tuple(map(float, smk.params.t)), int(smk.params.points)
+    job = (smk.output.line, _network(smk), line, anchors, t, points, smk.threads)
+    line_job(*_mnist(smk), *job, heldout=_heldout(smk))
 
 
 # ---------------------------------------------------------------------- figures
@@ -243,6 +277,7 @@ RULES: dict[str, Callable[[Any], None]] = {
     "plane_critical_points": plane_critical_points,
     "plane_plateaus": plane_plateaus,
     "train": train,
+    "heldout": heldout,
     "directions": directions,
     "plane_grid": plane_grid,
     "plane_path": plane_path,

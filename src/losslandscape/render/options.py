@@ -93,12 +93,14 @@ plane_distance  (whole network: how far each run's snapshots lie from a plane)
     cost_scale; show_in_plane: also draw, dotted, the projection's offset from the centre
     |alpha d1 + beta d2| as the distance's scale (true); label_fontsize; tick_labelsize;
     title_fontsize; legend_fontsize.
-training_curves  (whole network: cost and accuracy per epoch of every training run)
+training_curves  (whole network: cost and accuracy per epoch of every training run, and of
+    its snapshots on the held-out images, dashed)
     figsize ([10, 9]); dpi; linewidth; marker_size (the cross ending a diverged run);
     cost_scale ("log"); label_fontsize; tick_labelsize; title_fontsize; legend_fontsize.
-line_plot  (whole network: J and accuracy along the line between two networks)
-    figsize ([10, 8]); dpi; linewidth; cost_color ("black"); accuracy_color ("tab:blue");
-    end_color: the dashed lines at t = 0 and t = 1 ("gray"); marker_size of the ends' markers;
+line_plot  (whole network: J on the left axis and accuracy on the right along a line, on the
+    training images (solid) and the held-out ones (dashed): Keskar et al.'s parametric plot)
+    figsize ([10, 6]); dpi; linewidth; cost_color ("black"); accuracy_color ("tab:blue");
+    end_color: the dotted lines at t = 0 and t = 1 ("gray"); marker_size of the ends' markers;
     cost_scale ("linear"); label_fontsize; tick_labelsize; title_fontsize; legend_fontsize
     (also the ends' names).
 styles  (shared by every figure kind)
@@ -389,7 +391,7 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "legend_fontsize": 12,
         },
         "line_plot": {
-            "figsize": [10.0, 8.0],
+            "figsize": [10.0, 6.0],
             "dpi": 100,
             "linewidth": 2.0,
             "cost_color": "black",
