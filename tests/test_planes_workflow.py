@@ -228,9 +228,12 @@ def test_line_files(complete_run: Path) -> None:
     # sgd-random0: sgd's final state plus t times a random direction filter-normalised to it
     path = complete_run / f"results/lines/{SEED}/{N}/sgd-random0.parquet"
     line = pq.read_table(path).to_pandas()
-    d = np.random.RandomState(0).randn(end.shape[1])
-    for c, dl in zip(naive_unflatten(end[-1], HIDDEN), naive_unflatten(d, HIDDEN), strict=True):
-        dl *= (np.linalg.norm(c, axis=1) / np.linalg.norm(dl, axis=1))[:, None]
+    raw = np.random.RandomState(0).randn(end.shape[1])
+    pieces = zip(naive_unflatten(end[-1], HIDDEN), naive_unflatten(raw, HIDDEN), strict=True)
+    d = np.concatenate(
+        [(dl * (np.linalg.norm(c, axis=1) / np.linalg.norm(dl, axis=1))[:, None]).ravel()
+         for c, dl in pieces]
+    )  # fmt: skip
     for i in (0, 5, len(line) - 1):
         t = line["t"][i]
         cost, acc = cost_and_accuracy(end[-1] + t * d, x, y, HIDDEN)

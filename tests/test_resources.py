@@ -55,11 +55,17 @@ def test_bigger_networks_scale_the_time_and_smaller_ones_do_not_shrink_it() -> N
 
 # ---------------------------------------------------------------------- one job of each rule
 CONFIG = {
+    "mnist": {"split": "test"},
     "network": {"hidden": [50, 500]},
     "landscapes": {"grid": {"resolution": 40}},
     "analysis": {"basins": {"resolution": 30}},
     "trajectories": {"epochs": 10_000},
-    "training": {"epochs": 2000, "snapshots": 100},
+    "training": {
+        "epochs": 2000,
+        "snapshots": 100,
+        "heldout": "auto",
+        "runs": {"sgd": {"optimizer": "sgd"}, "small": {"optimizer": "sgd", "batch": 50}},
+    },
     "planes": {"grid": {"resolution": 41}},
     "lines": {"points": 101},
 }
@@ -76,6 +82,8 @@ def test_job_sizes_come_from_the_config_and_the_wildcards() -> None:
     assert (s.trajectory_epochs, s.training_epochs, s.snapshots, s.line_points) == (
         10_000, 2000, 100, 101
     )  # fmt: skip
+    assert s.heldout_n == 5000 and not s.minibatch  # the test split's last 5,000 images
+    assert sizes(run="small").minibatch and not sizes(run="sgd").minibatch
 
 
 def test_each_rule_asks_what_its_cost_model_says() -> None:
@@ -94,6 +102,12 @@ def test_each_rule_asks_what_its_cost_model_says() -> None:
     assert R.runtime("plane_gradient", net) == R.whole_network_runtime(3 * 41**2, 1000, [50, 500])
     assert R.runtime("plane_path", net) == R.whole_network_runtime(200, 1000, [50, 500])
     assert R.runtime("line", net) == R.whole_network_runtime(101, 1000, [50, 500])
+    # mini-batch epochs: a pass for the record and the batches' passes
+    small = sizes(run="small")
+    assert R.runtime("train", small) == R.whole_network_runtime(4000, 1000, [50, 500])
+    # the held-out record: every snapshot through the held-out images
+    assert R.runtime("heldout", net) == R.whole_network_runtime(100, 5000, [50, 500])
+    assert R.mem_mb("heldout", net) == R.whole_network_mem_mb(5000, [50, 500], 108)
     # the directions' runtime follows the plane's kind: Lanczos takes many more passes
     assert R.runtime("directions", net) > R.runtime("directions", sizes(plane="sgd-pca"))
 
