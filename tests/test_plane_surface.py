@@ -187,3 +187,15 @@ def test_a_gradient_file_of_another_grid_is_refused(tmp_path):
     assert np.array_equal(d.grad_norm, np.full(9, np.hypot(1.0, 2.0)))
     with pytest.raises(ValueError, match="computed on the grid"):
         read_gradient(path, GridSpec((-1.0, 1.0), (-2.0, 1.0), 3))
+
+
+def test_every_plane_computation_runs_blas_on_one_thread() -> None:
+    """Inside a job BLAS may have the job's threads (OPENBLAS_NUM_THREADS), which can change a
+    product's last bits: the plane's computations pin it to one (network.blocks.one_blas_thread),
+    whatever calls them (grids, gradients, Hessians, paths, basin runs)."""
+    from losslandscape.landscape import plane
+
+    for name in ("values", "cost_grad", "cost_grad_hess"):
+        assert hasattr(getattr(plane.PlaneSurface, name), "__wrapped__"), name
+    for fn in (plane.line_values, plane.line_costs, plane.project):
+        assert hasattr(fn, "__wrapped__"), fn.__name__

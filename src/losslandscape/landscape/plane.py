@@ -223,13 +223,13 @@ class PlaneSurface:
         cost, grad, hess = self.cost_grad_hess(m1.ravel(), m2.ravel())
         return GridDerivatives(cost, grad, hess, shape)
 
-    @one_blas_thread
     def batch_cost_and_grad(
         self,
     ) -> tuple[Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]], int]:
         """cost_and_grad itself, 256 points a call (a plane has no cheaper batch kernel)."""
         return self.cost_and_grad, 256
 
+    @one_blas_thread
     def cost_grad(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """J and its gradient (P, 2) in (alpha, beta) at points (u[p], v[p]), by backprop."""
         sums = self._over_all(u, v, 3, self._point_backprop, self._workspace)
