@@ -90,6 +90,23 @@ def mnist_test_split() -> tuple[Path, Path]:
     return images, labels
 
 
+@pytest.fixture(scope="module")
+def real_data(mnist_test_split) -> tuple[np.ndarray, np.ndarray]:
+    """The first 30 samples of the real MNIST test split (skips without it)."""
+    from losslandscape.data.idx import load_split
+
+    return load_split(*mnist_test_split, 30)
+
+
+@pytest.fixture(params=["synthetic", "mnist"])
+def data(request, small_data) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic sparse images, and 30 real MNIST images when a copy is at hand (a module may
+    define its own `data`)."""
+    if request.param == "synthetic":
+        return small_data
+    return request.getfixturevalue("real_data")
+
+
 # ---------------------------------------------------------------------- workflow runs
 def snakemake_process(
     workdir: Path, config: Path, *args: str, timeout: float = 600

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from conftest import MNIST_DIR
+from conftest import MNIST_DIR, snakemake_process
 from test_config import _set, changed, check, error_of
 
 from losslandscape import paths, resources
@@ -186,12 +186,8 @@ def test_the_machine_limit_is_this_machines_memory() -> None:
 def smk(
     workdir: Path, *args: str, config: Path = SMALL, timeout: float = 600
 ) -> subprocess.CompletedProcess:
-    """The repository's workflow in `workdir` on `config` (and its defaults), offline."""
-    env = {**os.environ, "MNIST_MIRROR": str(MNIST_DIR)}
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
-    cmd += ["--directory", str(workdir), *args, "--replace-workflow-config"]
-    cmd += ["--configfile", str(config)]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    """The repository's workflow in `workdir` on exactly `config`, offline."""
+    return snakemake_process(workdir, config, *args, timeout=timeout)
 
 
 def small_variant(tmp_path: Path, **sections: Any) -> Path:

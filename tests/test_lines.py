@@ -8,7 +8,6 @@ import re
 import numpy as np
 import pytest
 
-from losslandscape.data.idx import load_split
 from losslandscape.landscape.directions import (
     INIT,
     LINE_PATTERN,
@@ -132,18 +131,6 @@ def test_check_line_names_what_is_wrong():
 
 
 # ------------------------------------------------------------------------------ values
-@pytest.fixture(scope="module")
-def real_data(mnist_test_split) -> tuple[np.ndarray, np.ndarray]:
-    """30 real MNIST test images (skips without them)."""
-    return load_split(*mnist_test_split, 30)
-
-
-@pytest.fixture(params=["synthetic", "mnist"])
-def data(request, small_data) -> tuple[np.ndarray, np.ndarray]:
-    """Synthetic sparse images, and 30 real MNIST images when a copy is at hand."""
-    if request.param == "synthetic":
-        return small_data
-    return request.getfixturevalue("real_data")
 
 
 def test_random_line_direction_is_the_random_plane_d1():

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from losslandscape.data.idx import load_split
 from losslandscape.landscape import plane as plane_module
 from losslandscape.landscape.directions import hessian_directions, pca_directions, random_directions
 from losslandscape.landscape.plane import line_costs, plane_grid, project
@@ -33,20 +32,6 @@ HIDDEN = [50, 500]
 TINY = [3, 4]  # 2404 weights: small enough for a dense Hessian
 ALPHAS = np.linspace(-1.0, 1.0, 5)
 BETAS = np.linspace(-0.8, 1.2, 4)
-
-
-@pytest.fixture(scope="module")
-def real_data(mnist_test_split) -> tuple[np.ndarray, np.ndarray]:
-    """The first 30 samples of the real MNIST test split (skips without it)."""
-    return load_split(*mnist_test_split, 30)
-
-
-@pytest.fixture(params=["synthetic", "mnist"])
-def data(request, small_data) -> tuple[np.ndarray, np.ndarray]:
-    """Synthetic sparse images, and 30 real MNIST images when a copy is at hand."""
-    if request.param == "synthetic":
-        return small_data
-    return request.getfixturevalue("real_data")
 
 
 def theta_of(seed: int, hidden: list[int]) -> np.ndarray:

@@ -309,6 +309,35 @@ def training_errors(config: dict[str, Any]) -> list[str]:
     return errors
 
 
+#: How each kind of whole-network name is checked and spelled canonically (random00 is random0).
+_NAMES = {
+    "plane": (check_plane, lambda name: parse_plane(name).name),
+    "line": (check_line, lambda name: parse_line(name).name),
+}
+
+
+def _name_errors(section: str, kind: str, names: list[Any], runs: list[str]) -> list[str]:
+    """Names of `section`.names that are no valid `kind` of the runs, or one listed twice under
+    two spellings (it would be computed twice under two names)."""
+    check, canonical_of = _NAMES[kind]
+    errors, seen = [], {}
+    for i, name in enumerate(names):
+        key = f"config key {section}.names[{i}] = {name!r}"
+        why = check(str(name), runs)
+        if why:
+            errors.append(f"{key}: {why}")
+            continue
+        canonical = canonical_of(str(name))
+        if canonical in seen:
+            j = seen[canonical]
+            errors.append(
+                f"{key}: the same {kind} as {section}.names[{j}] = {names[j]!r} under another "
+                "spelling (it would be computed twice under two names); keep one"
+            )
+        seen.setdefault(canonical, i)
+    return errors
+
+
 def whole_network_errors(config: dict[str, Any]) -> list[str]:
     """Training runs, held-out images; planes and lines name valid anchors; ranges."""
     training = config.get("training") or {}
@@ -319,21 +348,7 @@ def whole_network_errors(config: dict[str, Any]) -> list[str]:
     errors.extend(_size_errors("training", training.get("n", []), split))
     errors.extend(training_errors(config))
     planes = config.get("planes") or {}
-    spelled: dict[str, int] = {}
-    for i, name in enumerate(planes.get("names", [])):
-        why = check_plane(str(name), runs)
-        if why:
-            errors.append(f"config key planes.names[{i}] = {name!r}: {why}")
-            continue
-        canonical = parse_plane(str(name)).name  # random00 is random0
-        if canonical in spelled:
-            j = spelled[canonical]
-            errors.append(
-                f"config key planes.names[{i}] = {name!r}: the same plane as planes.names[{j}] "
-                f"= {planes['names'][j]!r} under another spelling (one plane would be computed "
-                "twice under two names); keep one"
-            )
-        spelled.setdefault(canonical, i)
+    errors.extend(_name_errors("planes", "plane", planes.get("names", []), runs))
     for axis in ("a", "b"):
         given = (planes.get("grid") or {}).get(axis, "auto")
         if given == "auto":
@@ -345,20 +360,7 @@ def whole_network_errors(config: dict[str, Any]) -> list[str]:
                 "(a grid range of zero width has no points to show)"
             )
     lines = config.get("lines") or {}
-    named: dict[str, int] = {}
-    for i, name in enumerate(lines.get("names", [])):
-        why = check_line(str(name), runs)
-        if why:
-            errors.append(f"config key lines.names[{i}] = {name!r}: {why}")
-            continue
-        canonical = parse_line(str(name)).name  # random00 is random0
-        if canonical in named:
-            j = named[canonical]
-            errors.append(
-                f"config key lines.names[{i}] = {name!r}: the same line as lines.names[{j}] "
-                f"= {lines['names'][j]!r} under another spelling; keep one"
-            )
-        named.setdefault(canonical, i)
+    errors.extend(_name_errors("lines", "line", lines.get("names", []), runs))
     low, high = lines.get("t", [0, 1])
     if not low < high:
         errors.append(f"config key lines.t = {_show([low, high])}: needs low < high")
