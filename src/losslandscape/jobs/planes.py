@@ -31,7 +31,7 @@ def directions_job(
 
     `centre_snapshots` is the centre run's snapshots file (None for `init`): its last row is the
     centre, and all its rows are the data of kinds that need a run (pca). The directions come
-    from the plane's kind (losslandscape.directions); what it reports (the PCA's explained
+    from the plane's kind (losslandscape.landscape.directions); what it reports (the PCA's explained
     variance ratios, the Hessian's eigenvalues) goes into the metadata.
     """
 

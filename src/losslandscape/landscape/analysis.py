@@ -1,7 +1,7 @@
 """Critical points, plateaus and basins of attraction of a two-coordinate landscape (a Surface).
 
 Everything here is exact: the gradient and Hessian of J come from the surface (second-order
-forward propagation; a plane's gradient by backprop: losslandscape.surface), never from finite
+forward propagation; a plane's gradient by backprop: landscape.surface), never from finite
 differences. Critical points are seeded from the grid and refined by a Levenberg-Marquardt
 (damped Newton) iteration on the gradient, kept inside the grid's range. Basins run one
 optimizer from every grid point at once, vectorised over starts, with the surface's own batch
@@ -64,7 +64,7 @@ def critical_points(
 
     An eigenvalue counts as zero below eig_rtol times the largest Hessian eigenvalue magnitude
     seen on the grid and at the refined points (at the refined points only when the surface
-    gives the grid's gradient without its Hessian, as planes do: losslandscape.plane). A
+    gives the grid's gradient without its Hessian, as planes do: landscape.plane). A
     refined point is kept when |grad J| < tol, its Newton step (over the nonzero eigenvalues)
     is shorter than step_tol (default 1e-3 of the smaller grid step) and
     the Hessian is not all zero. The last two reject points of plateaus, where the gradient is

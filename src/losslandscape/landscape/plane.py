@@ -1,9 +1,10 @@
 """A plane through all weights as a two-coordinate landscape: J(alpha, beta) and its derivatives.
 
-theta(alpha, beta) = centre + alpha d1 + beta d2, for directions of any kind
-(losslandscape.directions). `PlaneSurface` is the plane's `Surface`: grids of J (and accuracy),
-the exact gradient and Hessian of J in (alpha, beta), and the gradient of J/2 that optimizers
-follow, so the same analysis and trajectory code runs on planes as on pairs.
+theta(alpha, beta) = centre + alpha d1 + beta d2, for directions of any kind (directions.py).
+`PlaneSurface` is the plane's `Surface`: grids of J (and accuracy), the exact gradient and
+Hessian of J in (alpha, beta), and the gradient of J/2 that optimizers follow, so the same
+analysis and trajectory code runs on planes as on pairs. Lines (line_values) and the projection
+of snapshots onto a plane (project) are here too.
 
 The gradient in (alpha, beta) is (d1 . grad J, d2 . grad J) and the Hessian is
 [d_i^T H d_j], both exact to rounding and never finite differences:
