@@ -97,8 +97,6 @@ def test_line_names_of_both_kinds():
     assert between == Line("between", start="init", end="adam2")
     assert between.kind == "between" and between.anchors == ("init", "adam2")
     assert between.name == "init_adam2" and between.centre is None and between.k is None
-    start, end = between  # unpacks as before
-    assert (start, end) == ("init", "adam2")
     rnd = parse_line("m0-random12")
     assert rnd == Line("random", centre="m0", k=12)
     assert rnd.anchors == ("m0",) and rnd.name == "m0-random12"

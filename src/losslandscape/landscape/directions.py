@@ -181,10 +181,6 @@ class Line:
             return f"{self.start}_{self.end}"
         return f"{self.centre}-random{self.k}"
 
-    def __iter__(self) -> Iterator[str]:
-        """The anchors, in order."""
-        return iter(self.anchors)
-
 
 def parse_line(name: str) -> Line:
     """Parse `{from}_{to}` or `{centre}-random{k}` (no check that anchors are configured runs)."""
