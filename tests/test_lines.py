@@ -96,10 +96,12 @@ def test_line_names_of_both_kinds():
     between = parse_line("init_adam2")
     assert between == Line("between", start="init", end="adam2")
     assert between.kind == "between" and between.anchors == ("init", "adam2")
+    assert between.roles == ("start", "end")
     assert between.name == "init_adam2" and between.centre is None and between.k is None
     rnd = parse_line("m0-random12")
     assert rnd == Line("random", centre="m0", k=12)
     assert rnd.anchors == ("m0",) and rnd.name == "m0-random12"
+    assert rnd.roles == ("centre",)
     assert rnd.start is None and rnd.end is None
     assert parse_line("init-random007").name == "init-random7"
     with pytest.raises(AttributeError):

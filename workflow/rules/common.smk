@@ -6,13 +6,13 @@ import os
 import losslandscape
 from losslandscape import paths, resources
 from losslandscape.config import (
-    training_runs,
     check_gallery_size,
     check_memory,
     check_schema,
     check_semantics,
     load_schema,
     optimizers_switched_off_as_empty,
+    training_runs,
 )
 from losslandscape.data.mnist import CANONICAL_MD5, SPLIT_FILES
 from losslandscape.landscape.directions import (
@@ -370,10 +370,9 @@ def line_ends(wildcards):
     """A line's anchors (their snapshots) as named inputs: `start` and `end` of a line between
     two networks, `centre` of a random line; `init` has none."""
     line = parse_line(wildcards.line)
-    names = ("start", "end") if line.kind == "between" else ("centre",)
     ends = {
-        name: _snapshots_of(wildcards, anchor)
-        for name, anchor in zip(names, line.anchors, strict=True)
+        role: _snapshots_of(wildcards, anchor)
+        for role, anchor in zip(line.roles, line.anchors, strict=True)
     }
     return {name: path for name, path in ends.items() if path}
 

@@ -139,14 +139,9 @@ def line_job(
     for prefix, (x, y) in data.items():
         cost, accuracy = line_values(start, direction, ts, x, y, hidden, threads=threads)
         columns.update({f"{prefix}cost": cost, f"{prefix}accuracy": accuracy})
-    names = _ANCHOR_NAMES[spec.kind]
-    runs = {f"{name}_run": run_meta(s) for name, s in zip(names, anchors, strict=True)}
+    runs = {f"{role}_run": run_meta(s) for role, s in zip(spec.roles, anchors, strict=True)}
     where = {**network.meta(), "line": line, "t": list(t), "points": points, **runs}
     held = {"heldout": None if heldout is None else heldout.meta()}
     meta = provenance(images, labels, kind="line", **where, **held)
     write_table(output, columns, meta)
     log_written(output, t0, f"line {network} {line}, {points} points")
-
-
-#: What a line's anchors are called in its file's metadata ({name}_run), by the line's kind.
-_ANCHOR_NAMES = {"between": ("start", "end"), "random": ("centre",)}

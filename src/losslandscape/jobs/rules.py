@@ -225,8 +225,7 @@ def line(smk: Any) -> None:
     from .planes import line_job
 
     line = str(smk.wildcards.line)
-    names = ("start", "end") if parse_line(line).kind == "between" else ("centre",)
-    anchors = [_optional(smk, name) for name in names]
+    anchors = [_optional(smk, role) for role in parse_line(line).roles]
     t, points = tuple(map(float, smk.params.t)), int(smk.params.points)
     job = (smk.output.line, _network(smk), line, anchors, t, points, smk.threads)
     line_job(*_mnist(smk), *job, heldout=_heldout(smk))

@@ -158,7 +158,6 @@ class Line:
     between, `{start}_{end}`: theta(t) = (1 - t) theta_start + t theta_end. random,
     `{centre}-random{k}`: theta(t) = centre + t d with d the random{k} plane's d1, filter-
     normalised to the centre (Li et al.'s 1D plots). Anchors are `init` or a run's name.
-    Iterating a line gives its anchors (a between line unpacks as `start, end`).
     """
 
     kind: str  # "between" or "random"
@@ -173,6 +172,12 @@ class Line:
         if self.kind == "between":
             return (str(self.start), str(self.end))
         return (str(self.centre),)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """What each anchor is to the line, in the order of `anchors`: ("start", "end"), or
+        ("centre",) (the workflow's input names and the line file's `{role}_run` records)."""
+        return ("start", "end") if self.kind == "between" else ("centre",)
 
     @property
     def name(self) -> str:
