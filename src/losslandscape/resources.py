@@ -47,8 +47,8 @@ JOB_SECONDS = {
     ("trajectory", "hidden"): (5e-4, 1e-5),
     ("trajectory", "output"): (2e-5, 2e-8),
 }
-#: The times above are for this network's weight count; a bigger network scales them.
-MEASURED_WEIGHTS = 784 * 50 + 50 * 500 + 500 * 10
+#: The times above are for the 784-50-500-10 network's weight count; a bigger one scales them.
+MEASURED_WEIGHTS = n_weights((50, 500))
 
 
 def retry_scaled(base: float, attempt: int) -> int:
