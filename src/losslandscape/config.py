@@ -16,6 +16,7 @@ from . import resources
 from .data.mnist import SPLIT_SIZE
 from .landscape.directions import check_line, check_plane, check_run_name, parse_line, parse_plane
 from .network.names import NameError_, check_pair, parse_pair, start_name
+from .network.training import snapshot_epochs
 from .optimizers import constants as optimizer_constants
 from .render.options import DEFAULT_RENDER, RENAMED
 from .specs import HELDOUT_TEST_N
@@ -262,8 +263,45 @@ def training_runs(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return runs
 
 
+def sharpness_setting(config: dict[str, Any]) -> dict[str, int] | None:
+    """training.sharpness with its defaults filled ({eigenvalues}), or None for none."""
+    given = (config.get("training") or {}).get("sharpness", {})
+    return None if given is None else {"eigenvalues": int(given.get("eigenvalues", 2))}
+
+
+def spectrum_setting(config: dict[str, Any]) -> dict[str, Any] | None:
+    """training.spectrum with its defaults filled ({at, lanczos, probes}), or None for none."""
+    given = (config.get("training") or {}).get("spectrum", {})
+    if given is None:
+        return None
+    at = [a if a in ("first", "last") else int(a) for a in given.get("at", ["first", "last"])]
+    lanczos, probes = int(given.get("lanczos", 80)), int(given.get("probes", 4))
+    return {"at": at, "lanczos": lanczos, "probes": probes}
+
+
+def _spectrum_errors(training: dict[str, Any]) -> list[str]:
+    """Epochs of training.spectrum.at that are no snapshot of the runs."""
+    spec = training.get("spectrum", {})
+    if not isinstance(spec, dict):
+        return []
+    epochs, count = training.get("epochs", 2000), training.get("snapshots", 100)
+    if not (isinstance(epochs, int) and isinstance(count, int) and epochs >= 1 and count >= 3):
+        return []
+    kept = [int(e) for e in snapshot_epochs(epochs, count)]
+    wrong = [a for a in spec.get("at", []) if isinstance(a, int) and a not in kept]
+    if not wrong:
+        return []
+    shown = ", ".join(map(str, kept[:6])) + (f", ..., {kept[-1]}" if len(kept) > 6 else "")
+    return [
+        f"config key training.spectrum.at = {_show(spec.get('at'))}: epoch "
+        f"{', '.join(map(str, wrong))} is no snapshot of the runs (training.epochs = {epochs}, "
+        f"training.snapshots = {count} keep epochs {shown}); use first, last or one of those"
+    ]
+
+
 def training_errors(config: dict[str, Any]) -> list[str]:
-    """Runs: their names, optimizers, constants and batches; the held-out images."""
+    """Runs: their names, optimizers, constants and batches; the held-out images; the spectrum's
+    snapshots."""
     training = config.get("training") or {}
     split = config["mnist"]["split"]
     ns = [int(n) for n in training.get("n", []) if isinstance(n, int)]
@@ -306,7 +344,7 @@ def training_errors(config: dict[str, Any]) -> list[str]:
                 f"{max(ns):,} images of the {split} split that runs train on (training.n); "
                 f"held-out images must start at {max(ns)} or later"
             )
-    return errors
+    return errors + _spectrum_errors(training)
 
 
 #: How each kind of whole-network name is checked and spelled canonically (random00 is random0).

@@ -131,6 +131,8 @@ MADE_BY = (
     (paths.TRAINING, "train"),
     (paths.SNAPSHOTS, "train"),
     (paths.HELDOUT, "heldout"),
+    (paths.SHARPNESS, "sharpness"),
+    (paths.SPECTRUM, "spectrum"),
     (paths.DIRECTIONS, "directions"),
     (paths.PLANE_GRID, "plane_grid"),
     (paths.PLANE_PATH, "plane_path"),

@@ -104,3 +104,15 @@ def make_step(name: str, c: dict[str, float]) -> Step:
             return w - lr * m_hat / (s_hat**0.5 + eps)
 
     return step
+
+
+def stability_threshold(name: str, constants: dict[str, float], batch: int | None) -> float | None:
+    """The sharpness above which a full-batch run's quadratic model diverges: 2/lr for gradient
+    descent, (2 + 2 rho)/lr for heavy-ball momentum; None for other rules and mini-batches."""
+    if batch is not None:
+        return None
+    if name == "sgd":
+        return 2.0 / float(constants["lr"])
+    if name == "momentum":
+        return (2.0 + 2.0 * float(constants["rho"])) / float(constants["lr"])
+    return None

@@ -35,6 +35,10 @@ TRAINING = "results/training/{seed}/{n}/{run}.parquet"
 SNAPSHOTS = "results/training/{seed}/{n}/{run}_snapshots.parquet"
 #: J and accuracy of every snapshot of a run on the held-out images.
 HELDOUT = "results/training/{seed}/{n}/{run}_heldout.parquet"
+#: The Hessian of J/2 along a run: its largest eigenvalues at every snapshot (sharpness), and its
+#: eigenvalue density and trace at the snapshots of training.spectrum.at.
+SHARPNESS = "results/training/{seed}/{n}/{run}_sharpness.parquet"
+SPECTRUM = "results/training/{seed}/{n}/{run}_spectrum.parquet"
 #: A plane through all weights: its directions, its grid and every run's path on it.
 PLANE_DIR = "results/planes/{seed}/{n}/{plane}"
 DIRECTIONS = f"{PLANE_DIR}/directions.parquet"

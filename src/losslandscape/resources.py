@@ -117,6 +117,11 @@ TRAIN_EXTRA_VECTORS = 8
 #: Full weight vectors a directions, plane or line job holds besides a run's snapshots (the
 #: Hessian eigensolver's Lanczos vectors).
 WHOLE_NETWORK_EXTRA_VECTORS = 40
+#: Hessian-vector products per snapshot and eigenvalue of a sharpness job (measured about 6 on the
+#: default runs, warm-started; the first snapshot, cold, about 25 for two) and the passes one
+#: product costs (measured about 1.9 training epochs).
+SHARPNESS_PRODUCTS = 12
+PASSES_PER_PRODUCT = 2
 #: Forward passes per grid point of a plane's gradient grid (measured about 2.5).
 PLANE_GRADIENT_PASSES = 3
 #: Forward passes per grid point of a plane's critical points (measured up to 8.5 on
@@ -141,10 +146,15 @@ class JobSizes:
     line_points: int = 0
     heldout_n: int = 0
     minibatch: bool = False
+    eigenvalues: int = 0
+    spectrum_at: int = 0
+    lanczos: int = 0
+    probes: int = 0
 
     @classmethod
     def of(cls, config: Mapping[str, Any], wildcards: Mapping[str, Any]) -> JobSizes:
         """The sizes of a job from the (validated) config and the job's wildcards."""
+        spectrum = config["training"].get("spectrum")
         return cls(
             n=int(wildcards["n"]),
             hidden=tuple(int(h) for h in config["network"]["hidden"]),
@@ -159,6 +169,10 @@ class JobSizes:
             line_points=int(config["lines"]["points"]),
             heldout_n=int((heldout_images(config) or {}).get("n", 0)),
             minibatch=_batch_of(config, str(wildcards.get("run", ""))) is not None,
+            eigenvalues=int((config["training"].get("sharpness") or {}).get("eigenvalues", 0)),
+            spectrum_at=len(spectrum.get("at", ["first", "last"])) if spectrum else 0,
+            lanczos=int(spectrum.get("lanczos", 80)) if spectrum else 0,
+            probes=int(spectrum.get("probes", 4)) if spectrum else 0,
         )
 
 
@@ -246,6 +260,17 @@ RULE_COSTS: dict[str, tuple[Estimate | None, Estimate | None]] = {
     "train": (_train_mem, _passes(lambda s: s.training_epochs * (2 if s.minibatch else 1))),
     # every snapshot through the held-out images (passes counted in N, so scaled to them)
     "heldout": (_heldout_mem, _heldout_time),
+    # Lanczos at every snapshot / at the spectrum's snapshots, every probe
+    "sharpness": (
+        _plane_mem,
+        _passes(lambda s: PASSES_PER_PRODUCT * SHARPNESS_PRODUCTS * s.eigenvalues * s.snapshots),
+    ),
+    "spectrum": (
+        lambda s, attempt: whole_network_mem_mb(
+            s.n, s.hidden, s.snapshots + s.lanczos + TRAIN_EXTRA_VECTORS, attempt
+        ),
+        _passes(lambda s: PASSES_PER_PRODUCT * s.spectrum_at * s.probes * s.lanczos),
+    ),
     "directions": (_plane_mem, _passes(_direction_passes)),
     "plane_grid": (_plane_mem, _passes(lambda s: s.plane_resolution**2)),
     "plane_path": (_plane_mem, _passes(lambda s: 2 * s.snapshots)),

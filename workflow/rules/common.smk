@@ -12,6 +12,8 @@ from losslandscape.config import (
     check_semantics,
     load_schema,
     optimizers_switched_off_as_empty,
+    sharpness_setting,
+    spectrum_setting,
     training_runs,
 )
 from losslandscape.data.mnist import CANONICAL_MD5, SPLIT_FILES
@@ -32,6 +34,7 @@ from losslandscape.network.names import (
 )
 from losslandscape.optimizers import NAMES as OPTIMIZER_NAMES
 from losslandscape.optimizers import constants as optimizer_constants
+from losslandscape.optimizers import stability_threshold
 from losslandscape.render.options import resolve_options
 from losslandscape.specs import heldout_images
 from losslandscape.render.registry import REGISTRY
@@ -108,6 +111,9 @@ RUNS = list(RUN_SETTINGS)
 INIT_NETWORK = str(TRAINING["init"])
 #: The held-out images {split, first, n} (None: none), from training.heldout.
 HELDOUT = heldout_images(config)
+#: Sharpness ({eigenvalues}) and spectrum ({at, lanczos, probes}) settings (None: none).
+SHARPNESS = sharpness_setting(config)
+SPECTRUM = spectrum_setting(config)
 PLANE_NAMES = [str(name) for name in PLANES["names"]]
 ANALYSED_PLANES = [str(name) for name in ANALYSIS["planes"]]
 LINE_NAMES = [str(name) for name in LINES["names"]]
@@ -204,6 +210,17 @@ HELDOUT_INPUT = (
         for kind, name in zip(("images", "labels"), SPLIT_FILES[HELDOUT["split"]])
     }
 )
+
+#: Sharpness: how many eigenvalues (the run's threshold comes from run_threshold).
+SHARPNESS_PARAMS = {**NETWORK_PARAMS, **(SHARPNESS or {})}
+#: Spectra: at which snapshots, Lanczos steps, probes.
+SPECTRUM_PARAMS = {**NETWORK_PARAMS, **(SPECTRUM or {})}
+
+
+def run_threshold(wildcards):
+    """The stability threshold of the job's run (2/lr, (2 + 2 rho)/lr, or None)."""
+    run = RUN_SETTINGS[wildcards.run]
+    return stability_threshold(run["optimizer"], run["constants"], run["batch"])
 
 
 def _plane_range(axis):

@@ -169,10 +169,11 @@ def all_analysis():
 
 
 def all_training():
-    """Every training run, its snapshots and its held-out record."""
+    """Every training run, its snapshots, its held-out record, sharpness and spectrum."""
     sets = dict(seed=TRAINING["seeds"], n=TRAINING["n"], run=RUNS)
     out = expand(paths.TRAINING, **sets) + expand(paths.SNAPSHOTS, **sets)
-    return out + (expand(paths.HELDOUT, **sets) if HELDOUT is not None else [])
+    optional = ((HELDOUT, paths.HELDOUT), (SHARPNESS, paths.SHARPNESS), (SPECTRUM, paths.SPECTRUM))
+    return out + [f for on, template in optional if on is not None for f in expand(template, **sets)]
 
 
 def all_planes():

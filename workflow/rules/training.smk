@@ -1,4 +1,5 @@
-# Whole-network training runs: one job per (seed, n, run), and the held-out record of each.
+# Whole-network training runs: one job per (seed, n, run), and the held-out record of each, its
+# sharpness at every snapshot and its Hessian spectrum at some.
 
 
 rule train:
@@ -45,6 +46,55 @@ rule heldout:
     resources:
         mem_mb=job_mem_mb("heldout"),
         runtime=job_runtime("heldout"),
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
+# The Hessian of J/2 on the run's N images: its largest eigenvalues at every snapshot.
+rule sharpness:
+    input:
+        **MNIST_INPUT,
+        snapshots=snapshots_of_run,
+    output:
+        sharpness=paths.SHARPNESS,
+    params:
+        **SHARPNESS_PARAMS,
+        threshold=run_threshold,
+    log:
+        log_of("sharpness", paths.SHARPNESS),
+    benchmark:
+        benchmark_of("sharpness", paths.SHARPNESS)
+    threads: 1
+    priority: 1
+    resources:
+        mem_mb=job_mem_mb("sharpness"),
+        runtime=job_runtime("sharpness"),
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
+# The Hessian of J/2 on the run's N images: eigenvalue density and trace at training.spectrum.at.
+rule spectrum:
+    input:
+        **MNIST_INPUT,
+        snapshots=snapshots_of_run,
+    output:
+        spectrum=paths.SPECTRUM,
+    params:
+        **SPECTRUM_PARAMS,
+    log:
+        log_of("spectrum", paths.SPECTRUM),
+    benchmark:
+        benchmark_of("spectrum", paths.SPECTRUM)
+    threads: 1
+    priority: 1
+    resources:
+        mem_mb=job_mem_mb("spectrum"),
+        runtime=job_runtime("spectrum"),
     conda:
         CONDA_ENV
     script:

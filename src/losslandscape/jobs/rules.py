@@ -195,6 +195,26 @@ def heldout(smk: Any) -> None:
     heldout_job(smk.input.snapshots, held, smk.output.heldout, _network(smk), smk.threads)
 
 
+def sharpness(smk: Any) -> None:
+    """The largest Hessian eigenvalues at every snapshot of a run."""
+    from .training import sharpness_job
+
+    p = smk.params
+    threshold = None if p.threshold is None else float(p.threshold)
+    files = (*_mnist(smk), smk.input.snapshots, smk.output.sharpness)
+    sharpness_job(*files, _network(smk), int(p.eigenvalues), threshold, smk.threads)
+
+
+def spectrum(smk: Any) -> None:
+    """The Hessian's eigenvalue density and trace at some snapshots of a run."""
+    from .training import spectrum_job
+
+    p = smk.params
+    files = (*_mnist(smk), smk.input.snapshots, smk.output.spectrum)
+    settings = (list(p.at), int(p.lanczos), int(p.probes))
+    spectrum_job(*files, _network(smk), *settings, smk.threads)
+
+
 # ---------------------------------------------------------------------- planes and lines
 def directions(smk: Any) -> None:
     """A plane's two directions and its centre."""
@@ -277,6 +297,8 @@ RULES: dict[str, Callable[[Any], None]] = {
     "plane_plateaus": plane_plateaus,
     "train": train,
     "heldout": heldout,
+    "sharpness": sharpness,
+    "spectrum": spectrum,
     "directions": directions,
     "plane_grid": plane_grid,
     "plane_path": plane_path,
