@@ -422,6 +422,16 @@ def snapshots_of_run(wildcards):
     return paths.SNAPSHOTS.format(seed=wildcards.seed, n=wildcards.n, run=wildcards.run)
 
 
+def sharpness_of_runs(wildcards):
+    """Every configured run's sharpness file on the job's (seed, n), in RUNS order."""
+    return expand(paths.SHARPNESS, seed=wildcards.seed, n=wildcards.n, run=RUNS)
+
+
+def spectrum_of_run(wildcards):
+    """The spectrum file of the job's run."""
+    return paths.SPECTRUM.format(seed=wildcards.seed, n=wildcards.n, run=wildcards.run)
+
+
 def training_of_run(wildcards):
     """The per-epoch record of the job's run."""
     return paths.TRAINING.format(seed=wildcards.seed, n=wildcards.n, run=wildcards.run)

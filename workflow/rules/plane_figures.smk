@@ -184,3 +184,40 @@ rule line_plot:
         CONDA_ENV
     script:
         "../../scripts/job.py"
+
+
+# Sharpness of every training run of one (seed, n) against its threshold, over its cost.
+rule sharpness_plot:
+    input:
+        sharpness=sharpness_of_runs,
+        training=training_of_runs,
+    output:
+        **figure_outputs("sharpness_plot"),
+    params:
+        **figure_params("sharpness_plot", runs=RUNS),
+    log:
+        figure_log("sharpness_plot"),
+    benchmark:
+        figure_benchmark("sharpness_plot")
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"
+
+
+# One run's Hessian eigenvalue density at the snapshots of training.spectrum.at.
+rule spectrum_plot:
+    input:
+        spectrum=spectrum_of_run,
+    output:
+        **figure_outputs("spectrum_plot"),
+    params:
+        **figure_params("spectrum_plot"),
+    log:
+        figure_log("spectrum_plot"),
+    benchmark:
+        figure_benchmark("spectrum_plot")
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/job.py"

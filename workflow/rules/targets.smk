@@ -172,8 +172,17 @@ def all_training():
     """Every training run, its snapshots, its held-out record, sharpness and spectrum."""
     sets = dict(seed=TRAINING["seeds"], n=TRAINING["n"], run=RUNS)
     out = expand(paths.TRAINING, **sets) + expand(paths.SNAPSHOTS, **sets)
-    optional = ((HELDOUT, paths.HELDOUT), (SHARPNESS, paths.SHARPNESS), (SPECTRUM, paths.SPECTRUM))
-    return out + [f for on, template in optional if on is not None for f in expand(template, **sets)]
+    optional = (
+        (HELDOUT, paths.HELDOUT),
+        (SHARPNESS, paths.SHARPNESS),
+        (SPECTRUM, paths.SPECTRUM),
+    )
+    return out + [
+        f
+        for on, template in optional
+        if on is not None
+        for f in expand(template, **sets)
+    ]
 
 
 def all_planes():
@@ -189,8 +198,14 @@ def all_lines():
 
 
 def all_training_figures():
-    """The training curves of every (seed, n) of training."""
-    return figure_files("training_curves", seed=TRAINING["seeds"], n=TRAINING["n"])
+    """The training curves (and sharpness) of every (seed, n) of training, every run's spectrum."""
+    sets = dict(seed=TRAINING["seeds"], n=TRAINING["n"])
+    out = figure_files("training_curves", **sets)
+    if SHARPNESS is not None:
+        out += figure_files("sharpness_plot", **sets)
+    if SPECTRUM is not None:
+        out += figure_files("spectrum_plot", run=RUNS, **sets)
+    return out
 
 
 #: Figure kinds drawn for every plane.

@@ -103,6 +103,14 @@ line_plot  (whole network: J on the left axis and accuracy on the right along a 
     end_color: the dotted lines at t = 0 and t = 1 ("gray"); marker_size of the ends' markers;
     cost_scale ("linear"); label_fontsize; tick_labelsize; title_fontsize; legend_fontsize
     (also the ends' names).
+sharpness_plot  (whole network: every run's lambda_1 per snapshot, lambda_2 .. lighter, its
+    stability threshold dashed in the run's colour; training cost below: Cohen et al.'s Figure 1)
+    figsize ([10, 9]); dpi; linewidth; marker_size (lambda_1's dots); lighter_alpha (lambda_2 ..);
+    cost_scale ("log"); label_fontsize; tick_labelsize; title_fontsize; legend_fontsize.
+spectrum_plot  (whole network: one run's Hessian eigenvalue density, log scale, at each
+    snapshot of training.spectrum.at, its trace in the legend)
+    figsize ([10, 6]); dpi; linewidth; colors (one per snapshot, in turn); density_floor: densities
+    below it are not drawn (1e-8); label_fontsize; tick_labelsize; title_fontsize; legend_fontsize.
 styles  (shared by every figure kind)
     start_color ("black") and start_linestyles (["dashed", "dashdot", "dotted"], cycled):
     the article's look for several starts; optimizer_colors: name -> [line colour, marker
@@ -399,6 +407,29 @@ DEFAULT_RENDER: dict[str, Any] = copy.deepcopy(
             "end_color": "gray",
             "marker_size": 9.0,
             "cost_scale": "linear",
+            "label_fontsize": 16,
+            "tick_labelsize": 12,
+            "title_fontsize": 15,
+            "legend_fontsize": 12,
+        },
+        "sharpness_plot": {
+            "figsize": [10.0, 9.0],
+            "dpi": 100,
+            "linewidth": 2.0,
+            "marker_size": 3.0,
+            "lighter_alpha": 0.45,
+            "cost_scale": "log",
+            "label_fontsize": 16,
+            "tick_labelsize": 12,
+            "title_fontsize": 15,
+            "legend_fontsize": 11,
+        },
+        "spectrum_plot": {
+            "figsize": [10.0, 6.0],
+            "dpi": 100,
+            "linewidth": 1.5,
+            "colors": ["tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange"],
+            "density_floor": 1e-8,
             "label_fontsize": 16,
             "tick_labelsize": 12,
             "title_fontsize": 15,

@@ -116,6 +116,10 @@ REGISTRY: dict[str, FigureKind] = {
               folder="network", label="training curves"),
         _kind("line_plot", "curves", ["png"], "Whole-network lines", folder="lines", by="line",
               label="line plot"),
+        _kind("sharpness_plot", "hessian", ["png"], "Whole-network training", folder="network",
+              label="sharpness"),
+        _kind("spectrum_plot", "hessian", ["png"], "Whole-network training", folder="network",
+              by="run", label="Hessian spectrum"),
     )
 }  # fmt: skip
 
