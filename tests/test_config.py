@@ -26,9 +26,9 @@ from losslandscape.config import (
     check_schema,
     check_semantics,
     load_schema,
-    optimizers_switched_off_as_empty,
     schema_errors,
     semantic_errors,
+    switched_off_as_empty,
 )
 from losslandscape.optimizers import DEFAULTS as OPTIMIZER_DEFAULTS
 
@@ -46,7 +46,7 @@ def shipped() -> dict[str, Any]:
 def check(config: dict[str, Any]) -> dict[str, Any]:
     """Validate as common.smk does; return the config with its defaults filled."""
     check_schema(config, load_schema(SCHEMA))
-    with optimizers_switched_off_as_empty(config):
+    with switched_off_as_empty(config):
         validate(config, str(SCHEMA), set_default=True)
     check_semantics(config)
     return config
@@ -357,6 +357,15 @@ def test_null_switches_an_optimizer_off() -> None:
         ("training.n", [100.0], "training.n[0] = 100.0: must be a whole number"),
         ("training.runs", {}, "training.runs = {}"),
         ("training.snapshots", 2, "training.snapshots = 2"),
+        ("training.sharpness", {"eigenvalues": 0}, "training.sharpness.eigenvalues = 0"),
+        ("training.spectrum", {"lanczos": 1}, "training.spectrum.lanczos = 1"),
+        ("training.spectrum", {"probes": 0}, "training.spectrum.probes = 0"),
+        ("training.spectrum", {"at": ["middle"]}, 'training.spectrum.at[0] = "middle"'),
+        (
+            "training.spectrum",
+            {"at": ["first", 2000, 7]},
+            'training.spectrum.at = ["first", 2000, 7]: epoch 7 is no snapshot of the runs',
+        ),
         (
             "render",
             {"plane_descent3d": {"frames": 5}},

@@ -20,9 +20,11 @@ from PIL import Image
 
 from losslandscape.data.idx import load_split
 from losslandscape.io import read_rows
+from losslandscape.network.curvature import hvp
 from losslandscape.network.evaluate import cost_and_accuracy
 from losslandscape.network.model import flatten, init_weights
 from losslandscape.network.names import weight_names
+from losslandscape.network.spectrum import rademacher_probes
 from losslandscape.network.training import snapshot_epochs
 from losslandscape.reference import naive_plane_derivatives, naive_unflatten
 
@@ -119,6 +121,56 @@ def test_training_files(complete_run: Path) -> None:
             assert held["cost"][k] == pytest.approx(cost, rel=1e-12)
             assert held["accuracy"][k] == acc
         assert meta(base / f"{run}_heldout.parquet")["heldout"] == HELDOUT
+
+
+def test_sharpness_and_spectrum_files(complete_run: Path) -> None:
+    """Sharpness at every snapshot equals an independent eigensolver's (scipy's ARPACK on the
+    Hessian of J, halved) to 1e-8; the threshold is 2/lr for the full-batch sgd run and null for
+    the mini-batch one; the spectrum's traces are the probes' v^T H v, its densities integrate
+    to 1 at the snapshots of `at`."""
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    x, y = data()
+    k = CFG["training"]["sharpness"]["eigenvalues"]
+    spec = CFG["training"]["spectrum"]
+    epochs = snapshot_epochs(CFG["training"]["epochs"], CFG["training"]["snapshots"])
+    base = complete_run / f"results/training/{SEED}/{N}"
+    for run, settings in CFG["training"]["runs"].items():
+        table = pq.read_table(base / f"{run}_sharpness.parquet").to_pandas()
+        assert list(table.columns) == ["epoch", *[f"lambda_{i + 1}" for i in range(k)]]
+        assert table["epoch"].tolist() == epochs.tolist()
+        m = meta(base / f"{run}_sharpness.parquet")
+        full = settings.get("batch") is None and settings["optimizer"] == "sgd"
+        assert m["threshold"] == (2.0 / settings["lr"] if full else None)
+        assert m["run"]["run"] == run and m["eigenvalues"] == k
+        thetas = read_rows(base / f"{run}_snapshots.parquet", "theta")
+        for i in (0, len(epochs) // 2, len(epochs) - 1):
+            p = thetas.shape[1]
+            op = LinearOperator((p, p), lambda v, t=thetas[i]: hvp(t, v, x, y, HIDDEN) / 2.0)
+            start = np.random.RandomState(0).randn(p)
+            want = np.sort(eigsh(op, k=k, which="LA", tol=1e-12, v0=start)[0])[::-1]
+            got = table.iloc[i][[f"lambda_{j + 1}" for j in range(k)]].to_numpy(float)
+            np.testing.assert_allclose(got, want, rtol=1e-8)
+        # the spectrum
+        frame = pq.read_table(base / f"{run}_spectrum.parquet").to_pandas()
+        assert list(frame.columns) == ["epoch", "eigenvalue", "density"]
+        m = meta(base / f"{run}_spectrum.parquet")
+        assert m["lanczos"] == spec["lanczos"] and m["probes"] == spec["probes"]
+        named = [epochs[0] if a == "first" else epochs[-1] if a == "last" else a
+                 for a in spec["at"]]  # fmt: skip
+        assert [r["epoch"] for r in m["spectrum"]] == named
+        assert sorted(set(frame["epoch"])) == sorted(named)
+        for r in m["spectrum"]:
+            rows = frame[frame["epoch"] == r["epoch"]]
+            assert np.trapezoid(rows["density"], rows["eigenvalue"]) == pytest.approx(1.0)
+            theta = thetas[int(np.flatnonzero(epochs == r["epoch"])[0])]
+            probes = rademacher_probes(SEED, r["epoch"], spec["probes"], thetas.shape[1])
+            forms = [v @ hvp(theta, v, x, y, HIDDEN) / 2.0 for v in probes]
+            assert r["trace"] == pytest.approx(np.mean(forms), rel=1e-9)
+            se = np.std(forms, ddof=1) / np.sqrt(len(forms))
+            assert r["trace_stderr"] == pytest.approx(se, rel=1e-6)
+            assert len(r["ritz_values"]) == spec["probes"]
+            assert all(len(nodes) == spec["lanczos"] for nodes in r["ritz_values"])
 
 
 def test_plane_files(complete_run: Path) -> None:
@@ -244,7 +296,8 @@ def test_line_files(complete_run: Path) -> None:
 def test_every_figure_is_made(complete_run: Path) -> None:
     root = complete_run / f"results/figures/{SEED}/{N}"
     names = {str(p.relative_to(root)) for p in root.rglob("*.*")}
-    assert "training_curves.png" in names
+    assert {"training_curves.png", "sharpness_plot.png"} <= names
+    assert {f"spectrum_plot_{run}.png" for run in RUNS} <= names
     for plane in PLANES:
         for kind in PLANE_FIGURES:
             ext = "html" if kind == "plane_interactive" else "png"
@@ -313,7 +366,12 @@ def test_clean_rerun_is_byte_identical(complete_run: Path, tmp_path: Path) -> No
 def test_report_holds_the_whole_network_figures(run_copy: Path) -> None:
     smk(run_copy, "--report", "report.html")
     html = (run_copy / "report.html").read_text(errors="replace")
-    for caption in ("How much of each training run the plane", "interpolation"):
+    for caption in (
+        "How much of each training run the plane",
+        "interpolation",
+        "stability threshold dashed",
+        "stochastic Lanczos quadrature",
+    ):
         assert caption in html, caption
 
 
@@ -330,7 +388,8 @@ def test_one_runs_constants_rerun_that_run_and_what_is_drawn_from_it(run_copy, t
     # adam's path on every plane, sgd's on the planes centred on adam
     assert got["plane_path"] == len(PLANES) + len(on_adam)
     assert got["line"] == len([line for line in LINES if "adam" in line])
-    assert got["training_curves"] == 1
+    assert got["training_curves"] == got["sharpness_plot"] == 1
+    assert got["sharpness"] == got["spectrum"] == got["spectrum_plot"] == 1
     assert not {"grid", "trajectory", "critical_points", "plateaus"} & set(got)
 
 
@@ -341,6 +400,18 @@ def test_new_heldout_images_rerun_only_heldout_records_lines_and_their_figures(
     assert stats(run_copy, cfg) == Counter(
         heldout=len(RUNS), training_curves=1, line=len(LINES), line_plot=len(LINES)
     )
+
+
+def test_sharpness_setting_reruns_only_sharpness_and_its_figure(run_copy, tmp_path) -> None:
+    cfg = variant(tmp_path, lambda c: c["training"]["sharpness"].update(eigenvalues=1))
+    assert stats(run_copy, cfg) == Counter(sharpness=len(RUNS), sharpness_plot=1)
+
+
+def test_spectrum_setting_reruns_only_spectra_and_their_figures(run_copy, tmp_path) -> None:
+    cfg = variant(tmp_path, lambda c: c["training"]["spectrum"].update(probes=2))
+    assert stats(run_copy, cfg) == Counter(spectrum=len(RUNS), spectrum_plot=len(RUNS))
+    cfg = variant(tmp_path, lambda c: c["training"].update(spectrum=None, sharpness=None))
+    assert stats(run_copy, cfg) == Counter()  # switched off: nothing to make, nothing redrawn
 
 
 def test_auto_ranges_hold_every_runs_path(complete_run: Path) -> None:

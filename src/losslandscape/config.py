@@ -492,22 +492,26 @@ SHEET_ORDER_COLUMNS = (
 
 
 @contextmanager
-def optimizers_switched_off_as_empty(config: dict[str, Any]) -> Iterator[list[str]]:
-    """Let Snakemake's validate fill defaults in a config with null optimizers.
+def switched_off_as_empty(config: dict[str, Any]) -> Iterator[list[str]]:
+    """Let Snakemake's validate fill defaults in a config with null sections switched off.
 
-    validate(..., set_default=True) descends into every optimizer to fill its constants and
-    fails on a null one (an optimizer switched off in an override file). Inside the block a
-    null optimizer is an empty mapping; on leaving, it is null again. Yields their names.
+    validate(..., set_default=True) descends into every mapping with defaults and fails on a
+    null one: an optimizer switched off in an override file, training.sharpness or
+    training.spectrum null. Inside the block each is an empty mapping; on leaving, it is null
+    again (and nothing is filled below it). Yields their keys.
     """
     optimizers = (config.get("trajectories") or {}).get("optimizers") or {}
-    off = [name for name, given in optimizers.items() if given is None]
-    for name in off:
-        optimizers[name] = {}
+    training = config.get("training") or {}
+    off = [(optimizers, name) for name, given in optimizers.items() if given is None]
+    off += [(training, key) for key in ("sharpness", "spectrum") if key in training
+            and training[key] is None]  # fmt: skip
+    for section, key in off:
+        section[key] = {}
     try:
-        yield off
+        yield [key for _, key in off]
     finally:
-        for name in off:
-            optimizers[name] = None
+        for section, key in off:
+            section[key] = None
 
 
 def check_schema(config: dict[str, Any], schema: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from losslandscape.config import (
     check_schema,
     check_semantics,
     load_schema,
-    optimizers_switched_off_as_empty,
+    switched_off_as_empty,
     sharpness_setting,
     spectrum_setting,
     training_runs,
@@ -47,8 +47,8 @@ SCHEMA = "../schemas/config.schema.yaml"
 # then the checks a schema cannot express. All of it before any job runs.
 check_schema(config, load_schema(workflow.source_path(SCHEMA)))
 
-# (validate cannot fill defaults below a null: an optimizer switched off in an override file)
-with optimizers_switched_off_as_empty(config):
+# (validate cannot fill defaults below a null: an optimizer, sharpness or spectrum switched off)
+with switched_off_as_empty(config):
     validate(config, SCHEMA, set_default=True)
 check_semantics(config)
 # A job whose own memory estimate exceeds what one job may get here could never run. The limit

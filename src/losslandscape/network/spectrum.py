@@ -4,7 +4,7 @@ Both rest on Lanczos with full reorthogonalisation over exact Hessian-vector pro
 (curvature.Curvature, never finite differences):
 
 - sharpness: the k largest (algebraic) eigenvalues, stopped when every wanted Ritz pair's
-  residual norm is at most `tol` times the largest Ritz value; along a run each snapshot starts
+  residual norm is at most `tol` times its Ritz value (SHARPNESS_TOL, FLOOR); along a run each snapshot starts
   from the previous snapshot's Ritz vectors (plus an equal share of a fixed random vector, so
   that an eigenvector that rises from below is never missed);
 - spectrum: stochastic Lanczos quadrature (Ghorbani et al., ICML 2019): per probe v, `steps`
@@ -27,9 +27,11 @@ from .model import Hidden
 
 Matvec = Callable[[np.ndarray], np.ndarray]
 
-#: Sharpness stops when each wanted Ritz residual is at most this times the top Ritz value;
-#: an eigenvalue's error is then below the residual and, away from a cluster, near its square.
+#: Sharpness stops when each wanted Ritz pair's residual is at most this times its Ritz value
+#: (or FLOOR times the largest, for values near zero): an eigenvalue's error is then below the
+#: residual and, away from a cluster, near its square over the gap to the next.
 SHARPNESS_TOL = 1e-5
+FLOOR = 1e-3
 #: Lanczos steps at most per snapshot (more means the solver did not converge: an error).
 MAX_STEPS = 300
 #: Points of a spectrum's eigenvalue grid, and the Gaussian width as a share of the nodes' span.
@@ -106,8 +108,8 @@ def top_eigen(
 ) -> TopEigen:
     """The k largest eigenpairs of a symmetric operator by Lanczos from v0, to residual tolerance.
 
-    Stops once every wanted residual is at most tol * |largest Ritz value| (or the Krylov space
-    is invariant); raises if max_steps steps do not get there.
+    Stops once every wanted residual is at most tol * |its Ritz value| (at least FLOOR times the
+    largest one's), or the Krylov space is invariant; raises if max_steps steps do not get there.
     """
     p = v0.size
     if not 1 <= k <= p:
@@ -119,7 +121,7 @@ def top_eigen(
             continue
         values, s = run.ritz()
         res = run.residuals(s[:, :k])
-        scale = abs(values[0]) or 1.0
+        scale = np.maximum(np.abs(values[:k]), FLOOR * abs(values[0])) if values[0] else 1.0
         if run.broken or np.all(res <= tol * scale) or run.steps == p:
             if len(values) < k:  # an invariant space smaller than k: the rest are not reached
                 raise RuntimeError(f"the start vector spans only {len(values)} eigenvectors")
