@@ -4,9 +4,9 @@ Both rest on Lanczos with full reorthogonalisation over exact Hessian-vector pro
 (curvature.Curvature, never finite differences):
 
 - sharpness: the k largest (algebraic) eigenvalues, stopped when every wanted Ritz pair's
-  residual norm is at most `tol` times its Ritz value (SHARPNESS_TOL, FLOOR); along a run each snapshot starts
-  from the previous snapshot's Ritz vectors (plus an equal share of a fixed random vector, so
-  that an eigenvector that rises from below is never missed);
+  residual norm is at most `tol` times its Ritz value (SHARPNESS_TOL, FLOOR); along a run each
+  snapshot starts from the previous snapshot's Ritz vectors (plus an equal share of a fixed
+  random vector, so that an eigenvector that rises from below is never missed);
 - spectrum: stochastic Lanczos quadrature (Ghorbani et al., ICML 2019): per probe v, `steps`
   Lanczos steps from v / |v| give nodes (Ritz values) and weights (squared first components of
   the Ritz vectors) that integrate polynomials up to degree 2 steps - 1 exactly against v's
