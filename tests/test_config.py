@@ -379,6 +379,19 @@ def test_whole_network_keys_are_checked(key: str, value: object, says: str) -> N
     assert says in message, message
 
 
+def test_a_run_set_to_null_is_not_run() -> None:
+    """An override file drops a run of config.yaml by setting it to null (runs merge key by key)."""
+    from losslandscape.config import training_runs
+
+    config = check(changed(_set("training.runs.adam", None)))
+    assert list(training_runs(config)) == ["sgd"]
+    assert config["training"]["runs"]["adam"] is None  # kept in place, in order
+    both = changed(lambda c: c["training"]["runs"].update(sgd=None, adam=None))
+    assert "training.runs: every run is null" in error_of(both)
+    on_dropped = changed(_set("training.runs.sgd", None))  # the default planes are on sgd
+    assert "centre 'sgd' is neither init nor a training run" in error_of(on_dropped)
+
+
 def test_heldout_images_follow_the_split_and_auto_needs_room_on_the_test_split() -> None:
     """auto: the whole test split beside the train split, the test split's last 5,000 beside
     itself (a run of N > 5,000 on the test split then needs explicit held-out images)."""

@@ -252,10 +252,16 @@ def replaced_key_errors(config: dict[str, Any]) -> list[str]:
     ]
 
 
+def active_runs(training: dict[str, Any]) -> dict[str, Any]:
+    """training.runs without the runs set to null (dropped by an override file)."""
+    runs = training.get("runs") or {}
+    return {name: given for name, given in runs.items() if given is not None}
+
+
 def training_runs(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Every run of the (validated) config: optimizer, its full constants, batch (None: full)."""
     runs = {}
-    for name, given in (config["training"].get("runs") or {}).items():
+    for name, given in active_runs(config["training"]).items():
         given = dict(given)
         optimizer, batch = given.pop("optimizer"), given.pop("batch", None)
         constants = optimizer_constants(str(optimizer), given)
@@ -306,7 +312,7 @@ def training_errors(config: dict[str, Any]) -> list[str]:
     split = config["mnist"]["split"]
     ns = [int(n) for n in training.get("n", []) if isinstance(n, int)]
     errors = []
-    for name, given in (training.get("runs") or {}).items():
+    for name, given in active_runs(training).items():
         key = f"config key training.runs.{name}"
         why = check_run_name(str(name))
         if why:
@@ -380,7 +386,7 @@ def whole_network_errors(config: dict[str, Any]) -> list[str]:
     """Training runs, held-out images; planes and lines name valid anchors; ranges."""
     training = config.get("training") or {}
     split = config["mnist"]["split"]
-    runs = [str(name) for name in (training.get("runs") or {})]
+    runs = [str(name) for name in active_runs(training)]
     errors = []
     errors.extend(_whole_number_errors("training", training))
     errors.extend(_size_errors("training", training.get("n", []), split))
@@ -496,22 +502,32 @@ def switched_off_as_empty(config: dict[str, Any]) -> Iterator[list[str]]:
     """Let Snakemake's validate fill defaults in a config with null sections switched off.
 
     validate(..., set_default=True) descends into every mapping with defaults and fails on a
-    null one: an optimizer switched off in an override file, training.sharpness or
-    training.spectrum null. Inside the block each is an empty mapping; on leaving, it is null
-    again (and nothing is filled below it). Yields their keys.
+    null one: an optimizer or a training run switched off in an override file,
+    training.sharpness or training.spectrum null. Inside the block each null optimizer, sharpness
+    or spectrum is an empty mapping and each null run is left out; on leaving, all are as given
+    (and nothing is filled below them). Yields their keys.
     """
     optimizers = (config.get("trajectories") or {}).get("optimizers") or {}
     training = config.get("training") or {}
+    runs = training.get("runs") or {}
+    kept_runs = dict(runs)
     off = [(optimizers, name) for name, given in optimizers.items() if given is None]
     off += [(training, key) for key in ("sharpness", "spectrum") if key in training
             and training[key] is None]  # fmt: skip
     for section, key in off:
         section[key] = {}
+    dropped = [name for name, given in kept_runs.items() if given is None]
+    for name in dropped:  # a run has no defaults to fill, but `optimizer` is required
+        del runs[name]
     try:
-        yield [key for _, key in off]
+        yield [key for _, key in off] + dropped
     finally:
         for section, key in off:
             section[key] = None
+        if dropped:
+            given = {name: runs.get(name, kept_runs[name]) for name in kept_runs}
+            runs.clear()
+            runs.update(given)
 
 
 def check_schema(config: dict[str, Any], schema: dict[str, Any]) -> None:
@@ -529,7 +545,11 @@ def check_schema(config: dict[str, Any], schema: dict[str, Any]) -> None:
         for e in schema_errors(config, schema)
         if e.split(" = ", 1)[0] not in keys and not (replaced and any(g in e for g in gone))
     ]
-    raise_if(replaced + nonfinite + rest)
+    training = config.get("training") or {}
+    no_run = training.get("runs") and not active_runs(training)
+    every_null = ["config key training.runs: every run is null; keep at least one"]
+    every_null = every_null if no_run else []
+    raise_if(replaced + nonfinite + rest + every_null)
 
 
 def check_semantics(config: dict[str, Any]) -> None:
