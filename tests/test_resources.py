@@ -65,6 +65,8 @@ CONFIG = {
         "snapshots": 100,
         "heldout": "auto",
         "runs": {"sgd": {"optimizer": "sgd"}, "small": {"optimizer": "sgd", "batch": 50}},
+        "sharpness": {"eigenvalues": 2},
+        "spectrum": {"at": ["first", "last"], "lanczos": 80, "probes": 4},
     },
     "planes": {"grid": {"resolution": 41}},
     "lines": {"points": 101},
@@ -108,6 +110,15 @@ def test_each_rule_asks_what_its_cost_model_says() -> None:
     # the held-out record: every snapshot through the held-out images
     assert R.runtime("heldout", net) == R.whole_network_runtime(100, 5000, [50, 500])
     assert R.mem_mb("heldout", net) == R.whole_network_mem_mb(5000, [50, 500], 108)
+    # sharpness: products per snapshot and eigenvalue; spectra: probes x steps per snapshot
+    per_run = R.PASSES_PER_PRODUCT * R.SHARPNESS_PRODUCTS * 2 * 100
+    assert R.runtime("sharpness", net) == R.whole_network_runtime(per_run, 1000, [50, 500])
+    spectra = R.PASSES_PER_PRODUCT * 2 * 4 * 80
+    assert R.runtime("spectrum", net) == R.whole_network_runtime(spectra, 1000, [50, 500])
+    assert R.mem_mb("sharpness", net) == R.whole_network_mem_mb(1000, [50, 500], 300 + 80 + 8)
+    off = {**CONFIG, "training": {**CONFIG["training"], "sharpness": None, "spectrum": None}}
+    none = R.JobSizes.of(off, {"n": "1000"})
+    assert (none.eigenvalues, none.spectrum_at, none.lanczos, none.probes) == (0, 0, 0, 0)
     # the directions' runtime follows the plane's kind: Lanczos takes many more passes
     assert R.runtime("directions", net) > R.runtime("directions", sizes(plane="sgd-pca"))
 
