@@ -9,7 +9,11 @@ import yaml
 from conftest import REPO
 
 # conda-forge/bioconda names of PyPI packages whose names differ there
-CONDA_NAME = {"matplotlib": "matplotlib-base", "snakemake": "snakemake-minimal"}
+CONDA_NAME = {
+    "matplotlib": "matplotlib-base",
+    "snakemake": "snakemake-minimal",
+    "mkdocstrings": "mkdocstrings-python",  # pip's mkdocstrings[python] is this conda package
+}
 
 
 def _split(requirement: str) -> tuple[str, str]:
@@ -22,7 +26,7 @@ def _split(requirement: str) -> tuple[str, str]:
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     pip = dict(_split(r) for r in project["dependencies"])
-    for extra in ("test", "cluster"):
+    for extra in ("test", "docs", "cluster"):
         pip.update(_split(r) for r in project["optional-dependencies"][extra])
     want = {CONDA_NAME.get(name, name): spec for name, spec in pip.items()}
     env = yaml.safe_load((REPO / "environment.yml").read_text())
