@@ -264,3 +264,47 @@ def test_learning_rate_reruns_that_optimizers_basins(run_copy: Path, tmp_path: P
     assert got["basins"] == len(BASIN_COMBOS) and got["basin_map"] == len(BASIN_COMBOS)
     assert got["trajectory"] == len(STARTS) and "grid" not in got
     assert "critical_points" not in got and "plateaus" not in got
+
+
+def test_the_api_writes_the_workflows_files(complete_run: Path, tmp_path: Path, monkeypatch):
+    """losslandscape.grid, trajectory, critical_points, plateaus and basins run the workflow's
+    own jobs: from the same plain values they give the workflow's files (same metadata, same
+    values), under the same names in the API's workspace."""
+    import losslandscape as ll
+
+    monkeypatch.setenv("LOSSLANDSCAPE_CACHE", str(tmp_path / "cache"))
+    ll.set_workspace(tmp_path / "api")
+    cfg = yaml.safe_load(CONFIG.read_text())
+    grid = cfg["landscapes"]["grid"]
+    basin = cfg["analysis"]["basins"]
+    pair, n, seed = "w1-5-5_w1-5-6", 20, 135
+    where = {"pair": pair, "n": n, "seed": seed, "a": grid["a"], "b": grid["b"]}
+    made = [
+        ll.grid(resolution=grid["resolution"], progress=False, **where),
+        ll.critical_points(resolution=grid["resolution"], **where),
+        ll.plateaus(resolution=grid["resolution"], threshold=1e-4, **where),
+        ll.basins(
+            optimizer="adam",
+            resolution=basin["resolution"],
+            epochs=basin["epochs"],
+            constants=cfg["trajectories"]["optimizers"]["adam"],
+            grid_resolution=grid["resolution"],
+            progress=False,
+            **where,
+        ),  # fmt: skip
+        ll.trajectory(pair, "sgd", (-9, 15), 30, {"lr": 10}, n=n, seed=seed),
+    ]
+    files = [
+        f"results/grids/{seed}/{n}/{pair}.parquet",
+        f"results/analysis/{seed}/{n}/{pair}/critical_points.parquet",
+        f"results/analysis/{seed}/{n}/{pair}/plateaus.parquet",
+        f"results/analysis/{seed}/{n}/{pair}/basins_adam.parquet",
+        f"results/trajectories/{seed}/{n}/{pair}/sgd/a-9_b15.parquet",
+    ]
+    for frame, name in zip(made, files, strict=True):
+        # BLAS threads may differ between this process and the workflow's jobs: values to
+        # rounding, metadata exactly
+        want = ll.read(complete_run / name)
+        pd.testing.assert_frame_equal(frame, want, check_exact=False, rtol=1e-12, atol=1e-12)
+        assert frame.attrs == want.attrs, name
+        assert (tmp_path / "api" / name).is_file()

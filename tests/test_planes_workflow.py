@@ -429,3 +429,34 @@ def test_auto_ranges_hold_every_runs_path(complete_run: Path) -> None:
         assert m["b"] == pytest.approx([low - margin, high + margin], rel=1e-12)
         grid = pq.read_table(base / "grid.parquet").column("beta").to_numpy()
         assert grid.min() == pytest.approx(m["b"][0]) and grid.max() == pytest.approx(m["b"][1])
+
+
+def test_the_api_writes_the_workflows_files(complete_run: Path, tmp_path: Path, monkeypatch):
+    """losslandscape.train, heldout, sharpness, spectrum, plane and line run the workflow's own
+    jobs: from the same plain values they write byte for byte the workflow's files."""
+    import losslandscape as ll
+
+    monkeypatch.setenv("LOSSLANDSCAPE_CACHE", str(tmp_path / "cache"))
+    ll.set_workspace(tmp_path / "api")
+    t = CFG["training"]
+    network = {"seed": SEED, "n": N, "epochs": t["epochs"], "snapshots": t["snapshots"]}
+    runs = []
+    for name, given in t["runs"].items():
+        given = dict(given)
+        optimizer, batch = given.pop("optimizer"), given.pop("batch", None)
+        run = ll.train(name, optimizer, given, batch, init=INIT, progress=False, **network)
+        ll.heldout(run, HELDOUT)
+        ll.sharpness(run, t["sharpness"]["eigenvalues"], progress=False)
+        spec = t["spectrum"]
+        ll.spectrum(run, spec["at"], spec["lanczos"], spec["probes"], progress=False)
+        runs.append(run)
+    grid = CFG["planes"]["grid"]
+    for name in PLANES:
+        p = ll.plane(name, runs, grid["a"], grid["b"], grid["resolution"], progress=False)
+        assert set(p.paths) == set(RUNS) and p.name == name
+    for name in LINES:
+        ll.line(name, runs, CFG["lines"]["t"], CFG["lines"]["points"], HELDOUT)
+    made = sorted(p.relative_to(tmp_path / "api") for p in (tmp_path / "api").rglob("*.parquet"))
+    assert len(made) == len(RUNS) * 5 + len(PLANES) * (2 + len(RUNS)) + len(LINES)
+    for name in made:
+        assert (tmp_path / "api" / name).read_bytes() == (complete_run / name).read_bytes(), name

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
+from .. import progress
 from ..optimizers import make_step
 from .surface import PAIR_COORDINATES, GridDerivatives, Surface
 
@@ -286,7 +287,11 @@ def basins(
     blocks = [slice(k, k + p_block) for k in range(0, u0.shape[0], p_block)]
 
     def run(sl: slice) -> tuple[np.ndarray, ...]:
-        return _run_block(fn, optimizer, constants, u0[sl], v0[sl], epochs)
+        out = _run_block(fn, optimizer, constants, u0[sl], v0[sl], epochs)
+        progress.advance()
+        return out
+
+    progress.expect(len(blocks))
 
     if n_threads > 1 and len(blocks) > 1:
         with ThreadPoolExecutor(n_threads) as pool:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import progress
 from ..network.model import sigmoid_
 from ..network.names import Weight
 from .output_layer import BatchOutputKernel, binary_output_kernel, output_pair_kernel
@@ -273,17 +274,25 @@ class PairSlice:
         b_values = np.asarray(b_values, dtype=np.float64)
         na, nb = a_values.shape[0], b_values.shape[0]
         if self.first.layer == self.last:  # both weights in the output layer (never swapped)
+            progress.expect(1)
             if len(self.rows) == 2:
-                return self._separable_grid(a_values, b_values).ravel()
-            return self._output_row_grid(a_values, b_values).ravel()
+                out = self._separable_grid(a_values, b_values).ravel()
+            else:
+                out = self._output_row_grid(a_values, b_values).ravel()
+            progress.advance()
+            return out
         groups = self.groups
+        progress.expect(4)  # the four sample groups, the last (both weights vary) the largest
         total = np.zeros((nb, na))
         total += self.cost_sums(a_values[:1], b_values[:1], groups.none)[0]
         total += self.cost_sums(a_values, np.full(na, b_values[0]), groups.only_a)[None, :]
+        progress.advance(2)
         total += self.cost_sums(np.full(nb, a_values[0]), b_values, groups.only_b)[:, None]
+        progress.advance()
         if groups.both.shape[0]:
             m1, m2 = np.meshgrid(a_values, b_values)
             total += self.cost_sums(m1.ravel(), m2.ravel(), groups.both).reshape(nb, na)
+        progress.advance()
         return (total / self.n).ravel()
 
     def _output_row_grid(self, a_values: np.ndarray, b_values: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
+from .. import progress
 from ..network.blocks import (
     Samples,
     chunks,
@@ -123,6 +124,7 @@ class _PlaneValues:
                     cost += float(np.vdot(e, e))
                 costs[i] = cost / self.data.n
                 accs[i] = correct / self.data.n
+                progress.advance()
         return costs, accs
 
 
@@ -173,6 +175,7 @@ class PlaneSurface:
         """J and accuracy at points (u[p], v[p]) of the plane."""
         u = np.asarray(u, dtype=np.float64).ravel()
         v = np.asarray(v, dtype=np.float64).ravel()
+        progress.expect(u.shape[0])
         parts = self._over_points(self.plane.evaluate, u, v)
         return _stack(parts, 0, (0,)), _stack(parts, 1, (0,))
 

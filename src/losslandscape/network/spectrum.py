@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import progress
 from .blocks import one_blas_thread, thread_pool
 from .curvature import Curvature
 from .model import Hidden
@@ -189,8 +190,10 @@ def sharpness(
     products = np.zeros(rows, dtype=np.int64)
     warm: np.ndarray | None = None
     pool = thread_pool(threads)
+    progress.expect(rows)
     try:
         for i, (theta, epoch) in enumerate(zip(thetas, epochs, strict=True)):
+            progress.advance()
             if not np.all(np.isfinite(theta)):
                 warm = None
                 continue
@@ -241,7 +244,9 @@ class Quadrature:
 def quadrature(matvec: Matvec, probes: np.ndarray, steps: int) -> Quadrature:
     """Stochastic Lanczos quadrature of a symmetric operator: `steps` steps from every probe."""
     nodes, weights, quadratic = [], [], []
+    progress.expect(np.atleast_2d(probes).shape[0])
     for v in np.atleast_2d(probes):
+        progress.advance()
         run = Lanczos(matvec, v, min(steps, v.size))
         while run.steps < steps and not run.broken:
             run.step()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import progress
 from ..optimizers import Step, make_step
 from .blocks import TRAIN_BLOCK, one_blas_thread, thread_pool
 from .evaluate import Evaluator
@@ -86,6 +87,7 @@ def train(
     wanted = {int(e) for e in np.asarray(list(snapshot_at)).ravel()}
     ev = Evaluator(x, y, hidden, threads, TRAIN_BLOCK)
     record = _Records(wanted)
+    progress.expect(int(epochs))
     pool = thread_pool(threads)
     try:
         with np.errstate(all="ignore"):
@@ -142,6 +144,8 @@ def _full_batch(
     The final state gets one more forward pass. Returns the final (or last recorded) theta.
     """
     for k in range(epochs + 1):
+        if k:
+            progress.advance()
         finite = bool(np.isfinite(theta).all())
         want_grad = finite and k < epochs
         cost, accuracy, grad = ev.run(theta, want_grad, pool)
@@ -196,6 +200,8 @@ def _mini_batch(
     """
     t = 0
     for k in range(epochs + 1):
+        if k:
+            progress.advance()
         finite = bool(np.isfinite(theta).all())
         cost, accuracy, _ = ev.run(theta, False, pool)
         record.add(k, theta, cost, accuracy)
