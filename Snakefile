@@ -1,6 +1,6 @@
 # Loss landscapes of a small MLP on MNIST and the paths optimizers take across them.
-# README.md is the user's guide. The numerical package (src/losslandscape) must be installed:
-# `pip install -e .` (README, "Set-up").
+# The user's guide is docs/ (README.md links into it). The numerical package (src/losslandscape)
+# must be installed: `pip install -e .` (docs/setup.md).
 import os
 
 from snakemake.utils import min_version

@@ -1,6 +1,6 @@
 # Optimizer trajectories: one job per (seed, n, pair, optimizer, start).
 # A plain command rather than `script:`: jobs this short would spend most of their time in
-# Snakemake's script preamble (README, "Performance").
+# Snakemake's script preamble (docs/performance.md).
 
 
 rule trajectory:
