@@ -37,8 +37,8 @@ from .common import (
     new_figure,
     percent,
     run_styles,
+    seed_n_title,
     style_3d_axes,
-    title_of,
 )
 from .data import (
     CriticalPoints,
@@ -104,8 +104,13 @@ def centre_label(plane: str | None, styles: Mapping[str, Any]) -> str:
 
 
 def plane_title(land: Landscape, plane: str | None, note: str = "") -> str:
+    """'seed S, N: n, plane P' (seed and N of `land`) and the directions' note on a 2nd line."""
+    return plane_heading(land.seed, land.n, plane, note)
+
+
+def plane_heading(seed: int | None, n: int | None, plane: str | None, note: str = "") -> str:
     """'seed S, N: n, plane P' and the directions' note on a second line."""
-    title = title_of(land, f"plane {plane}" if plane else "")
+    title = seed_n_title(seed, n, f"plane {plane}" if plane else "")
     return f"{title}\n{note}" if note else title
 
 
