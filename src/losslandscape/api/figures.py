@@ -286,6 +286,8 @@ def interactive_figure(
     the critical points.
 
     Example:
+        >>> folder = "results/trajectories/1/10000/w2-5-250_w2-5-251"
+        >>> runs = {o: read(f"{folder}/{o}/a-9_b15.parquet") for o in ("sgd", "adam")}
         >>> interactive_figure(grid, runs, options={"interactive": {"width": 600}})
     """
     surface, _ = build_interactive(
@@ -378,6 +380,8 @@ def plane_distance_figure(
     offset within the plane (dotted), which needs the plane's `directions` frame (d1, d2).
 
     Example:
+        >>> folder = "results/planes/1/30/sgd-pca"
+        >>> paths = {r: read(f"{folder}/path_{r}.parquet") for r in ("sgd", "adam")}
         >>> plane_distance_figure(paths, read(f"{folder}/grid.parquet"),
         ...                       directions=read(f"{folder}/directions.parquet"))
     """
