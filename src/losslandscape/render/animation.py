@@ -29,7 +29,7 @@ from .common import (
 )
 from .data import Landscape, Track, last_epoch
 from .options import resolve_options, select_frames
-from .output import canvas_rgb, write_gif
+from .output import GifAnimation, canvas_rgb, encode_gif
 
 if TYPE_CHECKING:
     from .registry import FigureJob
@@ -105,11 +105,9 @@ class _Animation:
         legend_ax: Any,
         animated: list[Any],
         move: Callable[[int], None],
-        gif_path: PathLike,
-        png_path: PathLike | None,
         provenance: str,
-    ) -> list[int]:
-        """Add the 'epochs: k' legend, keep the static pixels, write the GIF; return the frames.
+    ) -> GifAnimation:
+        """Add the 'epochs: k' legend, keep the static pixels, encode the GIF.
 
         Per frame, `move(epoch)` brings the `animated` artists to that epoch.
         """
@@ -125,17 +123,14 @@ class _Animation:
             legend.set_title(f"epochs: {epoch}")
             return blitter.frame()
 
-        write_gif(
-            fig,
-            gif_path,
-            png_path,
+        return encode_gif(
             render_frame,
             len(frames),
             fps=float(o["fps"]),
             loop=int(o["loop"]),
             provenance=provenance,
+            epochs=frames,
         )
-        return frames
 
 
 Scene = tuple[Any, list[Any], Callable[[int], None]]
@@ -239,6 +234,36 @@ def _scene_2d(anim: _Animation, land: Landscape, tracks: Sequence[Track]) -> Sce
 SCENES = {"3d": _scene_3d, "2d": _scene_2d}
 
 
+#: The animated kinds of one pair landscape: scene and default track style of each.
+ANIMATIONS = {
+    "descent3d": ("3d", "starts"),
+    "descent2d": ("2d", "starts"),
+    "compare3d": ("3d", "optimizers"),
+    "compare2d": ("2d", "optimizers"),
+}
+
+
+def build_animation(
+    land: Landscape,
+    tracks: Sequence[Track],
+    *,
+    scene: str,
+    kind: str,
+    style: str,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+) -> GifAnimation:
+    """Every descent and comparison GIF (a scene of SCENES, options section `kind`), in memory.
+
+    `provenance` becomes the GIF's comment and the epochs of the frames are kept.
+    """
+    if scene not in SCENES:
+        raise ValueError(f"scene must be one of {sorted(SCENES)}, got {scene!r}")
+    anim = _Animation.start(tracks, kind, style, options)
+    legend_ax, animated, move = SCENES[scene](anim, land, tracks)
+    return anim.play(legend_ax, animated, move, provenance)
+
+
 def animate(
     land: Landscape,
     tracks: Sequence[Track],
@@ -251,10 +276,14 @@ def animate(
     options: Mapping[str, Any] | None = None,
     provenance: str = "",
 ) -> list[int]:
-    """Shared body of every descent and comparison GIF (a scene of SCENES); returns the frames."""
-    anim = _Animation.start(tracks, kind, style, options)
-    legend_ax, animated, move = SCENES[scene](anim, land, tracks)
-    return anim.play(legend_ax, animated, move, gif_path, png_path, provenance)
+    """Write build_animation's GIF and its last frame as PNG; returns the frames' epochs."""
+    result = build_animation(
+        land, tracks, scene=scene, kind=kind, style=style, options=options, provenance=provenance
+    )
+    result.save(gif_path)
+    if png_path is not None:
+        result.save_still(png_path, provenance)
+    return list(result.epochs)
 
 
 def render_descent3d(

@@ -105,16 +105,21 @@ def percent(share: float) -> str:
     return f"{100 * share:.3g}%"
 
 
-def title_of(land: Landscape, extra: str = "") -> str:
-    """Return 'seed S, N: n' (and extra) for titles."""
+def seed_n_title(seed: int | None, n: int | None, extra: str = "") -> str:
+    """Return 'seed S, N: n' (and extra; each part left out when None or empty) for titles."""
     parts = []
-    if land.seed is not None:
-        parts.append(f"seed {land.seed}")
-    if land.n is not None:
-        parts.append(f"N: {land.n:,}")
+    if seed is not None:
+        parts.append(f"seed {seed}")
+    if n is not None:
+        parts.append(f"N: {n:,}")
     if extra:
         parts.append(extra)
     return ", ".join(parts)
+
+
+def title_of(land: Landscape, extra: str = "") -> str:
+    """Return 'seed S, N: n' (and extra) of a landscape for titles."""
+    return seed_n_title(land.seed, land.n, extra)
 
 
 def label_axes(ax: Any, label_a: str, label_b: str, o: Mapping[str, Any]) -> None:
@@ -135,14 +140,22 @@ def mark_points(ax: Any, *coords: Any, size: float, color: str, **kwargs: Any) -
     return ax.plot(*coords, marker="o", markersize=size, color=color, linestyle="none", **kwargs)
 
 
+def lay_out(fig: Figure, title: str = "", fontsize: Any = None) -> Figure:
+    """Add `title` as the figure's suptitle (when given) and lay the figure out; returns it.
+
+    A figure laid out so is what a kind's PNG holds: save it with `output.save_figure_png`.
+    """
+    if title:
+        fig.suptitle(title, fontsize=fontsize)
+    fig.tight_layout()
+    return fig
+
+
 def finish_figure(
     fig: Figure, png_path: PathLike, provenance: str, title: str = "", fontsize: Any = None
 ) -> None:
     """Add `title` as the figure's suptitle (when given), lay it out and save it as PNG."""
-    if title:
-        fig.suptitle(title, fontsize=fontsize)
-    fig.tight_layout()
-    save_figure_png(fig, png_path, provenance)
+    save_figure_png(lay_out(fig, title, fontsize), png_path, provenance)
 
 
 def dashed_contours(

@@ -15,6 +15,7 @@ from .common import (
     draw_critical,
     finish_figure,
     label_axes,
+    lay_out,
     mark_points,
     new_figure,
     percent,
@@ -23,23 +24,24 @@ from .common import (
 )
 from .data import BasinMap, CriticalPoints, Landscape, Track, load_basins
 from .options import resolve_options
+from .output import save_figure_png
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from .registry import FigureJob
 
 
-def render_contour(
+def build_contour(
     landscape: Landscape,
     tracks: Sequence[Track],
-    png_path: PathLike,
     *,
     style: str = "starts",
     options: Mapping[str, Any] | None = None,
-    provenance: str = "",
     title: str | None = None,
     critical: CriticalPoints | Any | None = None,
-) -> None:
-    """Write a filled contour plot with dashed contour lines and the full trajectories.
+) -> Figure:
+    """A filled contour plot with dashed contour lines and the full trajectories, laid out.
 
     `critical` (CriticalPoints or a critical-points table) adds markers by kind, in the legend.
     """
@@ -64,7 +66,28 @@ def render_contour(
     if tracks or marks:
         ax.legend(fontsize=o["legend_fontsize"], loc="upper right")
     ax.set_title(title_of(landscape) if title is None else title, fontsize=o["title_fontsize"])
-    finish_figure(fig, png_path, provenance)
+    return lay_out(fig)
+
+
+def render_contour(
+    landscape: Landscape,
+    tracks: Sequence[Track],
+    png_path: PathLike,
+    *,
+    style: str = "starts",
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+    title: str | None = None,
+    critical: CriticalPoints | Any | None = None,
+) -> None:
+    """Write a filled contour plot with dashed contour lines and the full trajectories.
+
+    `critical` (CriticalPoints or a critical-points table) adds markers by kind, in the legend.
+    """
+    fig = build_contour(
+        landscape, tracks, style=style, options=options, title=title, critical=critical
+    )
+    save_figure_png(fig, png_path, provenance)
 
 
 def basin_colors(

@@ -14,36 +14,47 @@ import numpy as np
 
 from ..landscape.directions import parse_line
 from ..network.names import NameError_
-from .common import PathLike, end_label, finish_figure, grid_axes, new_figure, percent, run_styles
-from .data import TrainingRecord, columns_of, load_training, read_checked
+from .common import (
+    PathLike,
+    end_label,
+    grid_axes,
+    lay_out,
+    new_figure,
+    percent,
+    run_styles,
+    seed_n_title,
+)
+from .data import TrainingRecord, check_columns, columns_of, load_training, read_checked
 from .options import resolve_options
+from .output import save_figure_png
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from .registry import FigureJob
+
+
+#: What the training curves' title says after seed and N.
+TRAINING_TITLE = "training of every weight"
 
 
 def network_title(job: FigureJob, what: str) -> str:
     """'seed S, N: n, what' from the job's seed and n (each left out when the job has none)."""
-    seed, n = job.int_value("seed"), job.int_value("n")
-    bits = [] if seed is None else [f"seed {seed}"]
-    bits += [] if n is None else [f"N: {n:,}"]
-    return ", ".join([*bits, what])
+    return seed_n_title(job.int_value("seed"), job.int_value("n"), what)
 
 
-def render_training_curves(
+def build_training_curves(
     runs: Sequence[TrainingRecord],
-    png_path: PathLike,
     *,
     heldout: Sequence[TrainingRecord] | None = None,
     options: Mapping[str, Any] | None = None,
-    provenance: str = "",
     title: str = "",
-) -> None:
+) -> Figure:
     """Cost (top) and accuracy (bottom) per epoch of every run, one colour per optimizer; with
     `heldout` (one record per run, at its snapshots) the held-out cost and accuracy dashed.
 
     A diverged run's curves end with a cross at its last finite value. The legend gives each
-    run's final accuracy (training and held-out).
+    run's final accuracy (training and held-out). Returns the figure laid out.
     """
     if not runs:
         raise ValueError("training_curves needs at least one run")
@@ -92,7 +103,21 @@ def render_training_curves(
     bottom.set_xlabel("epochs", fontsize=o["label_fontsize"])
     for ax in (top, bottom):
         grid_axes(ax, o)
-    finish_figure(fig, png_path, provenance, title, o["title_fontsize"])
+    return lay_out(fig, title, o["title_fontsize"])
+
+
+def render_training_curves(
+    runs: Sequence[TrainingRecord],
+    png_path: PathLike,
+    *,
+    heldout: Sequence[TrainingRecord] | None = None,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+    title: str = "",
+) -> None:
+    """Write build_training_curves' figure (training and held-out curves of every run)."""
+    fig = build_training_curves(runs, heldout=heldout, options=options, title=title)
+    save_figure_png(fig, png_path, provenance)
 
 
 def percent_of(values: np.ndarray) -> str:
@@ -102,22 +127,20 @@ def percent_of(values: np.ndarray) -> str:
     return percent(float(finite[-1])) if finite.size else "n/a"
 
 
-def render_line_plot(
+def build_line_plot(
     t: np.ndarray,
     cost: np.ndarray,
     accuracy: np.ndarray,
-    png_path: PathLike,
     *,
     heldout_cost: np.ndarray | None = None,
     heldout_accuracy: np.ndarray | None = None,
     ends: tuple[str, str] = ("t = 0", "t = 1"),
     options: Mapping[str, Any] | None = None,
-    provenance: str = "",
     title: str = "",
-) -> None:
+) -> Figure:
     """J (left axis) and accuracy (right axis) along t, on the training images (solid) and the
     held-out ones (dashed): Keskar et al.'s parametric plot; t = 0 and t = 1 marked and named
-    by `ends`."""
+    by `ends`. Returns the figure laid out."""
     o = resolve_options(options)["line_plot"]
     t = np.asarray(t, dtype=np.float64)
     if t.size == 0 or np.any(np.diff(t) <= 0):
@@ -178,7 +201,72 @@ def render_line_plot(
         bbox_to_anchor=(0.5, -0.12),
         ncol=2,
     )
-    finish_figure(fig, png_path, provenance, title, o["title_fontsize"])
+    return lay_out(fig, title, o["title_fontsize"])
+
+
+def render_line_plot(
+    t: np.ndarray,
+    cost: np.ndarray,
+    accuracy: np.ndarray,
+    png_path: PathLike,
+    *,
+    provenance: str = "",
+    **kw: Any,
+) -> None:
+    """Write build_line_plot's figure; keywords as build_line_plot's (heldout_cost,
+    heldout_accuracy, ends, options, title)."""
+    save_figure_png(build_line_plot(t, cost, accuracy, **kw), png_path, provenance)
+
+
+#: The columns of a line file, and its held-out columns (written with training.heldout).
+LINE_COLUMNS = ("t", "cost", "accuracy")
+HELDOUT_COLUMNS = ("heldout_cost", "heldout_accuracy")
+
+
+def line_plot_table(
+    frame: Any,
+    line: str,
+    styles: Mapping[str, Any],
+    *,
+    seed: int | None = None,
+    n: int | None = None,
+    what: str = "line table",
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], dict[str, Any]]:
+    """What build_line_plot draws of a line table (t, cost, accuracy; the held-out curves when
+    it has HELDOUT_COLUMNS) named `line`: its arguments (t, cost, accuracy) and the keywords
+    heldout_cost, heldout_accuracy, ends (options section `styles`) and title ('seed S, N: n'
+    and the line's formula)."""
+    check_columns(list(frame.columns), LINE_COLUMNS, what)
+    held = all(c in frame.columns for c in HELDOUT_COLUMNS)
+    formula, ends = line_ends(line, styles)
+
+    def values(name: str) -> np.ndarray:
+        return frame[name].to_numpy(dtype=np.float64)
+
+    keywords = {
+        "heldout_cost": values("heldout_cost") if held else None,
+        "heldout_accuracy": values("heldout_accuracy") if held else None,
+        "ends": ends,
+        "title": seed_n_title(seed, n, formula),
+    }
+    return (values("t"), values("cost"), values("accuracy")), keywords
+
+
+def line_ends(line: str, styles: Mapping[str, Any]) -> tuple[str, tuple[str, str]]:
+    """A line's title formula and the names of its ends t = 0 and t = 1 (options `styles`).
+
+    A name that is no line of the workflow gets 'line NAME' and the ends 't = 0', 't = 1'.
+    """
+    try:
+        parsed = parse_line(line)
+    except NameError_:
+        return f"line {line}", ("t = 0", "t = 1")
+    theta = [rf"\theta_{{\mathrm{{{anchor}}}}}" for anchor in parsed.anchors]
+    if parsed.kind == "between":
+        formula = rf"line {line}: $(1 - t)\,{theta[0]} + t\,{theta[1]}$"
+        return formula, (end_label(str(parsed.start), styles), end_label(str(parsed.end), styles))
+    formula = rf"line {line}: ${theta[0]} + t\,d$, d random{parsed.k} filter-normalised"
+    return formula, (end_label(str(parsed.centre), styles), f"+ random direction {parsed.k}")
 
 
 def draw_training_curves(job: FigureJob) -> str:
@@ -197,7 +285,7 @@ def draw_training_curves(job: FigureJob) -> str:
         heldout=heldout,
         options=job.options(),
         provenance=job.provenance(),
-        title=network_title(job, "training of every weight"),
+        title=network_title(job, TRAINING_TITLE),
     )
     return f"wrote {png} ({len(runs)} runs)"
 
@@ -206,34 +294,13 @@ def draw_line_plot(job: FigureJob) -> str:
     """J and accuracy along inputs.line (held-out too when the file has them); t = 0 and t = 1
     named by the line's ends."""
     path = job.inputs["line"]
-    held = [c for c in ("heldout_cost", "heldout_accuracy") if c in columns_of(path)]
-    frame = read_checked(path, ("t", "cost", "accuracy", *held), "line file")
+    held = [c for c in HELDOUT_COLUMNS if c in columns_of(path)]
+    frame = read_checked(path, (*LINE_COLUMNS, *held), "line file")
     line = str(job.value("line", Path(str(path)).stem))
-    styles = resolve_options(job.options())["styles"]
-    try:
-        parsed = parse_line(line)
-    except NameError_:
-        ends = ("t = 0", "t = 1")
-        formula = f"line {line}"
-    else:
-        theta = [rf"\theta_{{\mathrm{{{anchor}}}}}" for anchor in parsed.anchors]
-        if parsed.kind == "between":
-            formula = rf"line {line}: $(1 - t)\,{theta[0]} + t\,{theta[1]}$"
-            ends = (end_label(str(parsed.start), styles), end_label(str(parsed.end), styles))
-        else:
-            formula = rf"line {line}: ${theta[0]} + t\,d$, d random{parsed.k} filter-normalised"
-            ends = (end_label(str(parsed.centre), styles), f"+ random direction {parsed.k}")
+    args, keywords = line_plot_table(
+        frame, line, resolve_options(job.options())["styles"], seed=job.int_value("seed"),
+        n=job.int_value("n"), what=f"line file {path}",
+    )  # fmt: skip
     png = job.outputs["png"]
-    render_line_plot(
-        frame["t"].to_numpy(),
-        frame["cost"].to_numpy(),
-        frame["accuracy"].to_numpy(),
-        png,
-        heldout_cost=frame["heldout_cost"].to_numpy() if held else None,
-        heldout_accuracy=frame["heldout_accuracy"].to_numpy() if held else None,
-        ends=ends,
-        options=job.options(),
-        provenance=job.provenance(),
-        title=network_title(job, formula),
-    )
+    render_line_plot(*args, png, options=job.options(), provenance=job.provenance(), **keywords)
     return f"wrote {png} ({len(frame)} points)"

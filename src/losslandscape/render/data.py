@@ -385,17 +385,32 @@ def columns_of(path: PathLike) -> list[str]:
     return read_column_names(path)
 
 
-def read_checked(path: PathLike, columns: Sequence[str], what: str, why: str = "") -> Columns:
-    """`columns` of a Parquet file; a missing column is named in the error, with `why`."""
-    have = columns_of(path)
+def check_columns(have: Sequence[str], columns: Sequence[str], what: str, why: str = "") -> None:
+    """Refuse a table with columns `have` that lacks one of `columns`: the error names every
+    missing column, the table (`what`), its columns and `why` they are needed."""
     missing = [c for c in columns if c not in have]
     if missing:
         names = ", ".join(repr(c) for c in missing)
         raise ValueError(
-            f"{what} {path} lacks column(s) {names} (it has: {', '.join(have)})"
+            f"{what} lacks column(s) {names} (it has: {', '.join(map(str, have))})"
             + (f"; {why}" if why else "")
         )
+
+
+def read_checked(path: PathLike, columns: Sequence[str], what: str, why: str = "") -> Columns:
+    """`columns` of a Parquet file; a missing column is named in the error, with `why`."""
+    check_columns(columns_of(path), columns, f"{what} {path}", why)
     return read_table(path, list(columns))
+
+
+def increasing_epochs(frame: Any, what: str) -> np.ndarray:
+    """Column epoch of a non-empty table whose epochs strictly increase (`what` names it)."""
+    if len(frame) == 0:
+        raise ValueError(f"{what} is empty")
+    epoch = frame["epoch"].to_numpy(dtype=np.int64)
+    if np.any(np.diff(epoch) <= 0):
+        raise ValueError(f"{what}: epochs are not strictly increasing")
+    return epoch
 
 
 def metadata_of(path: PathLike | None) -> dict[str, Any]:
@@ -410,16 +425,29 @@ def metadata_of(path: PathLike | None) -> dict[str, Any]:
         return {}
 
 
+def plane_landscape(
+    frame: pd.DataFrame | Columns,
+    value: str = "cost",
+    seed: int | None = None,
+    n: int | None = None,
+    what: str = "plane grid table",
+) -> Landscape:
+    """A plane grid table (alpha, beta, `value`) as a Landscape over (alpha, beta), z = value."""
+    check_columns(list(frame.columns), ("alpha", "beta", value), what)
+    table = Columns(
+        {"w_a": frame["alpha"].to_numpy(), "w_b": frame["beta"].to_numpy(),
+         "cost": frame[value].to_numpy()}
+    )  # fmt: skip
+    land = Landscape.from_frame(table, seed=seed, n=n)
+    return replace(land, label_a=ALPHA_LABEL, label_b=BETA_LABEL)
+
+
 def load_plane(
     path: PathLike, value: str = "cost", seed: int | None = None, n: int | None = None
 ) -> Landscape:
     """A plane's grid.parquet as a Landscape over (alpha, beta); z is column `value`."""
     frame = read_checked(path, ("alpha", "beta", value), "plane grid")
-    table = Columns(
-        {"w_a": frame.data["alpha"], "w_b": frame.data["beta"], "cost": frame.data[value]}
-    )
-    land = Landscape.from_frame(table, seed=seed, n=n)
-    return replace(land, label_a=ALPHA_LABEL, label_b=BETA_LABEL)
+    return plane_landscape(frame, value, seed, n, f"plane grid {path}")
 
 
 @dataclass(frozen=True)
@@ -443,30 +471,40 @@ class PlanePath:
         z = self.cost if values is None else np.asarray(values, dtype=np.float64)
         return Track(self.epoch, self.alpha, self.beta, z, name=self.run)
 
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame | Columns,
+        run: str,
+        require: Sequence[str] = (),
+        why: str = "",
+        what: str = "plane path table",
+    ) -> PlanePath:
+        """Build from a path table (epoch, alpha, beta, cost; plane_cost and distance when
+        there); columns in `require` must be there (the error names `why`)."""
+        check_columns(list(frame.columns), [*PATH_COLUMNS, *require], what, why)
+        epoch = increasing_epochs(frame, what)
+
+        def column(name: str) -> np.ndarray | None:
+            return frame[name].to_numpy(dtype=np.float64) if name in frame.columns else None
+
+        return cls(
+            run=run,
+            epoch=epoch,
+            alpha=frame["alpha"].to_numpy(dtype=np.float64),
+            beta=frame["beta"].to_numpy(dtype=np.float64),
+            cost=frame["cost"].to_numpy(dtype=np.float64),
+            plane_cost=column("plane_cost"),
+            distance=column("distance"),
+        )
+
 
 def load_path(path: PathLike, run: str, require: Sequence[str] = (), why: str = "") -> PlanePath:
     """A plane's path_{run}.parquet; columns in `require` must be there (error names `why`)."""
     have = columns_of(path)
     optional = [c for c in ("plane_cost", "distance") if c in have and c not in require]
     frame = read_checked(path, [*PATH_COLUMNS, *require, *optional], "plane path file", why)
-    if len(frame) == 0:
-        raise ValueError(f"plane path file {path} is empty")
-    epoch = frame["epoch"].to_numpy(dtype=np.int64)
-    if np.any(np.diff(epoch) <= 0):
-        raise ValueError(f"plane path file {path}: epochs are not strictly increasing")
-
-    def column(name: str) -> np.ndarray | None:
-        return frame[name].to_numpy(dtype=np.float64) if name in frame.columns else None
-
-    return PlanePath(
-        run=run,
-        epoch=epoch,
-        alpha=frame["alpha"].to_numpy(dtype=np.float64),
-        beta=frame["beta"].to_numpy(dtype=np.float64),
-        cost=frame["cost"].to_numpy(dtype=np.float64),
-        plane_cost=column("plane_cost"),
-        distance=column("distance"),
-    )
+    return PlanePath.from_frame(frame, run, require, why, f"plane path file {path}")
 
 
 @dataclass(frozen=True)
@@ -492,23 +530,32 @@ class TrainingRecord:
             )
         return self.accuracy[idx]
 
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame | Columns,
+        run: str,
+        meta: Mapping[str, Any] | None = None,
+        what: str = "training table",
+    ) -> TrainingRecord:
+        """Build from a training or held-out table (epoch, cost, accuracy); `meta`, the file's
+        metadata, gives the epoch a diverged run stopped at (diverged_at_epoch)."""
+        check_columns(list(frame.columns), ("epoch", "cost", "accuracy"), what)
+        epoch = increasing_epochs(frame, what)
+        diverged = (meta or {}).get("diverged_at_epoch")
+        return cls(
+            run=run,
+            epoch=epoch,
+            cost=frame["cost"].to_numpy(dtype=np.float64),
+            accuracy=frame["accuracy"].to_numpy(dtype=np.float64),
+            diverged_at=None if diverged is None else int(diverged),
+        )
+
 
 def load_training(path: PathLike, run: str) -> TrainingRecord:
     """A run's results/training/{seed}/{n}/{run}.parquet (epoch, cost, accuracy)."""
     frame = read_checked(path, ("epoch", "cost", "accuracy"), "training file")
-    if len(frame) == 0:
-        raise ValueError(f"training file {path} is empty")
-    epoch = frame["epoch"].to_numpy(dtype=np.int64)
-    if np.any(np.diff(epoch) <= 0):
-        raise ValueError(f"training file {path}: epochs are not strictly increasing")
-    diverged = metadata_of(path).get("diverged_at_epoch")
-    return TrainingRecord(
-        run=run,
-        epoch=epoch,
-        cost=frame["cost"].to_numpy(dtype=np.float64),
-        accuracy=frame["accuracy"].to_numpy(dtype=np.float64),
-        diverged_at=None if diverged is None else int(diverged),
-    )
+    return TrainingRecord.from_frame(frame, run, metadata_of(path), f"training file {path}")
 
 
 def load_direction_vectors(path: PathLike) -> tuple[np.ndarray, np.ndarray] | None:

@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .common import PathLike, finish_figure, grid_axes, new_figure, run_styles
+from .common import PathLike, grid_axes, lay_out, new_figure, run_styles
 from .curves import network_title
-from .data import TrainingRecord, load_training, metadata_of, read_checked
+from .data import TrainingRecord, check_columns, load_training, metadata_of, read_checked
 from .options import resolve_options
+from .output import save_figure_png
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from .registry import FigureJob
 
 
@@ -32,34 +35,65 @@ class SharpnessRecord:
     values: np.ndarray  # (snapshots, k), lambda_1 first
     threshold: float | None
 
+    @classmethod
+    def from_frame(
+        cls,
+        frame: Any,
+        run: str,
+        meta: Mapping[str, Any] | None = None,
+        what: str = "sharpness table",
+    ) -> SharpnessRecord:
+        """Build from a sharpness table (epoch, lambda_1 .. lambda_k) and its file's metadata
+        `meta` (k: eigenvalues, else every lambda_i column there; the threshold)."""
+        meta = meta or {}
+        k = meta.get("eigenvalues")
+        if k is None:
+            k = 1
+            while f"lambda_{k + 1}" in frame.columns:
+                k += 1
+        names = sharpness_columns(int(k))
+        check_columns(list(frame.columns), ("epoch", *names), what)
+        values = np.column_stack([frame[c].to_numpy(dtype=np.float64) for c in names])
+        threshold = meta.get("threshold")
+        return cls(
+            run,
+            frame["epoch"].to_numpy(dtype=np.int64),
+            values,
+            None if threshold is None else float(threshold),
+        )
+
+
+def sharpness_columns(k: int) -> list[str]:
+    """The columns of the k largest eigenvalues: lambda_1 .. lambda_k."""
+    return [f"lambda_{i + 1}" for i in range(k)]
+
 
 def load_sharpness(path: PathLike, run: str) -> SharpnessRecord:
     """A run's {run}_sharpness.parquet (epoch, lambda_1 .. lambda_k; metadata threshold)."""
     meta = metadata_of(path)
-    k = int(meta.get("eigenvalues", 1))
-    names = [f"lambda_{i + 1}" for i in range(k)]
+    names = sharpness_columns(int(meta.get("eigenvalues", 1)))
     frame = read_checked(path, ("epoch", *names), "sharpness file")
-    values = np.column_stack([frame[c].to_numpy(dtype=np.float64) for c in names])
-    threshold = meta.get("threshold")
-    return SharpnessRecord(
-        run,
-        frame["epoch"].to_numpy(dtype=np.int64),
-        values,
-        None if threshold is None else float(threshold),
+    return SharpnessRecord.from_frame(
+        frame, run, {**meta, "eigenvalues": len(names)}, f"sharpness file {path}"
     )
 
 
-def render_sharpness_plot(
+#: What the sharpness plot's title says after seed and N.
+SHARPNESS_TITLE = "sharpness against the stability threshold"
+
+
+def build_sharpness_plot(
     runs: Sequence[SharpnessRecord],
     training: Sequence[TrainingRecord],
-    png_path: PathLike,
     *,
     options: Mapping[str, Any] | None = None,
-    provenance: str = "",
     title: str = "",
-) -> None:
+) -> Figure:
     """Top: every run's lambda_1 per snapshot (lambda_2 .. lighter), its threshold dashed in the
-    run's colour; bottom: the runs' training cost J per epoch (Cohen et al.'s Figure 1)."""
+    run's colour; bottom: the runs' training cost J per epoch (Cohen et al.'s Figure 1).
+
+    Returns the figure laid out.
+    """
     if not runs or len(runs) != len(training):
         raise ValueError(f"sharpness_plot needs one training record per run ({len(runs)} runs)")
     opts = resolve_options(options)
@@ -95,7 +129,21 @@ def render_sharpness_plot(
     bottom.legend(fontsize=o["legend_fontsize"], loc="upper right")
     for ax in (top, bottom):
         grid_axes(ax, o)
-    finish_figure(fig, png_path, provenance, title, o["title_fontsize"])
+    return lay_out(fig, title, o["title_fontsize"])
+
+
+def render_sharpness_plot(
+    runs: Sequence[SharpnessRecord],
+    training: Sequence[TrainingRecord],
+    png_path: PathLike,
+    *,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+    title: str = "",
+) -> None:
+    """Write build_sharpness_plot's figure (sharpness over the training cost of every run)."""
+    fig = build_sharpness_plot(runs, training, options=options, title=title)
+    save_figure_png(fig, png_path, provenance)
 
 
 def draw_sharpness_plot(job: FigureJob) -> str:
@@ -111,7 +159,7 @@ def draw_sharpness_plot(job: FigureJob) -> str:
         png,
         options=job.options(),
         provenance=job.provenance(),
-        title=network_title(job, "sharpness against the stability threshold"),
+        title=network_title(job, SHARPNESS_TITLE),
     )
     return f"wrote {png} ({len(runs)} runs)"
 
@@ -126,36 +174,56 @@ class SpectrumRecord:
     trace: list[float]
     trace_stderr: list[float | None]
 
+    @classmethod
+    def from_frame(
+        cls, frame: Any, meta: Mapping[str, Any] | None = None, what: str = "spectrum table"
+    ) -> SpectrumRecord:
+        """Build from a spectrum table (epoch, eigenvalue, density) and its file's metadata
+        `meta`, whose list `spectrum` holds each snapshot's epoch, trace and trace_stderr."""
+        check_columns(list(frame.columns), SPECTRUM_COLUMNS, what)
+        records = (meta or {}).get("spectrum") or []
+        epoch = frame["epoch"].to_numpy(dtype=np.int64)
+        grids, densities = [], []
+        for r in records:
+            rows = epoch == int(r["epoch"])
+            grids.append(frame["eigenvalue"].to_numpy(dtype=np.float64)[rows])
+            densities.append(frame["density"].to_numpy(dtype=np.float64)[rows])
+        return cls(
+            [int(r["epoch"]) for r in records],
+            grids,
+            densities,
+            [float(r["trace"]) for r in records],
+            [None if r.get("trace_stderr") is None else float(r["trace_stderr"]) for r in records],
+        )
+
+
+#: The columns of a spectrum file.
+SPECTRUM_COLUMNS = ("epoch", "eigenvalue", "density")
+
 
 def load_spectrum(path: PathLike) -> SpectrumRecord:
     """A run's {run}_spectrum.parquet (epoch, eigenvalue, density; metadata spectrum)."""
-    frame = read_checked(path, ("epoch", "eigenvalue", "density"), "spectrum file")
-    records = metadata_of(path).get("spectrum") or []
-    epoch = frame["epoch"].to_numpy(dtype=np.int64)
-    grids, densities = [], []
-    for r in records:
-        rows = epoch == int(r["epoch"])
-        grids.append(frame["eigenvalue"].to_numpy(dtype=np.float64)[rows])
-        densities.append(frame["density"].to_numpy(dtype=np.float64)[rows])
-    return SpectrumRecord(
-        [int(r["epoch"]) for r in records],
-        grids,
-        densities,
-        [float(r["trace"]) for r in records],
-        [None if r.get("trace_stderr") is None else float(r["trace_stderr"]) for r in records],
+    frame = read_checked(path, SPECTRUM_COLUMNS, "spectrum file")
+    return SpectrumRecord.from_frame(frame, metadata_of(path), f"spectrum file {path}")
+
+
+def spectrum_title(run: str, meta: Mapping[str, Any]) -> str:
+    """What the spectrum plot's title says after seed and N (run, probes, Lanczos steps)."""
+    return (
+        f"Hessian spectrum of run {run} ({meta.get('probes')} probes, "
+        f"{meta.get('lanczos')} Lanczos steps)"
     )
 
 
-def render_spectrum_plot(
+def build_spectrum_plot(
     spectrum: SpectrumRecord,
-    png_path: PathLike,
     *,
     options: Mapping[str, Any] | None = None,
-    provenance: str = "",
     title: str = "",
-) -> None:
+) -> Figure:
     """The eigenvalue density (log scale) at each snapshot, the trace +- its standard error in
-    the legend; densities below options' floor are cut off (the Gaussians' tails)."""
+    the legend; densities below options' floor are cut off (the Gaussians' tails). Returns the
+    figure laid out."""
     if not spectrum.epochs:
         raise ValueError("spectrum_plot: the spectrum file has no snapshot")
     o = resolve_options(options)["spectrum_plot"]
@@ -173,7 +241,20 @@ def render_spectrum_plot(
     ax.set_ylabel("density", fontsize=o["label_fontsize"])
     ax.legend(fontsize=o["legend_fontsize"], loc="upper right")
     grid_axes(ax, o)
-    finish_figure(fig, png_path, provenance, title, o["title_fontsize"])
+    return lay_out(fig, title, o["title_fontsize"])
+
+
+def render_spectrum_plot(
+    spectrum: SpectrumRecord,
+    png_path: PathLike,
+    *,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+    title: str = "",
+) -> None:
+    """Write build_spectrum_plot's figure (the eigenvalue densities at each snapshot)."""
+    save_figure_png(build_spectrum_plot(spectrum, options=options, title=title), png_path,
+                    provenance)  # fmt: skip
 
 
 def draw_spectrum_plot(job: FigureJob) -> str:
@@ -188,10 +269,6 @@ def draw_spectrum_plot(job: FigureJob) -> str:
         png,
         options=job.options(),
         provenance=job.provenance(),
-        title=network_title(
-            job,
-            f"Hessian spectrum of run {run} ({meta.get('probes')} probes, "
-            f"{meta.get('lanczos')} Lanczos steps)",
-        ),
+        title=network_title(job, spectrum_title(run, meta)),
     )
     return f"wrote {png} ({len(spectrum.epochs)} snapshots)"

@@ -406,6 +406,42 @@ def plotly_url(plotly_js: str | None, html_path: PathLike) -> str | None:
     return PurePath(rel).as_posix()
 
 
+def interactive_title(landscape: Landscape) -> str:
+    """The page's default title: 'Loss landscape and trajectories: seed S, N: n, w_a, w_b'."""
+    bits = [f"seed {landscape.seed}"] if landscape.seed is not None else []
+    if landscape.n is not None:
+        bits.append(f"N: {landscape.n:,}")
+    bits.append(f"{landscape.label_a}, {landscape.label_b}")
+    return "Loss landscape and trajectories: " + ", ".join(bits)
+
+
+def build_interactive(
+    landscape: Landscape,
+    tracks: Sequence[Track],
+    *,
+    style: str = "starts",
+    options: Mapping[str, Any] | None = None,
+    title: str | None = None,
+    critical: CriticalPoints | Any | None = None,
+    kind: str = "interactive",
+) -> tuple[go.Figure, go.Figure]:
+    """The page's two animated plotly figures: the 3D surface, the contour above the loss graph.
+
+    Arguments as render_interactive's; the title (default interactive_title) heads the surface.
+    """
+    critical = CriticalPoints.coerce(critical)
+    if not tracks:
+        raise ValueError("render_interactive needs at least one trajectory")
+    opts = resolve_options(options)
+    o = opts[kind]
+    styles = track_styles(tracks, style, opts["styles"])
+    frames = select_frames(o["frames"], last_epoch(tracks), source=kind)
+    paths = _Paths(tracks, int(o["max_path_points"]))
+    page = _Page(landscape, tracks, styles, frames, paths, o, critical, opts["critical"])
+    surface = _surface_figure(page, interactive_title(landscape) if title is None else title)
+    return surface, _contour_figure(page)
+
+
 def render_interactive(
     landscape: Landscape,
     tracks: Sequence[Track],
@@ -426,23 +462,12 @@ def render_interactive(
     section (a figure kind drawn this way, e.g. a plane's page). `plotly_js`: the URL of a
     shared plotly.js relative to the page (None: plotly.js inline, a self-contained page).
     """
-    critical = CriticalPoints.coerce(critical)
-    if not tracks:
-        raise ValueError("render_interactive needs at least one trajectory")
-    opts = resolve_options(options)
-    o = opts[kind]
-    styles = track_styles(tracks, style, opts["styles"])
-    frames = select_frames(o["frames"], last_epoch(tracks), source=kind)
-    paths = _Paths(tracks, int(o["max_path_points"]))
-    if title is None:
-        bits = [f"seed {landscape.seed}"] if landscape.seed is not None else []
-        if landscape.n is not None:
-            bits.append(f"N: {landscape.n:,}")
-        bits.append(f"{landscape.label_a}, {landscape.label_b}")
-        title = "Loss landscape and trajectories: " + ", ".join(bits)
-    page = _Page(landscape, tracks, styles, frames, paths, o, critical, opts["critical"])
-    surface = _surface_figure(page, title)
-    contour = _contour_figure(page)
+    title = interactive_title(landscape) if title is None else title
+    surface, contour = build_interactive(
+        landscape, tracks, style=style, options=options, title=title, critical=critical,
+        kind=kind,
+    )  # fmt: skip
+    frames = [int(frame.name) for frame in surface.frames]  # the frames' epochs
     config = {"displaylogo": False}
     part1 = surface.to_html(
         full_html=False,

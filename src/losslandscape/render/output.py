@@ -1,9 +1,16 @@
-"""Deterministic figure files: PNG (matplotlib or RGB array) and GIF (PillowWriter), atomically."""
+"""Deterministic figure files: PNG (matplotlib or RGB array) and GIF (PillowWriter), atomically.
+
+An animation is encoded in memory (`encode_gif` gives a `GifAnimation`: the GIF's bytes and its
+last frame), so that the same bytes can be written to a file or shown in a notebook.
+"""
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.animation import PillowWriter
@@ -56,6 +63,7 @@ class ProvenancePillowWriter(PillowWriter):
     ) -> None:
         """Store the GIF comment, loop count and the shared palette image."""
         super().__init__(fps=fps)
+        self._frames: list[Image.Image] = []
         self._comment = comment
         self._loop = int(loop)
         self._palette = palette
@@ -79,11 +87,12 @@ class ProvenancePillowWriter(PillowWriter):
                 image.putpixel((0, 0), TWIN_INDEX)
         self._frames.append(image)
 
-    def finish(self) -> None:
-        """Write all frames, with the provenance as GIF comment."""
+    def encode(self) -> bytes:
+        """All frames as the bytes of a GIF, with the provenance as GIF comment."""
         extra = {"comment": self._comment.encode("utf-8")} if self._comment else {}
+        out = io.BytesIO()
         self._frames[0].save(
-            self.outfile,
+            out,
             format="GIF",
             save_all=True,
             append_images=self._frames[1:],
@@ -92,6 +101,12 @@ class ProvenancePillowWriter(PillowWriter):
             optimize=False,  # keep the shared palette (per-frame remapping would merge frames)
             **extra,
         )
+        return out.getvalue()
+
+    def finish(self) -> None:
+        """Write all frames to the file given to setup (matplotlib's writer protocol)."""
+        with open(self.outfile, "wb") as f:
+            f.write(self.encode())
 
 
 def shared_palette(samples: Sequence[np.ndarray]) -> Image.Image:
@@ -117,8 +132,60 @@ def shared_palette(samples: Sequence[np.ndarray]) -> Image.Image:
     return palette
 
 
+@dataclass(frozen=True, eq=False)
+class GifAnimation:
+    """An animated figure in memory: the GIF's bytes, its last frame (RGB) and the epoch shown
+    by each frame (when known). Jupyter shows it inline (`_repr_html_`)."""
+
+    gif: bytes
+    last_frame: np.ndarray
+    epochs: tuple[int, ...] = ()
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the GIF to `path` (atomically)."""
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(self.gif)
+
+    def save_still(self, path: str | os.PathLike[str], provenance: str = "") -> None:
+        """Write the last frame to `path` as PNG (what an animated kind's PNG holds)."""
+        save_rgb_png(self.last_frame, path, provenance)
+
+    def _repr_html_(self) -> str:
+        """An <img> that embeds the GIF (base64), for notebooks."""
+        data = base64.b64encode(self.gif).decode("ascii")
+        height, width = self.last_frame.shape[:2]
+        return (
+            f'<img src="data:image/gif;base64,{data}" width="{width}" height="{height}" '
+            'alt="animation"/>'
+        )
+
+
+def encode_gif(
+    render_frame: Callable[[int], np.ndarray],
+    n_frames: int,
+    *,
+    fps: float,
+    loop: int,
+    provenance: str,
+    epochs: Sequence[int] = (),
+) -> GifAnimation:
+    """Encode ``n_frames`` frames from ``render_frame(i) -> RGB`` as GIF (in memory).
+
+    The frames share one palette fitted to the first, middle and last frame; `epochs` (one per
+    frame, optional) is kept with the result.
+    """
+    if n_frames < 1:
+        raise ValueError("an animation needs at least one frame")
+    picks = sorted({0, n_frames // 2, n_frames - 1})
+    samples = {i: render_frame(i) for i in picks}
+    palette = shared_palette([samples[i] for i in picks])
+    writer = ProvenancePillowWriter(fps=fps, comment=provenance, loop=loop, palette=palette)
+    for i in range(n_frames):
+        writer.grab_rgb(samples[i] if i in samples else render_frame(i))
+    return GifAnimation(writer.encode(), samples[n_frames - 1], tuple(int(e) for e in epochs))
+
+
 def write_gif(
-    fig: Figure,
     gif_path: str | os.PathLike[str],
     png_path: str | os.PathLike[str] | None,
     render_frame: Callable[[int], np.ndarray],
@@ -129,15 +196,7 @@ def write_gif(
     provenance: str,
 ) -> None:
     """Write ``n_frames`` frames from ``render_frame(i) -> RGB`` as GIF, last one also as PNG."""
-    if n_frames < 1:
-        raise ValueError("an animation needs at least one frame")
-    picks = sorted({0, n_frames // 2, n_frames - 1})
-    samples = {i: render_frame(i) for i in picks}
-    palette = shared_palette([samples[i] for i in picks])
-    writer = ProvenancePillowWriter(fps=fps, comment=provenance, loop=loop, palette=palette)
-    last = samples[n_frames - 1]
-    with atomic_path(gif_path) as tmp, writer.saving(fig, str(tmp), dpi=fig.dpi):
-        for i in range(n_frames):
-            writer.grab_rgb(samples[i] if i in samples else render_frame(i))
+    animation = encode_gif(render_frame, n_frames, fps=fps, loop=loop, provenance=provenance)
+    animation.save(gif_path)
     if png_path is not None:
-        save_rgb_png(last, png_path, provenance)
+        animation.save_still(png_path, provenance)

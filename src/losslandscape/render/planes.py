@@ -33,11 +33,12 @@ from .common import (
     finish_figure,
     grid_axes,
     label_axes,
+    lay_out,
     new_figure,
     percent,
     run_styles,
+    seed_n_title,
     style_3d_axes,
-    title_of,
 )
 from .data import (
     CriticalPoints,
@@ -52,18 +53,21 @@ from .data import (
 )
 from .interactive import plotly_url, render_interactive
 from .options import resolve_options
+from .output import save_figure_png
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from .registry import FigureJob
 
 
 # ---------------------------------------------------------------------- what the figures show
-def in_plane_offsets(directions: PathLike | None, paths: Sequence[PlanePath]) -> list[Any]:
-    """|alpha d1 + beta d2| of every snapshot (its offset from the centre within the plane).
-
-    None per path when there is no directions file or it lacks d1 and d2.
+def in_plane_offsets(
+    vectors: tuple[np.ndarray, np.ndarray] | None, paths: Sequence[PlanePath]
+) -> list[Any]:
+    """|alpha d1 + beta d2| of every snapshot (its offset from the centre within the plane),
+    `vectors` = (d1, d2). None per path without them (no directions file, or no d1 and d2).
     """
-    vectors = None if directions is None else load_direction_vectors(directions)
     if vectors is None:
         return [None] * len(paths)
     d1, d2 = vectors
@@ -100,8 +104,13 @@ def centre_label(plane: str | None, styles: Mapping[str, Any]) -> str:
 
 
 def plane_title(land: Landscape, plane: str | None, note: str = "") -> str:
+    """'seed S, N: n, plane P' (seed and N of `land`) and the directions' note on a 2nd line."""
+    return plane_heading(land.seed, land.n, plane, note)
+
+
+def plane_heading(seed: int | None, n: int | None, plane: str | None, note: str = "") -> str:
     """'seed S, N: n, plane P' and the directions' note on a second line."""
-    title = title_of(land, f"plane {plane}" if plane else "")
+    title = seed_n_title(seed, n, f"plane {plane}" if plane else "")
     return f"{title}\n{note}" if note else title
 
 
@@ -194,22 +203,20 @@ def _centre(ax: Any, o: Mapping[str, Any], label: str, *z: float) -> Any:
     return handle
 
 
-def render_plane_contour(
+def build_plane_contour(
     cost: Landscape,
     accuracy: Landscape,
     paths: Sequence[PlanePath],
-    png_path: PathLike,
     *,
     options: Mapping[str, Any] | None = None,
-    provenance: str = "",
     title: str = "",
     centre: str = "centre",
     critical: CriticalPoints | None = None,
-) -> None:
+) -> Figure:
     """Filled contours of J and of the accuracy side by side, every run's path on both.
 
     `critical`, the plane's critical points (analysis.planes), are marked on the cost panel by
-    kind (options section `critical`).
+    kind (options section `critical`). Returns the figure laid out.
     """
     opts = resolve_options(options)
     o = opts["plane_contour"]
@@ -224,7 +231,20 @@ def render_plane_contour(
         if i == 0:
             draw_critical(ax, critical, opts["critical"])
             ax.legend(fontsize=o["legend_fontsize"], loc="upper right")
-    finish_figure(fig, png_path, provenance, title, o["title_fontsize"])
+    return lay_out(fig, title, o["title_fontsize"])
+
+
+def render_plane_contour(
+    cost: Landscape,
+    accuracy: Landscape,
+    paths: Sequence[PlanePath],
+    png_path: PathLike,
+    *,
+    provenance: str = "",
+    **kw: Any,
+) -> None:
+    """Write build_plane_contour's figure; keywords as its (options, title, centre, critical)."""
+    save_figure_png(build_plane_contour(cost, accuracy, paths, **kw), png_path, provenance)
 
 
 def _surface_panel(
@@ -420,19 +440,17 @@ def _style_legend(ax: Any, entries: Sequence[tuple[str, str]], o: Mapping[str, A
     )
 
 
-def render_plane_distance(
+def build_plane_distance(
     paths: Sequence[PlanePath],
-    png_path: PathLike,
     *,
     in_plane: Sequence[np.ndarray | None] | None = None,
     options: Mapping[str, Any] | None = None,
-    provenance: str = "",
     title: str = "",
-) -> None:
+) -> Figure:
     """Per epoch: each snapshot's distance from the plane (top); true J and J at the projection.
 
     `in_plane` (per path, optional): the snapshot's offset from the centre within the plane,
-    drawn dotted in the top panel as the distance's scale.
+    drawn dotted in the top panel as the distance's scale. Returns the figure laid out.
     """
     for p in paths:
         if p.distance is None or p.plane_cost is None:
@@ -478,7 +496,14 @@ def render_plane_distance(
     )
     for ax in (top, bottom):
         grid_axes(ax, o)
-    finish_figure(fig, png_path, provenance, title, o["title_fontsize"])
+    return lay_out(fig, title, o["title_fontsize"])
+
+
+def render_plane_distance(
+    paths: Sequence[PlanePath], png_path: PathLike, *, provenance: str = "", **kw: Any
+) -> None:
+    """Write build_plane_distance's figure; keywords as its (in_plane, options, title)."""
+    save_figure_png(build_plane_distance(paths, **kw), png_path, provenance)
 
 
 # ---------------------------------------------------------------------- figure jobs
@@ -618,11 +643,12 @@ def draw_plane_distance(job: FigureJob) -> str:
         "projection, which the plane_path job writes; rerun the plane_path job of this file"
     )
     p = _plane(job, require=("plane_cost", "distance"), why=why)
+    vectors = None if p.directions is None else load_direction_vectors(p.directions)
     png = job.outputs["png"]
     render_plane_distance(
         p.paths,
         png,
-        in_plane=in_plane_offsets(p.directions, p.paths),
+        in_plane=in_plane_offsets(vectors, p.paths),
         options=job.options(),
         provenance=job.provenance(),
         title=p.title,

@@ -39,9 +39,7 @@ def naive_render_rotation(
 ) -> None:
     """The rotating GIF with every frame drawn anew (same look, size and GIF writer)."""
     o = resolve_options(options)["rotation"]
-    fig, _ = rotation_figure(landscape, options)
     write_gif(
-        fig,
         gif_path,
         png_path,
         lambda i: naive_rotation_frame(landscape, i, options),

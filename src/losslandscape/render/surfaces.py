@@ -7,10 +7,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .common import PathLike, draw_surface, finish_figure, new_figure, style_3d_axes, title_of
+from .common import (
+    PathLike,
+    draw_surface,
+    finish_figure,
+    lay_out,
+    new_figure,
+    style_3d_axes,
+    title_of,
+)
 from .data import Landscape, load_landscape, pair_labels, read_table
 from .options import resolve_options
-from .output import canvas_rgb, write_gif
+from .output import canvas_rgb, save_figure_png, write_gif
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -18,14 +26,10 @@ if TYPE_CHECKING:
     from .registry import FigureJob
 
 
-def render_surfaces(
-    landscapes: Sequence[Landscape],
-    png_path: PathLike,
-    *,
-    options: Mapping[str, Any] | None = None,
-    provenance: str = "",
-) -> None:
-    """Write 3D surface panels side by side, one per landscape (article Fig. 3)."""
+def build_surfaces(
+    landscapes: Sequence[Landscape], *, options: Mapping[str, Any] | None = None
+) -> Figure:
+    """3D surface panels side by side, one per landscape (article Fig. 3), laid out."""
     if not landscapes:
         raise ValueError("render_surfaces needs at least one landscape")
     o = resolve_options(options)["surfaces"]
@@ -39,7 +43,18 @@ def render_surfaces(
         style_3d_axes(ax, land, o)
         ax.set_title(title_of(land), y=0.85, fontsize=o["title_fontsize"])
         draw_surface(ax, land, o)
-    finish_figure(fig, png_path, provenance)
+    return lay_out(fig)
+
+
+def render_surfaces(
+    landscapes: Sequence[Landscape],
+    png_path: PathLike,
+    *,
+    options: Mapping[str, Any] | None = None,
+    provenance: str = "",
+) -> None:
+    """Write 3D surface panels side by side, one per landscape (article Fig. 3)."""
+    save_figure_png(build_surfaces(landscapes, options=options), png_path, provenance)
 
 
 def render_contact_sheet(
@@ -117,7 +132,6 @@ def render_rotation(
         return canvas_rgb(fig)
 
     write_gif(
-        fig,
         gif_path,
         png_path,
         render_frame,
