@@ -15,6 +15,7 @@ def load_mnist(n: int, split: str = "test", first: int = 0) -> tuple[np.ndarray,
     (MNIST_MIRROR first when set, then the canonical mirrors).
 
     Example:
+
         >>> x, y = load_mnist(100)
         >>> x.shape, y.sum(axis=0)
     """

@@ -197,6 +197,7 @@ def surface_figure(grid: pd.DataFrame, *, options: Options = None) -> Figure:
     grid's N alone (title: seed and N; axes: the pair's weights).
 
     Example:
+
         >>> grid = read("results/grids/1/10000/w2-5-250_w2-5-251.parquet")
         >>> surface_figure(grid, options={"surfaces": {"azims": [-30]}})
     """
@@ -219,6 +220,7 @@ def contour_figure(
     default: "optimizers" when the trajectories come from several optimizers.
 
     Example:
+
         >>> folder = "results/trajectories/1/10000/w2-5-250_w2-5-251/sgd"
         >>> runs = {s: read(f"{folder}/{s}.parquet") for s in ("a-9_b15", "a-10.1_b15")}
         >>> contour_figure(grid, runs, read("results/analysis/1/10000/"
@@ -251,6 +253,7 @@ def descent_animation(
     it). `provenance` is stored as the GIF's comment (the workflow stores how it was made).
 
     Example:
+
         >>> folder = "results/trajectories/1/10000/w2-5-250_w2-5-251"
         >>> runs = {o: read(f"{folder}/{o}/a-9_b15.parquet") for o in ("sgd", "adam")}
         >>> movie = descent_animation(grid, runs, "2d")
@@ -286,6 +289,7 @@ def interactive_figure(
     the critical points.
 
     Example:
+
         >>> folder = "results/trajectories/1/10000/w2-5-250_w2-5-251"
         >>> runs = {o: read(f"{folder}/{o}/a-9_b15.parquet") for o in ("sgd", "adam")}
         >>> interactive_figure(grid, runs, options={"interactive": {"width": 600}})
@@ -308,6 +312,7 @@ def training_figure(
     `training_curves`; runs in the order of `records`, one colour per optimizer.
 
     Example:
+
         >>> folder = "results/training/1/30"
         >>> runs = {r: read(f"{folder}/{r}.parquet") for r in ("sgd", "adam")}
         >>> held = {r: read(f"{folder}/{r}_heldout.parquet") for r in runs}
@@ -344,6 +349,7 @@ def plane_contour_figure(
     plane and what its directions are (from the grid's attrs).
 
     Example:
+
         >>> folder = "results/planes/1/30/sgd-pca"
         >>> paths = {r: read(f"{folder}/path_{r}.parquet") for r in ("sgd", "adam")}
         >>> plane_contour_figure(read(f"{folder}/grid.parquet"), paths,
@@ -380,6 +386,7 @@ def plane_distance_figure(
     offset within the plane (dotted), which needs the plane's `directions` frame (d1, d2).
 
     Example:
+
         >>> folder = "results/planes/1/30/sgd-pca"
         >>> paths = {r: read(f"{folder}/path_{r}.parquet") for r in ("sgd", "adam")}
         >>> plane_distance_figure(paths, read(f"{folder}/grid.parquet"),
@@ -413,6 +420,7 @@ def line_figure(line: pd.DataFrame, *, name: str | None = None, options: Options
     The line's name (e.g. init_sgd, sgd-random0) is attrs["line"] unless `name` is given.
 
     Example:
+
         >>> line_figure(read("results/lines/1/30/init_sgd.parquet"))
     """
     meta = _attrs(line)
@@ -431,6 +439,7 @@ def sharpness_figure(sharpness: Frames, records: Frames, *, options: Options = N
     threshold) above its training cost, as `sharpness_plot`; runs in the order of `sharpness`.
 
     Example:
+
         >>> folder = "results/training/1/30"
         >>> sharp = {r: read(f"{folder}/{r}_sharpness.parquet") for r in ("sgd", "adam")}
         >>> sharpness_figure(sharp, {r: read(f"{folder}/{r}.parquet") for r in sharp})
@@ -455,6 +464,7 @@ def spectrum_figure(
     The run's name is `run`, else the one of attrs["run"].
 
     Example:
+
         >>> spectrum_figure(read("results/training/1/30/sgd_spectrum.parquet"))
     """
     meta = _attrs(spectrum)

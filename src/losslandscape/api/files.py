@@ -16,6 +16,7 @@ def read(path: str | os.PathLike[str]) -> Any:
     DamagedFileError naming it and how to make it again.
 
     Example:
+
         >>> grid = read("results/grids/135/100/w2-5-250_w2-5-251.parquet")
         >>> grid.attrs["resolution"], grid["cost"].min()
     """

@@ -77,6 +77,7 @@ def train(
     `optimizer` defaults to the run's name (sgd, adam, ...); `batch` None is full batch.
 
     Example:
+
         >>> sgd = train("sgd")                          # lr 0.5, full batch
         >>> small = train("small", "sgd", {"lr": 0.1}, batch=32, epochs=200)
         >>> sgd.record["accuracy"].iloc[-1]
@@ -120,6 +121,7 @@ def heldout(run: Run, images: Any = "auto", threads: int = 1) -> Any:
     columns epoch, cost, accuracy.
 
     Example:
+
         >>> heldout(sgd)["accuracy"].iloc[-1]
     """
     held = heldout_images(run.network.split, run.network.n, images)
@@ -135,6 +137,7 @@ def sharpness(run: Run, eigenvalues: int = 2, threads: int = 1, progress: bool =
     `sharpness` job): columns epoch, lambda_1 ..; attrs["threshold"] the run's 2/lr or None.
 
     Example:
+
         >>> s = sharpness(sgd)
         >>> s["lambda_1"].max(), s.attrs["threshold"]
     """
@@ -161,8 +164,9 @@ def spectrum(
     density; attrs["spectrum"] a list of {epoch, trace, trace_stderr, ritz_values, ...}.
 
     Example:
+
         >>> sp = spectrum(sgd, at=["last"])
-        >>> sp.attrs["spectrum"][0]["trace"]
+        >>> sp.attrs["spectrum"][-1]["trace"]
     """
     if int(lanczos) < 2 or int(probes) < 1:
         raise ValueError(f"lanczos = {lanczos}, probes = {probes}: lanczos >= 2, probes >= 1")

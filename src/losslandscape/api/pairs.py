@@ -64,6 +64,7 @@ def grid(
     fastest), as results/grids/{seed}/{n}/{pair}.parquet.
 
     Example:
+
         >>> g = grid(n=100)
         >>> g["cost"].min(), g.attrs["pair"]
     """
@@ -88,6 +89,7 @@ def trajectory(
     Constants default to the source documents' (lr 10, ...), omitted ones too.
 
     Example:
+
         >>> t = trajectory(optimizer="adam", start=(-9, 15), epochs=2000)
         >>> t["cost"].iloc[-1]
     """
@@ -115,6 +117,7 @@ def critical_points(
     critical_points.parquet.
 
     Example:
+
         >>> cp = critical_points(n=100)
         >>> cp[cp["kind"] == "minimum"]
     """
@@ -138,6 +141,7 @@ def plateaus(
     plateau), as plateaus.parquet; attrs["plateau_share"] is the share of the grid.
 
     Example:
+
         >>> p = plateaus(n=100)
         >>> p.attrs["plateau_share"]
     """
@@ -167,6 +171,7 @@ def basins(
     basins_{optimizer}.parquet.
 
     Example:
+
         >>> m = basins(optimizer="sgd", resolution=50, epochs=500)
         >>> m["minimum"].value_counts()
     """

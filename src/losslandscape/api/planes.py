@@ -71,9 +71,10 @@ def plane(
     [low, high] or auto (holding [-1, 1] and every run's projected path, with a margin).
 
     Example:
+
         >>> sgd = train("sgd")
         >>> p = plane("sgd-pca", [sgd])
-        >>> p.paths["sgd"]["distance"].max()
+        >>> p.paths["sgd"].distance.max()
     """
     named = _by_name(runs)
     why = check_plane(name, list(named))
@@ -116,6 +117,7 @@ def line(
     accuracy, heldout_cost, heldout_accuracy.
 
     Example:
+
         >>> line("init_sgd", [sgd])["cost"].min()
     """
     named = _by_name(runs)
