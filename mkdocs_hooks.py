@@ -9,6 +9,7 @@ such section.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from mkdocs.plugins import event_priority
@@ -24,7 +25,9 @@ def notebooks(config) -> list[Path]:
 
 
 def on_config(config):
-    """Append the Notebooks section to the navigation (each page titled by its first heading)."""
+    """Append the Notebooks section to the navigation (each page titled by its first heading);
+    the notebooks' kernels, started from this process, show no progress bars."""
+    os.environ["LOSSLANDSCAPE_PROGRESS"] = "0"
     pages = [f"{FOLDER}/{path.name}" for path in notebooks(config)]
     if pages and config.nav is not None:
         config.nav.append({SECTION: pages})

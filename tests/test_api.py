@@ -72,7 +72,7 @@ def test_a_grid_is_a_frame_with_the_files_metadata(api) -> None:
 
 
 @needs_mnist
-def test_progress_bars_show_only_when_asked(api, capsys) -> None:
+def test_progress_bars_show_only_when_asked(api, capsys, monkeypatch) -> None:
     """A bar on stderr with progress=True (the default); nothing with progress=False, and
     nothing from the numerical code when no API call listens (workflow jobs)."""
     api.train("sgd", n=20, epochs=15, snapshots=3, progress=False)
@@ -80,6 +80,9 @@ def test_progress_bars_show_only_when_asked(api, capsys) -> None:
     api.train("sgd", n=20, epochs=15, snapshots=3)
     err = capsys.readouterr().err
     assert "training sgd" in err and "15/15" in err
+    monkeypatch.setenv("LOSSLANDSCAPE_PROGRESS", "0")  # every bar off (the site's build)
+    api.train("sgd", n=20, epochs=15, snapshots=3)
+    assert capsys.readouterr().err == ""
     progress.expect(3)  # no listener: no effect, no output
     progress.advance()
     assert capsys.readouterr().err == ""

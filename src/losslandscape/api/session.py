@@ -20,6 +20,8 @@ from .. import progress
 from ..data.mnist import DEFAULT_MIRRORS, SPLIT_FILES, fetch, mirror_list, verify
 
 _STATE: dict[str, Path] = {}
+#: Values of LOSSLANDSCAPE_PROGRESS that switch every progress bar off.
+QUIET = ("0", "off", "false", "no")
 
 
 def workspace() -> Path:
@@ -77,14 +79,20 @@ def mnist_files(split: str = "test") -> tuple[str, str]:
 
 @contextmanager
 def bar(description: str, show: bool) -> Iterator[None]:
-    """A tqdm progress bar fed by the computations inside the block (nothing when not show)."""
-    if not show:
+    """A tqdm progress bar fed by the computations inside the block: none when not `show` or
+    when LOSSLANDSCAPE_PROGRESS is 0 / off (e.g. a documentation build that runs notebooks)."""
+    quiet = os.environ.get("LOSSLANDSCAPE_PROGRESS", "").strip().lower() in QUIET
+    if not show or quiet:
         with progress.listening(None):
             yield
         return
-    from tqdm.auto import tqdm
+    try:  # a widget in Jupyter when ipywidgets is there, else a text bar updated in place
+        import ipywidgets  # noqa: F401
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm import tqdm
 
-    meter = tqdm(total=0, desc=description, leave=True)
+    meter = tqdm(total=0, desc=description, leave=True, mininterval=0.5)
 
     def listener(event: str, value: int) -> None:
         """Grow the bar's total or advance it."""
