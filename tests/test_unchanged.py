@@ -6,7 +6,8 @@ Snakefile, scripts, src/ and config files) runs beside this checkout's on the sa
 in an empty run directory, offline (MNIST_MIRROR, see conftest.py). Every output file the
 baseline makes under results/ and resources/mnist must then be byte-identical, except that
 figures (PNG, GIF, HTML) may differ in their embedded provenance record by the known renames
-below, and two figure paths may carry their new names; the whole-network views (NEW_VIEWS) are
+below, and two figure paths may carry their new names; the whole-network views and their figures
+(NEW_VIEWS: training curves, sharpness and spectrum plots, planes, lines) are
 new files this checkout may add. logs/, benchmarks/ and .snakemake/ are not compared.
 
 "This checkout" is the working tree this file lies in, uncommitted changes included. Each tree
@@ -82,7 +83,8 @@ PATH_RENAMES: list[tuple[re.Pattern[str], str]] = [
 #: shared plotly.js) came after the baseline; everything the baseline made must be unchanged.
 NEW_VIEWS = re.compile(
     r"results/(?:training|planes|lines)/"
-    r"|results/figures/\d+/\d+/(?:planes/|lines/|training_curves\.png$)"
+    r"|results/figures/\d+/\d+/(?:planes/|lines/|training_curves\.png$|sharpness_plot\.png$"
+    r"|spectrum_plot_[a-z][a-z0-9]*\.png$)"
     r"|results/figures/plotly\.min\.js$|results/figures/gallery/index\.html$"
     r"|results/analysis/gallery/|results/analysis/\d+/\d+/[^/]+/(?:critical_points|plateaus)\."
 )
