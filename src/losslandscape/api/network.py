@@ -19,7 +19,8 @@ from ..landscape.directions import check_run_name
 from ..network.training import snapshot_epochs
 from ..optimizers import constants as optimizer_constants
 from ..optimizers import stability_threshold
-from ..specs import HELDOUT_TEST_N, NetworkSpec, OptimizerSpec
+from ..specs import NetworkSpec, OptimizerSpec
+from ..specs import heldout_images as workflow_heldout
 from .files import read
 from .session import bar, mnist_files, result_path
 
@@ -101,15 +102,12 @@ def train(
 
 
 def heldout_images(split: str, n: int, given: Any = "auto") -> HeldoutImages | None:
-    """Held-out images as the workflow picks them: `auto` (the whole test split when training
-    on the train split, else the test split's last 5,000), a mapping {split, first, n}, None."""
-    if given is None:
+    """Held-out images as the workflow picks them (specs.heldout_images): `auto` (the whole
+    test split when training on the train split, else the test split's last 5,000), a mapping
+    {split, first, n}, or None."""
+    spec = workflow_heldout({"training": {"heldout": given}, "mnist": {"split": split}})
+    if spec is None:
         return None
-    if given == "auto":
-        spec = {"split": "test", "first": 0 if split == "train" else 10_000 - HELDOUT_TEST_N,
-                "n": 10_000 if split == "train" else HELDOUT_TEST_N}  # fmt: skip
-    else:
-        spec = {"split": str(given["split"]), "first": int(given["first"]), "n": int(given["n"])}
     if spec["split"] == split and spec["first"] < n:
         raise ValueError(f"heldout = {spec}: overlaps the first {n} images the runs train on")
     images, labels = mnist_files(spec["split"])
