@@ -105,6 +105,10 @@ def test_bad_values_are_refused_naming_the_value(api) -> None:
         api.sharpness(run, 0)
     with pytest.raises(ValueError, match="plane = 'adam-pca'"):
         api.plane("adam-pca", [run])
+    with pytest.raises(ValueError, match="already holds a run 'sgd' with other constants"):
+        api.train("sgd", constants={"lr": 0.1}, n=20, epochs=4, snapshots=3, progress=False)
+    again = api.train("sgd", n=20, epochs=4, snapshots=3, progress=False)  # the same run: fine
+    assert again.record.equals(run.record)
     with pytest.raises(ValueError, match="overlaps the first 20 images"):
         api.heldout(run, {"split": "test", "first": 10, "n": 5})
 

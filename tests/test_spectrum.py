@@ -184,3 +184,27 @@ def test_spectrum_of_a_snapshot_is_reproducible_and_traces_agree(path) -> None:
     eig = np.linalg.eigvalsh(dense_half(thetas[-1], x, y))
     assert a.quadrature.nodes[0].max() <= eig[-1] * (1 + 1e-10)
     assert a.quadrature.nodes[0].min() >= eig[0] - 1e-10 * abs(eig).max()
+
+
+def test_a_warm_start_finds_an_eigenvalue_that_rose_past_the_previous_top() -> None:
+    """The start is the previous top eigenvector (now lambda_2 = 1.0) plus the random share; the
+    new top, 0.1% above it, must still be found (without the guard pair, GUARD = 0, lambda_1
+    came out 1.0 after 17 products: the old vector converged first)."""
+    p = 69_200
+    diag = np.linspace(0.0, 0.9, p)
+    diag[0], diag[1] = 1.001, 1.0  # the new top eigenvector e_0, the old one e_1
+    old = np.zeros((p, 1))
+    old[1, 0] = 1.0
+    v0 = start_vector(135, 20, p, old)
+    got = top_eigen(lambda v: diag * v, v0, 1)
+    assert got.values[0] == pytest.approx(1.001, rel=1e-8)
+
+
+def test_spectrum_epochs_of_a_diverged_run_are_its_finite_snapshots() -> None:
+    from losslandscape.jobs.training import spectrum_epochs
+
+    epochs = np.array([0, 10, 20, 30])
+    finite = np.array([True, True, True, False])  # diverged at epoch 30: its snapshot is NaN
+    assert spectrum_epochs(["first", "last"], epochs, finite) == [0, 20]
+    assert spectrum_epochs([30, 10, "first", 0], epochs, finite) == [10, 0]
+    assert spectrum_epochs(["last"], epochs, np.zeros(4, dtype=bool)) == []

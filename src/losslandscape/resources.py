@@ -117,9 +117,9 @@ TRAIN_EXTRA_VECTORS = 8
 #: Full weight vectors a directions, plane or line job holds besides a run's snapshots (the
 #: Hessian eigensolver's Lanczos vectors).
 WHOLE_NETWORK_EXTRA_VECTORS = 40
-#: Hessian-vector products per snapshot and eigenvalue of a sharpness job (measured about 6 on the
-#: default runs, warm-started; the first snapshot, cold, about 25 for two) and the passes one
-#: product costs (measured about 1.9 training epochs).
+#: Hessian-vector products per snapshot and eigenvalue of a sharpness job (measured 7-9 on the
+#: default runs, warm-started, with the guard pair; the first snapshot, cold, about 25 for two)
+#: and the passes one product costs (measured about 1.5 training epochs).
 SHARPNESS_PRODUCTS = 12
 PASSES_PER_PRODUCT = 2
 #: Forward passes per grid point of a plane's gradient grid (measured about 2.5).
@@ -244,6 +244,15 @@ def _hessian_mem(s: JobSizes, attempt: int) -> int:
     return whole_network_mem_mb(s.n, s.hidden, vectors, attempt)
 
 
+def _sharpness_mem(s: JobSizes, attempt: int) -> int:
+    """Memory of a sharpness job: as a spectrum's, with room for the longest Lanczos run it
+    allows (MAX_STEPS basis vectors; about 30 are used)."""
+    from .network.spectrum import MAX_STEPS
+
+    vectors = 3 * s.snapshots + MAX_STEPS + TRAIN_EXTRA_VECTORS
+    return whole_network_mem_mb(s.n, s.hidden, vectors, attempt)
+
+
 def _passes(count: Callable[[JobSizes], int]) -> Estimate:
     """The runtime of a whole-network job of count(sizes) passes over its N samples."""
     return lambda s, attempt: whole_network_runtime(count(s), s.n, s.hidden, attempt)
@@ -270,7 +279,7 @@ RULE_COSTS: dict[str, tuple[Estimate | None, Estimate | None]] = {
     "heldout": (_heldout_mem, _heldout_time),
     # Lanczos at every snapshot / at the spectrum's snapshots, every probe
     "sharpness": (
-        _hessian_mem,
+        _sharpness_mem,
         _passes(lambda s: PASSES_PER_PRODUCT * SHARPNESS_PRODUCTS * s.eigenvalues * s.snapshots),
     ),
     "spectrum": (

@@ -8,11 +8,13 @@ learn here (sgd lr 0.5; adam lr 0.001, eps 1e-8) when the optimizer is one of th
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .. import paths
+from ..io import read_metadata
 from ..jobs.common import HeldoutImages
 from ..jobs.training import heldout_job, sharpness_job, spectrum_job, train_job
 from ..landscape.directions import check_run_name
@@ -95,10 +97,36 @@ def train(
     images, labels = mnist_files(split)
     record = result_path(paths.TRAINING, seed=seed, n=n, run=name)
     kept = result_path(paths.SNAPSHOTS, seed=seed, n=n, run=name)
+    _refuse_another_run(record, name, network, spec, batch, int(epochs), int(snapshots))
     with bar(f"training {name}", progress):
         train_job(images, labels, record, kept, network, spec, int(epochs), int(snapshots),
                   run_name=name, batch=None if batch is None else int(batch))  # fmt: skip
     return Run(name, network, spec, batch, read(record), read(kept), record, kept)
+
+
+def _refuse_another_run(
+    record: str,
+    name: str,
+    network: NetworkSpec,
+    spec: OptimizerSpec,
+    batch: int | None,
+    epochs: int,
+    snapshots: int,
+) -> None:
+    """Refuse to replace the files of a different run of the same name in the workspace: a Run
+    made before would then read another run's snapshots."""
+    if not os.path.exists(record):
+        return
+    meta = read_metadata(record)
+    want = {**network.meta(), **spec.meta(), "batch": batch, "epochs": epochs,
+            "snapshots": snapshots}  # fmt: skip
+    differ = sorted(key for key, value in want.items() if meta.get(key) != value)
+    if differ:
+        raise ValueError(
+            f"name = {name!r}: this workspace already holds a run {name!r} with other "
+            f"{', '.join(differ)} ({ {k: meta.get(k) for k in differ} }); give the new run "
+            f"another name, or set_workspace(...) to a new folder"
+        )
 
 
 def heldout_images(split: str, n: int, given: Any = "auto") -> HeldoutImages | None:

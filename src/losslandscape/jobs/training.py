@@ -123,17 +123,21 @@ def sharpness_job(
     log_written(output, t0, summary + f"{solver['hessian_vector_products']} products")
 
 
-def spectrum_epochs(at: list[object], epochs: np.ndarray) -> list[int]:
-    """The snapshot epochs `at` names (first, last, epochs), in the order given; a named epoch
-    a run never reached (it diverged before) is left out."""
-    kept = [int(e) for e in epochs]
+def spectrum_epochs(at: list[object], epochs: np.ndarray, finite: np.ndarray) -> list[int]:
+    """The snapshot epochs `at` names (first, last, epochs), in the order given, among the
+    snapshots with finite weights (`finite`): `last` is a diverged run's last finite one, and a
+    named epoch the run never reached or whose weights are not finite is left out, logged."""
+    kept = [int(e) for e, ok in zip(epochs, finite, strict=True) if ok]
+    if not kept:
+        log.warning("no snapshot has finite weights: no spectrum")
+        return []
     named = [kept[0] if a == "first" else kept[-1] if a == "last" else int(a) for a in at]  # type: ignore[call-overload]
     out: list[int] = []
     for epoch in named:
         if epoch in kept and epoch not in out:
             out.append(epoch)
         elif epoch not in kept:
-            log.warning("epoch %d is no snapshot of this run (it diverged before); left out", epoch)
+            log.warning("epoch %d is no finite snapshot of this run (it diverged); left out", epoch)
     return out
 
 
@@ -156,7 +160,8 @@ def spectrum_job(
     hidden = list(network.hidden)
     rows: dict[str, list[np.ndarray]] = {"epoch": [], "eigenvalue": [], "density": []}
     records = []
-    for epoch in spectrum_epochs(at, epochs):
+    finite = np.isfinite(thetas).all(axis=1)
+    for epoch in spectrum_epochs(at, epochs, finite):
         theta = thetas[int(np.flatnonzero(epochs == epoch)[0])]
         got = spectrum(theta, epoch, x, y, hidden, network.seed, probes, lanczos, threads)
         q, d = got.quadrature, got.density

@@ -5,8 +5,9 @@ Both rest on Lanczos with full reorthogonalisation over exact Hessian-vector pro
 
 - sharpness: the k largest (algebraic) eigenvalues, stopped when every wanted Ritz pair's
   residual norm is at most `tol` times its Ritz value (SHARPNESS_TOL, FLOOR); along a run each
-  snapshot starts from the previous snapshot's Ritz vectors (plus an equal share of a fixed
-  random vector, so that an eigenvector that rises from below is never missed);
+  snapshot starts from the previous snapshot's Ritz vectors plus an equal share of a fixed
+  random vector, and GUARD more Ritz pairs than asked must converge, so that an eigenvector
+  rising past the previous ones is found (a test crosses two eigenvalues 1% apart);
 - spectrum: stochastic Lanczos quadrature (Ghorbani et al., ICML 2019): per probe v, `steps`
   Lanczos steps from v / |v| give nodes (Ritz values) and weights (squared first components of
   the Ritz vectors) that integrate polynomials up to degree 2 steps - 1 exactly against v's
@@ -33,6 +34,8 @@ Matvec = Callable[[np.ndarray], np.ndarray]
 #: residual and, away from a cluster, near its square over the gap to the next.
 SHARPNESS_TOL = 1e-5
 FLOOR = 1e-3
+#: Ritz pairs beyond the k asked that must converge as well (see top_eigen).
+GUARD = 1
 #: Lanczos steps at most per snapshot (more means the solver did not converge: an error).
 MAX_STEPS = 300
 #: Points of a spectrum's eigenvalue grid, and the Gaussian width as a share of the nodes' span.
@@ -109,25 +112,30 @@ def top_eigen(
 ) -> TopEigen:
     """The k largest eigenpairs of a symmetric operator by Lanczos from v0, to residual tolerance.
 
-    Stops once every wanted residual is at most tol * |its Ritz value| (at least FLOOR times the
-    largest one's), or the Krylov space is invariant; raises if max_steps steps do not get there.
+    Stops once the residuals of the k + GUARD largest Ritz pairs are at most tol * |their Ritz
+    value| (at least FLOOR times the largest one's), or the Krylov space is invariant; raises if
+    max_steps steps do not get there.
     """
     p = v0.size
     if not 1 <= k <= p:
         raise ValueError(f"k = {k} eigenvalues asked of an operator of order {p}")
+    # GUARD more Ritz pairs than asked must converge too: a warm start's own vectors converge
+    # first, and an eigenvalue rising past them needs the steps the guard's pairs take.
+    want = min(k + GUARD, p)
     run = Lanczos(matvec, v0, min(max_steps, p))
     while True:
         run.step()
-        if run.steps < k and not run.broken:
+        if run.steps < want and not run.broken:
             continue
         values, s = run.ritz()
-        res = run.residuals(s[:, :k])
-        scale = np.maximum(np.abs(values[:k]), FLOOR * abs(values[0])) if values[0] else 1.0
+        res = run.residuals(s[:, :want])
+        top = abs(values[0])
+        scale = np.maximum(np.abs(values[:want]), FLOOR * top) if top else np.ones(len(res))
         if run.broken or np.all(res <= tol * scale) or run.steps == p:
             if len(values) < k:  # an invariant space smaller than k: the rest are not reached
                 raise RuntimeError(f"the start vector spans only {len(values)} eigenvectors")
             vectors = run.basis[: run.steps].T @ s[:, :k]
-            return TopEigen(values[:k].copy(), vectors, res, run.steps)
+            return TopEigen(values[:k].copy(), vectors, res[:k], run.steps)
         if run.steps >= run.max_steps:
             raise RuntimeError(
                 f"Lanczos did not reach residual {tol:g} in {run.steps} steps (residuals {res})"
