@@ -7,7 +7,7 @@ config; the runs they name are given as Run objects (losslandscape.train).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,11 +45,17 @@ def _network(runs: Sequence[Run], seed: int, n: int, init: str, split: str) -> N
     return network
 
 
-def _by_name(runs: Sequence[Run]) -> dict[str, Run]:
-    """The runs by name, checked for duplicates."""
+def _by_name(
+    kind: str, name: str, runs: Sequence[Run], check: Callable[[str, list[str]], str | None]
+) -> dict[str, Run]:
+    """The runs by name, checked for duplicates, after `check` accepts the plane or line name
+    against them (the workflow's own check)."""
     named = {run.name: run for run in runs}
     if len(named) != len(runs):
         raise ValueError(f"two runs share a name: {[run.name for run in runs]}")
+    why = check(name, list(named))
+    if why:
+        raise ValueError(f"{kind} = {name!r}: {why}")
     return named
 
 
@@ -76,10 +82,7 @@ def plane(
         >>> p = plane("sgd-pca", [sgd])
         >>> p.paths["sgd"].distance.max()
     """
-    named = _by_name(runs)
-    why = check_plane(name, list(named))
-    if why:
-        raise ValueError(f"plane = {name!r}: {why}")
+    named = _by_name("plane", name, runs, check_plane)
     spec = parse_plane(name)
     network = _network(runs, seed, n, init, split)
     images, labels = mnist_files(network.split)
@@ -88,13 +91,11 @@ def plane(
     centre = None if spec.centre == "init" else named[spec.centre].snapshots_path
     directions_job(images, labels, directions, network, spec.name, centre)
     inputs = PlaneInputs(images, labels, directions, network, spec.name)
-    walked = {}
+    walks = {run.name: result_path(paths.PLANE_PATH, run=run.name, **where) for run in runs}
     for run in runs:
-        out = result_path(paths.PLANE_PATH, run=run.name, **where)
-        plane_path_job(inputs, run.snapshots_path, run.record_path, out, run.name)
-        walked[run.name] = read(out)
-    grid = plane_grid_spec(a, b, int(resolution), [result_path(paths.PLANE_PATH, run=r.name,
-                           **where) for r in runs])  # fmt: skip
+        plane_path_job(inputs, run.snapshots_path, run.record_path, walks[run.name], run.name)
+    walked = {name: read(path) for name, path in walks.items()}
+    grid = plane_grid_spec(a, b, int(resolution), list(walks.values()))
     out = result_path(paths.PLANE_GRID, **where)
     with bar(f"plane {spec.name} {resolution}x{resolution}", progress):
         plane_grid_job(inputs, out, grid, threads)
@@ -120,10 +121,7 @@ def line(
 
         >>> line("init_sgd", [sgd])["cost"].min()
     """
-    named = _by_name(runs)
-    why = check_line(name, list(named))
-    if why:
-        raise ValueError(f"line = {name!r}: {why}")
+    named = _by_name("line", name, runs, check_line)
     spec = parse_line(name)
     network = _network(runs, seed, n, init, split)
     images, labels = mnist_files(network.split)
