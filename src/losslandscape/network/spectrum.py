@@ -166,7 +166,7 @@ def start_vector(seed: int, epoch: int, p: int, warm: np.ndarray | None) -> np.n
 
 
 @dataclass(frozen=True)
-class SharpnessRecord:
+class SharpnessAlongRun:
     """Sharpness along a run: per snapshot the k largest eigenvalues of H(J/2), their residual
     norms and the Hessian-vector products spent (rows in snapshot order)."""
 
@@ -186,7 +186,7 @@ def sharpness(
     seed: int,
     threads: int = 1,
     tol: float = SHARPNESS_TOL,
-) -> SharpnessRecord:
+) -> SharpnessAlongRun:
     """The k largest eigenvalues of the Hessian of J/2 on (x, y) at every snapshot theta.
 
     Each snapshot's solver starts warm from the previous one's eigenvectors (start_vector); a
@@ -213,7 +213,7 @@ def sharpness(
     finally:
         if pool is not None:
             pool.shutdown()
-    return SharpnessRecord(values, residuals, products)
+    return SharpnessAlongRun(values, residuals, products)
 
 
 # ------------------------------------------------------------------------------ spectrum
