@@ -90,6 +90,10 @@ def test_top_eigen_on_a_known_diagonal_matrix() -> None:
     for j, index in enumerate((199, 198)):
         v = got.vectors[:, j]
         assert abs(abs(v[index]) - 1.0) < 1e-8
+    # the guard's Ritz vector is tracked too (the next snapshot's warm start): e_197 here
+    assert got.tracked.shape == (200, 3)
+    np.testing.assert_array_equal(got.tracked[:, :2], got.vectors)
+    assert abs(abs(got.tracked[197, 2]) - 1.0) < 1e-6
     with pytest.raises(ValueError, match="k = 0"):
         top_eigen(lambda v: v, np.ones(3), 0)
 

@@ -4,10 +4,10 @@ Both rest on Lanczos with full reorthogonalisation over exact Hessian-vector pro
 (curvature.Curvature, never finite differences):
 
 - sharpness: the k largest (algebraic) eigenvalues, stopped when every wanted Ritz pair's
-  residual norm is at most `tol` times its Ritz value (SHARPNESS_TOL, FLOOR); along a run each
-  snapshot starts from the previous snapshot's Ritz vectors plus an equal share of a fixed
-  random vector, and GUARD more Ritz pairs than asked must converge, so that an eigenvector
-  rising past the previous ones is found (a test crosses two eigenvalues 1% apart);
+  residual norm is at most `tol` times its Ritz value (SHARPNESS_TOL, FLOOR); GUARD more Ritz
+  pairs than asked must converge, so that an eigenvector rising past the previous ones is found
+  (a test crosses two eigenvalues 0.1% apart); along a run each snapshot starts from the
+  previous snapshot's k + GUARD Ritz vectors plus an equal share of a fixed random vector;
 - spectrum: stochastic Lanczos quadrature (Ghorbani et al., ICML 2019): per probe v, `steps`
   Lanczos steps from v / |v| give nodes (Ritz values) and weights (squared first components of
   the Ritz vectors) that integrate polynomials up to degree 2 steps - 1 exactly against v's
@@ -99,12 +99,14 @@ class Lanczos:
 
 @dataclass(frozen=True)
 class TopEigen:
-    """The k largest eigenvalues (descending), unit eigenvectors (columns), residuals, products."""
+    """The k largest eigenvalues (descending), unit eigenvectors (columns), residuals, products;
+    `tracked` holds the Ritz vectors of all k + GUARD converged pairs (the next warm start)."""
 
     values: np.ndarray
     vectors: np.ndarray
     residuals: np.ndarray
     products: int
+    tracked: np.ndarray
 
 
 def top_eigen(
@@ -134,8 +136,8 @@ def top_eigen(
         if run.broken or np.all(res <= tol * scale) or run.steps == p:
             if len(values) < k:  # an invariant space smaller than k: the rest are not reached
                 raise RuntimeError(f"the start vector spans only {len(values)} eigenvectors")
-            vectors = run.basis[: run.steps].T @ s[:, :k]
-            return TopEigen(values[:k].copy(), vectors, res[:k], run.steps)
+            tracked = run.basis[: run.steps].T @ s[:, :want]
+            return TopEigen(values[:k].copy(), tracked[:, :k], res[:k], run.steps, tracked)
         if run.steps >= run.max_steps:
             raise RuntimeError(
                 f"Lanczos did not reach residual {tol:g} in {run.steps} steps (residuals {res})"
@@ -189,8 +191,8 @@ def sharpness(
 ) -> SharpnessAlongRun:
     """The k largest eigenvalues of the Hessian of J/2 on (x, y) at every snapshot theta.
 
-    Each snapshot's solver starts warm from the previous one's eigenvectors (start_vector); a
-    non-finite snapshot gives NaN and the next one starts cold.
+    Each snapshot's solver starts warm from the previous one's k + GUARD Ritz vectors
+    (start_vector); a non-finite snapshot gives NaN and the next one starts cold.
     """
     thetas = np.asarray(thetas, dtype=np.float64)
     rows = thetas.shape[0]
@@ -209,7 +211,7 @@ def sharpness(
             v0 = start_vector(seed, int(epoch), theta.size, warm)
             got = top_eigen(hessian_half(curv, pool), v0, k, tol)
             values[i], residuals[i], products[i] = got.values, got.residuals, got.products
-            warm = got.vectors
+            warm = got.tracked
     finally:
         if pool is not None:
             pool.shutdown()
