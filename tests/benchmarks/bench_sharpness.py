@@ -1,7 +1,7 @@
 """Sharpness and spectra of the default runs against the runs themselves (not a test).
 
     python tests/benchmarks/bench_sharpness.py [--n 1000] [--epochs 2000] [--snapshots 100]
-        [--naive-every 10]
+        [--naive-every 10] [--repeats 3]
 
 One BLAS thread, as in the workflow's jobs. For each default run (sgd lr 0.5; adam lr 0.001,
 eps 1e-8; scaled initial network of seed 135, full batch, the first N test images):
@@ -14,6 +14,9 @@ eps 1e-8; scaled initial network of seed 135, full batch, the first N test image
    tol 1e-10) from a fresh random start at each snapshot on the same exact products, checked
    against the engine (1e-8 relative) and timed per snapshot;
 4. the default spectrum (4 probes x 80 Lanczos steps at the first and last snapshot).
+
+Run, sharpness and spectrum alternate --repeats times and each time is the median (a shared
+machine's speed drifts by 10-20% over minutes); the products and values are the same each time.
 """
 
 from __future__ import annotations
@@ -52,19 +55,27 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=2000)
     ap.add_argument("--snapshots", type=int, default=100)
     ap.add_argument("--naive-every", type=int, default=10)
+    ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     x, y = load_split(*test_split_paths(), args.n)
     theta0 = flatten(init_weights(135, HIDDEN, "scaled"))
     kept = snapshot_epochs(args.epochs, args.snapshots)
     totals = {"train": 0.0, "sharpness": 0.0, "spectrum": 0.0}
     for name, (optimizer, constants) in RUNS.items():
-        t0 = cpu()
-        run = train(theta0, x, y, HIDDEN, optimizer, constants, args.epochs, kept)
-        t_train = cpu() - t0
-        thetas, epochs = np.asarray(run.snapshots), np.asarray(run.snapshot_epochs)
-        t0 = cpu()
-        got = sharpness(thetas, epochs, x, y, HIDDEN, 2, seed=135)
-        t_sharp = cpu() - t0
+        times: dict[str, list[float]] = {"train": [], "sharpness": [], "spectrum": []}
+        for _ in range(max(1, args.repeats)):
+            t0 = cpu()
+            run = train(theta0, x, y, HIDDEN, optimizer, constants, args.epochs, kept)
+            times["train"].append(cpu() - t0)
+            thetas, epochs = np.asarray(run.snapshots), np.asarray(run.snapshot_epochs)
+            t0 = cpu()
+            got = sharpness(thetas, epochs, x, y, HIDDEN, 2, seed=135)
+            times["sharpness"].append(cpu() - t0)
+            t0 = cpu()
+            for k in (0, len(thetas) - 1):
+                spectrum(thetas[k], int(epochs[k]), x, y, HIDDEN, 135, probes=4, steps=80)
+            times["spectrum"].append(cpu() - t0)
+        t_train, t_sharp, t_spec = (float(np.median(times[k])) for k in times)
         naive_t, naive_products, worst = 0.0, 0, 0.0
         picked = range(0, len(thetas), args.naive_every)
         for i in picked:
@@ -78,13 +89,10 @@ def main() -> None:
             naive_products += curv.count
             worst = max(worst, float(np.max(np.abs(values - got.values[i]) / np.abs(values))))
         assert worst < 1e-8, f"engine and ARPACK differ by {worst:.2e} (relative)"
-        t0 = cpu()
-        for k in (0, len(thetas) - 1):
-            spectrum(thetas[k], int(epochs[k]), x, y, HIDDEN, 135, probes=4, steps=80)
-        t_spec = cpu() - t0
         per_naive = naive_t / len(picked)
         per_engine = t_sharp / len(thetas)
-        print(f"{name}: {args.epochs} epochs, N = {args.n}, {len(thetas)} snapshots")
+        print(f"{name}: {args.epochs} epochs, N = {args.n}, {len(thetas)} snapshots, medians of "
+              f"{len(times['train'])}")  # fmt: skip
         print(f"  run            {t_train:7.2f} s CPU")
         print(f"  sharpness      {t_sharp:7.2f} s CPU, {got.products.sum()} products "
               f"({got.products.sum() / len(thetas):.1f} per snapshot), {t_sharp / t_train:.2f} x "
