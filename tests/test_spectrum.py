@@ -13,6 +13,7 @@ import pytest
 from losslandscape.network.curvature import Curvature
 from losslandscape.network.model import flatten, init_weights, n_weights
 from losslandscape.network.spectrum import (
+    SHARPNESS_TOL,
     density,
     hessian_half,
     quadrature,
@@ -21,6 +22,7 @@ from losslandscape.network.spectrum import (
     spectrum,
     start_vector,
     top_eigen,
+    top_eigen_refined,
 )
 from losslandscape.network.training import snapshot_epochs, train
 from losslandscape.optimizers import stability_threshold
@@ -74,11 +76,46 @@ def test_warm_start_needs_fewer_products_than_cold(path) -> None:
     cold_products, cold_values = [], []
     for theta, epoch in zip(thetas, epochs, strict=True):
         curv = Curvature(theta, x, y, HIDDEN, 1)
-        got = top_eigen(hessian_half(curv), start_vector(3, int(epoch), P, None), 2)
-        cold_products.append(got.products)
+        rough = hessian_half(curv.rounded())
+        got = top_eigen_refined(hessian_half(curv), rough, start_vector(3, int(epoch), P, None), 2)
+        cold_products.append(got.start_products + got.products)
         cold_values.append(got.values)
     np.testing.assert_allclose(warm.values, cold_values, rtol=1e-8)
-    assert warm.products[1:].sum() < sum(cold_products[1:])
+    spent = warm.start_products + warm.products
+    assert spent[1:].sum() < sum(cold_products[1:])
+
+
+def test_a_rough_start_never_changes_the_values() -> None:
+    """top_eigen_refined on a diagonal operator: with the exact operator as the rough one the
+    Rayleigh-Ritz step meets the tolerance at once (k + GUARD exact products); with a rough
+    operator whose eigenvectors are turned (a rank-one term) it does not, exact Lanczos goes
+    on, and the values are the exact ones."""
+    rng = np.random.default_rng(5)
+    diag = np.sort(rng.uniform(0.0, 1.0, 500))
+    diag[-3:] = [2.0, 2.5, 3.0]
+    exact = lambda v: diag * v  # noqa: E731
+    v0 = rng.standard_normal(500)
+    good = top_eigen_refined(exact, exact, v0, 2)
+    assert good.products == 3 and good.start_products > 0
+    np.testing.assert_allclose(good.values, [3.0, 2.5], rtol=1e-10)
+    u = rng.standard_normal(500)
+    u /= np.linalg.norm(u)
+    bad = top_eigen_refined(exact, lambda v: diag * v + 0.05 * u * (u @ v), v0, 2)
+    assert bad.products > 3
+    np.testing.assert_allclose(bad.values, [3.0, 2.5], rtol=1e-10)
+    assert np.all(bad.residuals <= SHARPNESS_TOL * bad.values)
+
+
+def test_float32_products_are_near_the_exact_ones(path) -> None:
+    """Curvature.rounded: products within 1e-6 of the float64 ones (relative norm), float64
+    arrays out, its own product count."""
+    x, y, _, thetas = path
+    curv = Curvature(thetas[-1], x, y, HIDDEN, 1)
+    twin = curv.rounded()
+    v = np.random.default_rng(0).standard_normal(P)
+    exact, rough = curv.apply(v), twin.apply(v)
+    assert rough.dtype == np.float64 and twin.count == 1 and curv.count == 1
+    assert 0 < np.linalg.norm(rough - exact) <= 1e-6 * np.linalg.norm(exact)
 
 
 def test_top_eigen_on_a_known_diagonal_matrix() -> None:

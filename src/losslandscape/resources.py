@@ -90,14 +90,17 @@ SECONDS_PER_WEIGHT_SAMPLE = 2e-9
 BYTES_PER_ACTIVATION = 32
 
 
-def whole_network_mem_mb(n: int, hidden: Sequence[int], vectors: int, attempt: int = 1) -> int:
+def whole_network_mem_mb(
+    n: int, hidden: Sequence[int], vectors: int, attempt: int = 1, activations: float = 1.0
+) -> int:
     """Memory (MB) of a job on all weights: N samples' activations and `vectors` weight vectors.
 
     `vectors` counts the full weight vectors a job holds at once (snapshots of a run, directions
-    and Lanczos vectors of a Hessian eigensolver).
+    and Lanczos vectors of a Hessian eigensolver); `activations` the copies of the activations
+    (1.5 with a float32 twin of a float64 cache).
     """
     units = sum(layer_sizes(list(hidden)))
-    mb = JOB_BASE_MB + MB_PER_SAMPLE * n + n * units * BYTES_PER_ACTIVATION / 1e6
+    mb = JOB_BASE_MB + MB_PER_SAMPLE * n + activations * n * units * BYTES_PER_ACTIVATION / 1e6
     mb += vectors * n_weights(hidden) * 8 / 1e6
     return retry_scaled(mb, attempt)
 
@@ -246,11 +249,11 @@ def _hessian_mem(s: JobSizes, attempt: int) -> int:
 
 def _sharpness_mem(s: JobSizes, attempt: int) -> int:
     """Memory of a sharpness job: as a spectrum's, with room for the longest Lanczos run it
-    allows (MAX_STEPS basis vectors; about 30 are used)."""
+    allows (MAX_STEPS basis vectors; about 30 are used) and the float32 twin of its cache."""
     from .network.spectrum import MAX_STEPS
 
     vectors = 3 * s.snapshots + MAX_STEPS + TRAIN_EXTRA_VECTORS
-    return whole_network_mem_mb(s.n, s.hidden, vectors, attempt)
+    return whole_network_mem_mb(s.n, s.hidden, vectors, attempt, activations=1.5)
 
 
 def _passes(count: Callable[[JobSizes], int]) -> Estimate:

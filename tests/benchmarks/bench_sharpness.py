@@ -94,9 +94,10 @@ def main() -> None:
         print(f"{name}: {args.epochs} epochs, N = {args.n}, {len(thetas)} snapshots, medians of "
               f"{len(times['train'])}")  # fmt: skip
         print(f"  run            {t_train:7.2f} s CPU")
-        print(f"  sharpness      {t_sharp:7.2f} s CPU, {got.products.sum()} products "
-              f"({got.products.sum() / len(thetas):.1f} per snapshot), {t_sharp / t_train:.2f} x "
-              f"the run")  # fmt: skip
+        exact, single = got.products.sum(), got.start_products.sum()
+        print(f"  sharpness      {t_sharp:7.2f} s CPU, {exact} exact products and {single} in "
+              f"float32 ({exact / len(thetas):.1f} + {single / len(thetas):.1f} per snapshot), "
+              f"{t_sharp / t_train:.2f} x the run")  # fmt: skip
         print(f"  naive (ARPACK, cold) {per_naive:.3f} s and "
               f"{naive_products / len(picked):.1f} products per snapshot on {len(picked)} "
               f"snapshots; engine {per_engine:.3f} s: {per_naive / per_engine:.2f} x faster; "

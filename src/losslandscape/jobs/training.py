@@ -111,6 +111,7 @@ def sharpness_job(
         "eigenvalues": eigenvalues,
         "tol": SHARPNESS_TOL,
         "hessian_vector_products": int(got.products.sum()),
+        "float32_products": int(got.start_products.sum()),
         "max_residual": float(np.nanmax(got.residuals)) if finite.any() else None,
     }
     meta = provenance(images, labels, kind="sharpness", **where, threshold=threshold, **solver)
@@ -120,7 +121,9 @@ def sharpness_job(
     top = np.nanmax(got.values[:, 0]) if np.isfinite(got.values[:, 0]).any() else float("nan")
     limit = "no threshold" if threshold is None else f"threshold {threshold:.6g}"
     summary = f"{len(epochs)} snapshots, largest lambda_1 {top:.6g} ({limit}), "
-    log_written(output, t0, summary + f"{solver['hessian_vector_products']} products")
+    exact, single = solver["hessian_vector_products"], solver["float32_products"]
+    spent = f"{exact} products (and {single} in float32 for the starts)"
+    log_written(output, t0, summary + spent)
 
 
 def spectrum_epochs(at: list[object], epochs: np.ndarray, finite: np.ndarray) -> list[int]:

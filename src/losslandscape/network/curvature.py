@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from concurrent.futures import Executor
 
 import numpy as np
@@ -64,12 +65,29 @@ class Curvature(Blocked):
         top += q[-1]
         return {"a": acts, "s": s, "delta": deltas, "q": q, "top": [top]}
 
+    def rounded(self) -> Curvature:
+        """A float32 twin of this operator: every cached value rounded once from the float64
+        pass, products in float32 (about half the time, relative error near 1e-7). For a cheap
+        eigensolver start only: final values always come from float64 products."""
+        twin = copy.copy(self)
+        single = np.float32
+        twin.w = [w.astype(single) for w in self.w]
+        twin.w0 = self.w0.astype(single)
+        twin.cache = [
+            {key: [a.astype(single) for a in arrays] for key, arrays in block.items()}
+            for block in self.cache
+        ]
+        twin.rows = np.empty(self.rows.shape, dtype=single)
+        twin.scratch = [np.empty(self.p, dtype=single) for _ in self.scratch]
+        twin.count = 0
+        return twin
+
     def apply(self, v: np.ndarray, pool: Executor | None = None) -> np.ndarray:
-        """H v, the Hessian of J at theta times the flat vector v (a new flat array)."""
+        """H v, the Hessian of J at theta times the flat vector v (a new float64 flat array)."""
         self.count += 1
-        vs = unflatten(np.ascontiguousarray(v, dtype=np.float64).ravel(), self.hidden)
+        vs = unflatten(np.ascontiguousarray(v, dtype=self.rows.dtype).ravel(), self.hidden)
         self.accumulate(lambda b, out, t: self._r_block(vs, b, out), pool)
-        out = self.total()
+        out = self.total().astype(np.float64, copy=False)
         out *= 2.0 / self.data.n  # the cached deltas are N * d(J/2)/dz; H of J is twice J/2's
         return out
 

@@ -7,7 +7,10 @@ Both rest on Lanczos with full reorthogonalisation over exact Hessian-vector pro
   residual norm is at most `tol` times its Ritz value (SHARPNESS_TOL, FLOOR); GUARD more Ritz
   pairs than asked must converge, so that an eigenvector rising past the previous ones is found
   (a test crosses two eigenvalues 0.1% apart); along a run each snapshot starts from the
-  previous snapshot's k + GUARD Ritz vectors plus an equal share of a fixed random vector;
+  previous snapshot's k + GUARD Ritz vectors plus an equal share of a fixed random vector, runs
+  Lanczos on float32 products (half the cost) and refines its Ritz vectors by Rayleigh-Ritz on
+  exact float64 products, whose residuals must meet the same tolerance (else float64 Lanczos
+  goes on): the values are exact whatever the float32 products were;
 - spectrum: stochastic Lanczos quadrature (Ghorbani et al., ICML 2019): per probe v, `steps`
   Lanczos steps from v / |v| give nodes (Ritz values) and weights (squared first components of
   the Ritz vectors) that integrate polynomials up to degree 2 steps - 1 exactly against v's
@@ -36,6 +39,9 @@ SHARPNESS_TOL = 1e-5
 FLOOR = 1e-3
 #: Ritz pairs beyond the k asked that must converge as well (see top_eigen).
 GUARD = 1
+#: A cheap start (top_eigen_refined) converges to this share of the tolerance, so that the
+#: exact residuals of its vectors, a little above the float32 ones, still meet it.
+START_TOL_SHARE = 0.25
 #: Lanczos steps at most per snapshot (more means the solver did not converge: an error).
 MAX_STEPS = 300
 #: Points of a spectrum's eigenvalue grid, and the Gaussian width as a share of the nodes' span.
@@ -100,13 +106,15 @@ class Lanczos:
 @dataclass(frozen=True)
 class TopEigen:
     """The k largest eigenvalues (descending), unit eigenvectors (columns), residuals, products;
-    `tracked` holds the Ritz vectors of all k + GUARD converged pairs (the next warm start)."""
+    `tracked` holds the Ritz vectors of all k + GUARD converged pairs (the next warm start) and
+    `start_products` the cheaper products spent on a start (top_eigen_refined)."""
 
     values: np.ndarray
     vectors: np.ndarray
     residuals: np.ndarray
     products: int
     tracked: np.ndarray
+    start_products: int = 0
 
 
 def top_eigen(
@@ -131,9 +139,7 @@ def top_eigen(
             continue
         values, s = run.ritz()
         res = run.residuals(s[:, :want])
-        top = abs(values[0])
-        scale = np.maximum(np.abs(values[:want]), FLOOR * top) if top else np.ones(len(res))
-        if run.broken or np.all(res <= tol * scale) or run.steps == p:
+        if run.broken or _converged(values, res, tol) or run.steps == p:
             if len(values) < k:  # an invariant space smaller than k: the rest are not reached
                 raise RuntimeError(f"the start vector spans only {len(values)} eigenvectors")
             tracked = run.basis[: run.steps].T @ s[:, :want]
@@ -142,6 +148,57 @@ def top_eigen(
             raise RuntimeError(
                 f"Lanczos did not reach residual {tol:g} in {run.steps} steps (residuals {res})"
             )
+
+
+def _converged(values: np.ndarray, res: np.ndarray, tol: float) -> bool:
+    """Whether every residual is at most tol times its value (FLOOR times the largest at least)."""
+    top = abs(values[0])
+    scale = np.maximum(np.abs(values[: len(res)]), FLOOR * top) if top else np.ones(len(res))
+    return bool(np.all(res <= tol * scale))
+
+
+def rayleigh_ritz(matvec: Matvec, basis: np.ndarray) -> TopEigen:
+    """The Ritz pairs of a symmetric operator on span(basis), largest first, with their residual
+    norms |H z - theta z| computed from one product per basis vector."""
+    q, _ = np.linalg.qr(basis)
+    hq = np.column_stack([matvec(q[:, i]) for i in range(q.shape[1])])
+    t = q.T @ hq
+    values, w = np.linalg.eigh(0.5 * (t + t.T))
+    values, w = values[::-1], w[:, ::-1]
+    z = q @ w
+    res = np.linalg.norm(hq @ w - z * values, axis=0)
+    return TopEigen(values, z, res, q.shape[1], z)
+
+
+def top_eigen_refined(
+    matvec: Matvec, rough: Matvec, v0: np.ndarray, k: int, tol: float = SHARPNESS_TOL
+) -> TopEigen:
+    """top_eigen of matvec, started cheaply: Lanczos on `rough` (a faster approximation of the
+    operator, e.g. Curvature.rounded) to START_TOL_SHARE of tol gives the k + GUARD Ritz vectors;
+    Rayleigh-Ritz on them with matvec's own products must then meet tol, else top_eigen of
+    matvec runs from v0 plus an equal share of their sum. The values and residuals are always
+    matvec's: `rough` only picks the subspace."""
+    start = top_eigen(rough, v0, k, tol * START_TOL_SHARE)
+    got = rayleigh_ritz(matvec, start.tracked)
+    if len(got.values) >= k and _converged(got.values, got.residuals, tol):
+        return TopEigen(
+            got.values[:k].copy(),
+            got.vectors[:, :k],
+            got.residuals[:k],
+            got.products,
+            got.vectors,
+            start.products,
+        )
+    s = got.vectors.sum(axis=1)
+    again = top_eigen(matvec, v0 / np.linalg.norm(v0) + s / np.linalg.norm(s), k, tol)
+    return TopEigen(
+        again.values,
+        again.vectors,
+        again.residuals,
+        got.products + again.products,
+        again.tracked,
+        start.products,
+    )
 
 
 def hessian_half(curv: Curvature, pool: object = None) -> Matvec:
@@ -170,11 +227,13 @@ def start_vector(seed: int, epoch: int, p: int, warm: np.ndarray | None) -> np.n
 @dataclass(frozen=True)
 class SharpnessAlongRun:
     """Sharpness along a run: per snapshot the k largest eigenvalues of H(J/2), their residual
-    norms and the Hessian-vector products spent (rows in snapshot order)."""
+    norms and the Hessian-vector products spent, exact (float64) and for the start (float32);
+    rows in snapshot order."""
 
     values: np.ndarray  # (snapshots, k); NaN at a non-finite snapshot
     residuals: np.ndarray
     products: np.ndarray
+    start_products: np.ndarray
 
 
 @one_blas_thread
@@ -192,12 +251,15 @@ def sharpness(
     """The k largest eigenvalues of the Hessian of J/2 on (x, y) at every snapshot theta.
 
     Each snapshot's solver starts warm from the previous one's k + GUARD Ritz vectors
-    (start_vector); a non-finite snapshot gives NaN and the next one starts cold.
+    (start_vector), runs Lanczos on float32 products (Curvature.rounded) and refines the result
+    with exact ones (top_eigen_refined); a non-finite snapshot gives NaN and the next one starts
+    cold.
     """
     thetas = np.asarray(thetas, dtype=np.float64)
     rows = thetas.shape[0]
     values, residuals = np.full((rows, k), np.nan), np.full((rows, k), np.nan)
     products = np.zeros(rows, dtype=np.int64)
+    start_products = np.zeros(rows, dtype=np.int64)
     warm: np.ndarray | None = None
     pool = thread_pool(threads)
     progress.expect(rows)
@@ -209,13 +271,15 @@ def sharpness(
                 continue
             curv = Curvature(theta, x, y, hidden, threads, pool)
             v0 = start_vector(seed, int(epoch), theta.size, warm)
-            got = top_eigen(hessian_half(curv, pool), v0, k, tol)
+            rough = hessian_half(curv.rounded(), pool)
+            got = top_eigen_refined(hessian_half(curv, pool), rough, v0, k, tol)
             values[i], residuals[i], products[i] = got.values, got.residuals, got.products
+            start_products[i] = got.start_products
             warm = got.tracked
     finally:
         if pool is not None:
             pool.shutdown()
-    return SharpnessAlongRun(values, residuals, products)
+    return SharpnessAlongRun(values, residuals, products, start_products)
 
 
 # ------------------------------------------------------------------------------ spectrum
