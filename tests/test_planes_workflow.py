@@ -143,6 +143,9 @@ def test_sharpness_and_spectrum_files(complete_run: Path) -> None:
         full = settings.get("batch") is None and settings["optimizer"] == "sgd"
         assert m["threshold"] == (2.0 / settings["lr"] if full else None)
         assert m["run"]["run"] == run and m["eigenvalues"] == k
+        # k + 1 exact products a snapshot at least (Rayleigh-Ritz on the float32 start's vectors)
+        assert m["hessian_vector_products"] >= (k + 1) * len(epochs)
+        assert m["float32_products"] > 0 and m["max_residual"] <= m["tol"] * table["lambda_1"].max()
         thetas = read_rows(base / f"{run}_snapshots.parquet", "theta")
         for i in (0, len(epochs) // 2, len(epochs) - 1):
             p = thetas.shape[1]

@@ -85,25 +85,77 @@ def test_warm_start_needs_fewer_products_than_cold(path) -> None:
     assert spent[1:].sum() < sum(cold_products[1:])
 
 
-def test_a_rough_start_never_changes_the_values() -> None:
-    """top_eigen_refined on a diagonal operator: with the exact operator as the rough one the
-    Rayleigh-Ritz step meets the tolerance at once (k + GUARD exact products); with a rough
-    operator whose eigenvectors are turned (a rank-one term) it does not, exact Lanczos goes
-    on, and the values are the exact ones."""
+class Counted:
+    """A diagonal operator (optionally plus a rank-one term) that counts its products."""
+
+    def __init__(self, diag: np.ndarray, u: np.ndarray | None = None, eps: float = 0.0) -> None:
+        self.diag, self.u, self.eps, self.calls = diag, u, eps, 0
+
+    def __call__(self, v: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        out = self.diag * v
+        if self.u is not None:
+            out += self.eps * self.u * (self.u @ v)
+        return out
+
+
+def spectrum_with_a_gap() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A diagonal spectrum (three values on top of a bulk in [0, 1]), a unit vector, a start."""
     rng = np.random.default_rng(5)
     diag = np.sort(rng.uniform(0.0, 1.0, 500))
     diag[-3:] = [2.0, 2.5, 3.0]
-    exact = lambda v: diag * v  # noqa: E731
-    v0 = rng.standard_normal(500)
-    good = top_eigen_refined(exact, exact, v0, 2)
-    assert good.products == 3 and good.start_products > 0
-    np.testing.assert_allclose(good.values, [3.0, 2.5], rtol=1e-10)
     u = rng.standard_normal(500)
-    u /= np.linalg.norm(u)
-    bad = top_eigen_refined(exact, lambda v: diag * v + 0.05 * u * (u @ v), v0, 2)
-    assert bad.products > 3
-    np.testing.assert_allclose(bad.values, [3.0, 2.5], rtol=1e-10)
-    assert np.all(bad.residuals <= SHARPNESS_TOL * bad.values)
+    return diag, u / np.linalg.norm(u), rng.standard_normal(500)
+
+
+def exact_residuals(diag: np.ndarray, got) -> np.ndarray:
+    """|H z - theta z| of the returned pairs, recomputed from the operator itself."""
+    return np.linalg.norm(diag[:, None] * got.vectors - got.vectors * got.values, axis=0)
+
+
+def test_a_rough_start_is_refined_by_exact_products() -> None:
+    """A rough operator slightly off (a rank-one term of 1e-6): its start is accepted after one
+    Rayleigh-Ritz step (k + GUARD exact products, the rest rough ones, both counted), and the
+    values are the exact operator's to 1e-12, which the rough solver's own are not."""
+    diag, u, v0 = spectrum_with_a_gap()
+    exact, rough = Counted(diag), Counted(diag, u, 1e-6)
+    got = top_eigen_refined(exact, rough, v0, 2)
+    assert got.products == exact.calls == 3 and got.start_products == rough.calls > 3
+    np.testing.assert_allclose(got.values, [3.0, 2.5], rtol=1e-12, atol=0)
+    assert np.all(exact_residuals(diag, got) <= SHARPNESS_TOL * got.values)
+    own = top_eigen(Counted(diag, u, 1e-6), v0, 2, tol=1e-12).values
+    assert np.max(np.abs(own - [3.0, 2.5])) > 1e-10
+
+
+def test_a_rough_start_never_changes_the_values() -> None:
+    """With a rough operator whose eigenvectors are turned (a rank-one term of 0.05) the
+    Rayleigh-Ritz step misses the tolerance and exact Lanczos goes on; with one whose products
+    are not finite (float32 overflow) the exact solver runs alone. The values are the exact
+    ones either way, the residuals true, every product counted."""
+    diag, u, v0 = spectrum_with_a_gap()
+    for rough in (Counted(diag, u, 0.05), Counted(diag * np.inf)):
+        exact = Counted(diag)
+        got = top_eigen_refined(exact, rough, v0, 2)
+        assert got.products == exact.calls > 3 and got.start_products == rough.calls >= 1
+        np.testing.assert_allclose(got.values, [3.0, 2.5], rtol=1e-10)
+        assert np.all(exact_residuals(diag, got) <= SHARPNESS_TOL * got.values)
+
+
+def test_sharpness_is_the_same_bytes_on_any_number_of_threads(small_data_module) -> None:
+    """N = 700 (three sample blocks in three groups): the float32 products add their blocks as
+    the float64 ones do, so values, residuals and both product counts do not depend on threads."""
+    x1, y1 = small_data_module
+    rng = np.random.RandomState(11)
+    x = np.vstack([x1, rng.rand(670, 784) * (rng.rand(670, 784) < 0.3)])
+    y = np.vstack([y1, np.eye(10)[rng.randint(0, 10, 670)]])
+    theta0 = flatten(init_weights(3, HIDDEN, "scaled"))
+    run = train(theta0, x, y, HIDDEN, "sgd", {"lr": 2.0}, 20, snapshot_epochs(20, 3))
+    thetas, epochs = np.asarray(run.snapshots), np.asarray(run.snapshot_epochs)
+    one = sharpness(thetas, epochs, x, y, HIDDEN, 2, seed=3, threads=1)
+    three = sharpness(thetas, epochs, x, y, HIDDEN, 2, seed=3, threads=3)
+    for a, b in zip(vars(one).values(), vars(three).values(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert np.all(one.start_products > 0)
 
 
 def test_float32_products_are_near_the_exact_ones(path) -> None:
@@ -140,7 +192,7 @@ def test_a_non_finite_snapshot_gives_nan_and_the_next_starts_cold(path) -> None:
     broken = thetas.copy()
     broken[2, 5] = np.nan
     got = sharpness(broken, epochs, x, y, HIDDEN, 2, seed=3)
-    assert np.isnan(got.values[2]).all() and got.products[2] == 0
+    assert np.isnan(got.values[2]).all() and got.products[2] == got.start_products[2] == 0
     want = sharpness(thetas[3:4], epochs[3:4], x, y, HIDDEN, 2, seed=3)  # cold, as after NaN
     np.testing.assert_array_equal(got.values[3], want.values[0])
 
@@ -230,7 +282,8 @@ def test_spectrum_of_a_snapshot_is_reproducible_and_traces_agree(path) -> None:
 def test_a_warm_start_finds_an_eigenvalue_that_rose_past_the_previous_top() -> None:
     """The start is the previous top eigenvector (now lambda_2 = 1.0) plus the random share; the
     new top, 0.1% above it, must still be found (without the guard pair, GUARD = 0, lambda_1
-    came out 1.0 after 17 products: the old vector converged first)."""
+    came out 1.0 after 17 products: the old vector converged first), by exact Lanczos and by
+    the refined solver on float32 products as sharpness runs it."""
     p = 69_200
     diag = np.linspace(0.0, 0.9, p)
     diag[0], diag[1] = 1.001, 1.0  # the new top eigenvector e_0, the old one e_1
@@ -239,6 +292,10 @@ def test_a_warm_start_finds_an_eigenvalue_that_rose_past_the_previous_top() -> N
     v0 = start_vector(135, 20, p, old)
     got = top_eigen(lambda v: diag * v, v0, 1)
     assert got.values[0] == pytest.approx(1.001, rel=1e-8)
+    single = diag.astype(np.float32)
+    rough = lambda v: (single * v.astype(np.float32)).astype(np.float64)  # noqa: E731
+    refined = top_eigen_refined(lambda v: diag * v, rough, v0, 1)
+    assert refined.values[0] == pytest.approx(1.001, rel=1e-8)
 
 
 def test_spectrum_epochs_of_a_diverged_run_are_its_finite_snapshots() -> None:

@@ -120,9 +120,10 @@ TRAIN_EXTRA_VECTORS = 8
 #: Full weight vectors a directions, plane or line job holds besides a run's snapshots (the
 #: Hessian eigensolver's Lanczos vectors).
 WHOLE_NETWORK_EXTRA_VECTORS = 40
-#: Hessian-vector products per snapshot and eigenvalue of a sharpness job (measured 7-9 on the
-#: default runs, warm-started, with the guard pair; the first snapshot, cold, about 25 for two)
-#: and the passes one product costs (measured about 1.5 training epochs).
+#: Hessian-vector products per snapshot and eigenvalue of a sharpness job, a generous bound
+#: (measured on the default runs: about 1.5 exact and 7-8 float32 ones, a float32 one costing
+#: about half; the first snapshot, cold, about 25 for two) and the passes one exact product
+#: costs (measured about 1.5 training epochs).
 SHARPNESS_PRODUCTS = 12
 PASSES_PER_PRODUCT = 2
 #: Forward passes per grid point of a plane's gradient grid (measured about 2.5).

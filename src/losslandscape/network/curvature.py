@@ -71,12 +71,13 @@ class Curvature(Blocked):
         eigensolver start only: final values always come from float64 products."""
         twin = copy.copy(self)
         single = np.float32
-        twin.w = [w.astype(single) for w in self.w]
-        twin.w0 = self.w0.astype(single)
-        twin.cache = [
-            {key: [a.astype(single) for a in arrays] for key, arrays in block.items()}
-            for block in self.cache
-        ]
+        with np.errstate(all="ignore"):  # out of float32's range: inf or 0 (the caller checks)
+            twin.w = [w.astype(single) for w in self.w]
+            twin.w0 = self.w0.astype(single)
+            twin.cache = [
+                {key: [a.astype(single) for a in arrays] for key, arrays in block.items()}
+                for block in self.cache
+            ]
         twin.rows = np.empty(self.rows.shape, dtype=single)
         twin.scratch = [np.empty(self.p, dtype=single) for _ in self.scratch]
         twin.count = 0

@@ -1,7 +1,8 @@
 """The Hessian of J/2 over all weights, measured: sharpness and the eigenvalue density.
 
-Both rest on Lanczos with full reorthogonalisation over exact Hessian-vector products
-(curvature.Curvature, never finite differences):
+Both rest on Lanczos with full reorthogonalisation over Hessian-vector products of the
+R-operator (curvature.Curvature, never finite differences), the values always from exact
+float64 products:
 
 - sharpness: the k largest (algebraic) eigenvalues, stopped when every wanted Ritz pair's
   residual norm is at most `tol` times its Ritz value (SHARPNESS_TOL, FLOOR); GUARD more Ritz
@@ -40,7 +41,9 @@ FLOOR = 1e-3
 #: Ritz pairs beyond the k asked that must converge as well (see top_eigen).
 GUARD = 1
 #: A cheap start (top_eigen_refined) converges to this share of the tolerance, so that the
-#: exact residuals of its vectors, a little above the float32 ones, still meet it.
+#: exact residuals of its vectors, a little above the float32 ones, still meet it (while the
+#: float32 error, about 1e-7 of the largest eigenvalue, is well below the tolerance; else the
+#: exact solver goes on, correct but dearer).
 START_TOL_SHARE = 0.25
 #: Lanczos steps at most per snapshot (more means the solver did not converge: an error).
 MAX_STEPS = 300
@@ -105,9 +108,11 @@ class Lanczos:
 
 @dataclass(frozen=True)
 class TopEigen:
-    """The k largest eigenvalues (descending), unit eigenvectors (columns), residuals, products;
-    `tracked` holds the Ritz vectors of all k + GUARD converged pairs (the next warm start) and
-    `start_products` the cheaper products spent on a start (top_eigen_refined)."""
+    """Largest eigenvalues (descending; k of them from top_eigen, one per basis vector from
+    rayleigh_ritz), unit eigenvectors (columns), residual norms, the exact products spent;
+    `tracked` holds the Ritz vectors of the k + GUARD converged pairs (fewer if the Krylov space
+    closed first: the next warm start) and `start_products` the cheaper products spent on a
+    start (top_eigen_refined)."""
 
     values: np.ndarray
     vectors: np.ndarray
@@ -176,29 +181,37 @@ def top_eigen_refined(
     """top_eigen of matvec, started cheaply: Lanczos on `rough` (a faster approximation of the
     operator, e.g. Curvature.rounded) to START_TOL_SHARE of tol gives the k + GUARD Ritz vectors;
     Rayleigh-Ritz on them with matvec's own products must then meet tol, else top_eigen of
-    matvec runs from v0 plus an equal share of their sum. The values and residuals are always
-    matvec's: `rough` only picks the subspace."""
-    start = top_eigen(rough, v0, k, tol * START_TOL_SHARE)
-    got = rayleigh_ritz(matvec, start.tracked)
-    if len(got.values) >= k and _converged(got.values, got.residuals, tol):
-        return TopEigen(
-            got.values[:k].copy(),
-            got.vectors[:, :k],
-            got.residuals[:k],
-            got.products,
-            got.vectors,
-            start.products,
-        )
-    s = got.vectors.sum(axis=1)
-    again = top_eigen(matvec, v0 / np.linalg.norm(v0) + s / np.linalg.norm(s), k, tol)
-    return TopEigen(
-        again.values,
-        again.vectors,
-        again.residuals,
-        got.products + again.products,
-        again.tracked,
-        start.products,
-    )
+    matvec runs from v0 plus an equal share of their sum (or from v0 alone when the rough start
+    fails: non-finite products, no convergence). The values and residuals are always matvec's:
+    `rough` only picks the subspace. `products` counts matvec's calls, `start_products` rough's."""
+    calls = [0, 0]
+
+    def exact(v: np.ndarray) -> np.ndarray:
+        """matvec, counted."""
+        calls[0] += 1
+        return matvec(v)
+
+    def cheap(v: np.ndarray) -> np.ndarray:
+        """rough, counted; a non-finite product ends the rough start."""
+        calls[1] += 1
+        out = rough(v)
+        if not np.all(np.isfinite(out)):
+            raise FloatingPointError("the rough operator gave a non-finite product")
+        return out
+
+    try:
+        start: TopEigen | None = top_eigen(cheap, v0, k, tol * START_TOL_SHARE)
+    except (RuntimeError, FloatingPointError, np.linalg.LinAlgError):
+        start = None  # e.g. float32 underflow or overflow: the exact solver alone
+    if start is not None:
+        got = rayleigh_ritz(exact, start.tracked)
+        if len(got.values) >= k and _converged(got.values, got.residuals, tol):
+            values, residuals = got.values[:k].copy(), got.residuals[:k]
+            return TopEigen(values, got.vectors[:, :k], residuals, calls[0], got.vectors, calls[1])
+        s = got.vectors.sum(axis=1)
+        v0 = v0 / np.linalg.norm(v0) + s / np.linalg.norm(s)
+    again = top_eigen(exact, v0, k, tol)
+    return TopEigen(again.values, again.vectors, again.residuals, calls[0], again.tracked, calls[1])
 
 
 def hessian_half(curv: Curvature, pool: object = None) -> Matvec:
@@ -276,6 +289,7 @@ def sharpness(
             values[i], residuals[i], products[i] = got.values, got.residuals, got.products
             start_products[i] = got.start_products
             warm = got.tracked
+            del curv, rough  # one float64 cache and its float32 twin at a time
     finally:
         if pool is not None:
             pool.shutdown()
