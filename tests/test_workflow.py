@@ -13,6 +13,7 @@ merged key by key into config.yaml, small.yaml could not narrow config.yaml's fi
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -349,6 +350,34 @@ def test_a_damaged_mnist_file_stops_the_jobs_that_read_it(run_copy: Path) -> Non
         assert "MnistChecksumError" in text and "t10k-images-idx3-ubyte.gz" in text, log
         assert "forcerun mnist_download" in text, log
     assert not any((run_copy / rel).exists() for rel in grid_files() | trajectory_files())
+
+
+def test_local_profile_uses_every_core_and_keeps_going_past_a_failed_job(run_copy: Path) -> None:
+    """workflow/profiles/local: all cores unless -c says otherwise, and a failed job does not
+    stop the independent ones (a plain run stops at the first failure)."""
+    images = run_copy / "resources" / "mnist" / "t10k-images-idx3-ubyte.gz"
+    data = bytearray(images.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # every grid and trajectory job stops on its MNIST check
+    images.write_bytes(bytes(data))
+    local = ("--workflow-profile", str(REPO / "workflow" / "profiles" / "local"))
+    again = ("--forcerun", "grid", "trajectory")
+    runs = {
+        "plain -c1": snakemake(run_copy, "-c1", *again),
+        "local": snakemake(run_copy, *local, *again),
+        "local -c1": snakemake(run_copy, *local, "-c1", *again),
+    }
+    out = {name: proc.stdout + proc.stderr for name, proc in runs.items()}
+    for name, proc in runs.items():
+        assert proc.returncode != 0, out[name]
+        assert "MnistChecksumError" in out[name], out[name]
+    assert f"Provided cores: {os.cpu_count()}" in out["local"], out["local"]
+    assert "Provided cores: 1" in out["local -c1"], out["local -c1"]
+    failed = {
+        name: len(re.findall(r"^Error in rule \w+:$", text, re.M)) for name, text in out.items()
+    }
+    # one failed job stops a plain run; with the profile every job reading MNIST is tried
+    jobs = len(grid_files() | trajectory_files())
+    assert failed["plain -c1"] == 1 and failed["local"] == failed["local -c1"] >= jobs, failed
 
 
 def test_train_split_against_local_mirror_names_the_missing_file(tmp_path: Path) -> None:
