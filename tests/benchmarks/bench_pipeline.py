@@ -1,15 +1,16 @@
 """Benchmark: the whole default pipeline, cold, of one commit against an earlier one (CPU s).
 
-Run: ``python tests/benchmarks/bench_pipeline.py [--base 15491b5] [--repeats 2] [--extra FILE]``
-(MNIST_MIRROR or ../shared/mnist holds the test split). Not a test: both commits are cloned from
-this repository into a scratch folder (HEAD as committed: uncommitted changes are not measured),
-and each runs `snakemake -c 2 --configfile workflow/configs/test-split.yaml` in its own clone,
-cold (results, resources, logs, benchmarks and .snakemake removed first), with its own `src`
-first on PYTHONPATH. The runs alternate (new, base, new, base, ...) because this kind of machine
-drifts by 10-20% within minutes; the CPU time of a run is user + system time of Snakemake and
-every process it waited for. Prints each run, the medians and the ratio new / base; `--extra`
-adds a config file to the new tree's runs only (e.g. one setting `training: {sharpness: null}`),
-to see what a setting costs.
+Run: ``python tests/benchmarks/bench_pipeline.py [--new HEAD] [--base 15491b5] [--repeats 3]
+[--extra FILE]`` (MNIST_MIRROR or ../shared/mnist holds the test split). Not a test: both commits
+are cloned from this repository into a scratch folder (committed states only: uncommitted changes
+are not measured), and each runs `snakemake -c2 -q --configfile workflow/configs/test-split.yaml`
+in its own clone, cold (results, resources, logs, benchmarks, report and .snakemake removed
+first), with its own `src` first on PYTHONPATH and no Snakemake profile from the environment.
+The runs alternate in ABBA order (new, base, base, new, new, base, ...) because this kind of
+machine drifts by 10-20% within minutes; the CPU time of a run is user + system time of
+Snakemake and every process it waited for (every job). Prints each run, the medians and the
+ratio new / base; `--extra` adds a config file to the new tree's runs only (e.g. one setting
+`training: {sharpness: null}`), to see what a setting costs.
 """
 
 from __future__ import annotations
@@ -39,10 +40,13 @@ def clone(rev: str, where: Path) -> Path:
 
 
 def run_cold(tree: Path, extra: Path | None) -> tuple[float, float, int]:
-    """(wall s, CPU s, jobs) of one cold default run of `tree`'s own workflow and package."""
+    """(wall s, CPU s, benchmarked jobs) of one cold default run of `tree`'s own workflow and
+    package; every rule but the target has a benchmark file, so Snakemake ran one job more."""
     for name in COLD:
         shutil.rmtree(tree / name, ignore_errors=True)
-    env = {**os.environ, "MNIST_MIRROR": str(mnist_dir()), "PYTHONPATH": str(tree / "src")}
+    env = {k: v for k, v in os.environ.items() if k != "SNAKEMAKE_PROFILE"}
+    path = [str(tree / "src")] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    env.update(MNIST_MIRROR=str(mnist_dir()), PYTHONPATH=os.pathsep.join(path))
     cmd = [sys.executable, "-m", "snakemake", "-c2", "-q", "--configfile"]
     cmd += ["workflow/configs/test-split.yaml"] + ([str(extra)] if extra else [])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -62,7 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="15491b5", help="the commit to compare with")
     parser.add_argument("--new", default="HEAD", help="the commit measured (default HEAD)")
-    parser.add_argument("--repeats", type=int, default=2, help="runs of each tree")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each tree")
     parser.add_argument("--extra", type=Path, help="a config file for the new tree's runs only")
     args = parser.parse_args()
     if importlib.util.find_spec("snakemake_executor_plugin_slurm") is not None:
@@ -82,12 +86,12 @@ def main() -> None:
     cpu: dict[str, list[float]] = {"new": [], "base": []}
     print(f"default pipeline, cold, -c 2, test split: new {revs['new']}"
           f"{' + ' + str(args.extra) if extra else ''} against base {revs['base']}")  # fmt: skip
-    print(f"{'run':>10} {'wall':>9} {'CPU':>9} {'jobs':>5}")
+    print(f"{'run':>10} {'wall':>9} {'CPU':>9} {'benchmarked jobs':>17}")
     for i in range(args.repeats):
-        for name in ("new", "base"):
+        for name in ("new", "base") if i % 2 == 0 else ("base", "new"):
             wall, seconds, jobs = run_cold(trees[name], extra if name == "new" else None)
             cpu[name].append(seconds)
-            print(f"{name + ', ' + str(i + 1):>10} {wall:8.1f}s {seconds:8.1f}s {jobs:5d}",
+            print(f"{name + ', ' + str(i + 1):>10} {wall:8.1f}s {seconds:8.1f}s {jobs:17d}",
                   flush=True)  # fmt: skip
     new, base = statistics.median(cpu["new"]), statistics.median(cpu["base"])
     print(f"median CPU: new {new:.1f} s, base {base:.1f} s; new / base = {new / base:.2f}")
