@@ -13,7 +13,6 @@ merged key by key into config.yaml, small.yaml could not narrow config.yaml's fi
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -27,6 +26,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from conftest import MNIST_DIR, config_variant, snakemake_process
+from snakemake.utils import available_cpu_count
 
 from losslandscape.network.names import start_name
 
@@ -352,32 +352,52 @@ def test_a_damaged_mnist_file_stops_the_jobs_that_read_it(run_copy: Path) -> Non
     assert not any((run_copy / rel).exists() for rel in grid_files() | trajectory_files())
 
 
+LOCAL_PROFILE = REPO / "workflow" / "profiles" / "local"
+
+
+def provided_cores(out: str) -> int:
+    """The core count a run's 'Provided cores: N' line reports."""
+    found = re.search(r"^Provided cores: (\d+)", out, re.M)
+    assert found, out
+    return int(found[1])
+
+
+def test_local_profile_settings_as_snakemake_reads_them() -> None:
+    """The local profile's settings as Snakemake 9's command-line parser merges them."""
+    cli = pytest.importorskip("snakemake.cli")
+    base = ["-s", str(REPO / "Snakefile"), "--workflow-profile", str(LOCAL_PROFILE)]
+    _, args = cli.parse_args(base)
+    assert (args.keep_going, args.rerun_incomplete) == (True, True)
+    assert args.cores == available_cpu_count()
+    _, args = cli.parse_args([*base, "-c3"])
+    assert args.cores == 3  # the command line wins
+    _, plain = cli.parse_args(["-s", str(REPO / "Snakefile"), "-c1"])
+    assert (plain.keep_going, plain.rerun_incomplete) == (False, False)
+
+
 def test_local_profile_uses_every_core_and_keeps_going_past_a_failed_job(run_copy: Path) -> None:
-    """workflow/profiles/local: all cores unless -c says otherwise, and a failed job does not
-    stop the independent ones (a plain run stops at the first failure)."""
+    """With the local profile every grid and trajectory job is tried; a plain run stops at one."""
     images = run_copy / "resources" / "mnist" / "t10k-images-idx3-ubyte.gz"
     data = bytearray(images.read_bytes())
-    data[len(data) // 2] ^= 0xFF  # every grid and trajectory job stops on its MNIST check
-    images.write_bytes(bytes(data))
-    local = ("--workflow-profile", str(REPO / "workflow" / "profiles" / "local"))
-    again = ("--forcerun", "grid", "trajectory")
+    data[len(data) // 2] ^= 0xFF  # newer than every output: all grid and trajectory jobs rerun,
+    images.write_bytes(bytes(data))  # and each stops on its MNIST check
+    local = ("--workflow-profile", str(LOCAL_PROFILE))
+    other = 1 if available_cpu_count() > 1 else 2  # a -c that differs from the profile's
     runs = {
-        "plain -c1": snakemake(run_copy, "-c1", *again),
-        "local": snakemake(run_copy, *local, *again),
-        "local -c1": snakemake(run_copy, *local, "-c1", *again),
+        "plain -c1": snakemake(run_copy, "-c1"),
+        "local": snakemake(run_copy, *local),
+        "local -c": snakemake(run_copy, *local, f"-c{other}"),
     }
     out = {name: proc.stdout + proc.stderr for name, proc in runs.items()}
     for name, proc in runs.items():
         assert proc.returncode != 0, out[name]
         assert "MnistChecksumError" in out[name], out[name]
-    assert f"Provided cores: {os.cpu_count()}" in out["local"], out["local"]
-    assert "Provided cores: 1" in out["local -c1"], out["local -c1"]
-    failed = {
-        name: len(re.findall(r"^Error in rule \w+:$", text, re.M)) for name, text in out.items()
-    }
-    # one failed job stops a plain run; with the profile every job reading MNIST is tried
-    jobs = len(grid_files() | trajectory_files())
-    assert failed["plain -c1"] == 1 and failed["local"] == failed["local -c1"] >= jobs, failed
+    assert provided_cores(out["local"]) == available_cpu_count()
+    assert provided_cores(out["local -c"]) == other
+    failed = {name: re.findall(r"^Error in rule (\w+):$", text, re.M) for name, text in out.items()}
+    every = sorted(["grid"] * len(grid_files()) + ["trajectory"] * len(trajectory_files()))
+    assert len(failed["plain -c1"]) == 1, failed
+    assert sorted(failed["local"]) == sorted(failed["local -c"]) == every, failed
 
 
 def test_train_split_against_local_mirror_names_the_missing_file(tmp_path: Path) -> None:
