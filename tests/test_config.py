@@ -13,13 +13,15 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from snakemake.utils import validate
+from conftest import dry_run_jobs
+from snakemake.utils import update_config, validate
 
 from losslandscape.config import (
     ConfigError,
@@ -264,6 +266,76 @@ def test_snakemake_dry_run_with_bad_configfile_fails_before_any_job(tmp_path: Pa
     assert "minimum of 2" in out, out  # what is allowed
     assert "Building DAG" not in out and "Job stats" not in out, out
     assert not (tmp_path / "results").exists() and not (tmp_path / "resources").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# The override files shipped in workflow/configs/, merged into config.yaml as the docs run them
+# --------------------------------------------------------------------------------------------
+
+OVERRIDES = REPO / "workflow" / "configs"
+TEST_SPLIT = OVERRIDES / "test-split.yaml"
+
+
+def merged(*files: Path) -> dict[str, Any]:
+    """config.yaml with `files` merged in key by key, in order (what --configfile does)."""
+    config = shipped()
+    for path in files:
+        update_config(config, yaml.safe_load(path.read_text()))
+    return config
+
+
+@pytest.mark.parametrize("path", sorted(OVERRIDES.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_override_file_passes_over_config_yaml(path: Path) -> None:
+    """Each file of workflow/configs/ validates over config.yaml, alone and with the test split."""
+    check(merged(path))
+    check(merged(TEST_SPLIT, path))
+
+
+@pytest.mark.parametrize(
+    ("name", "targets", "jobs"),
+    [
+        (
+            "edge-of-stability.yaml",
+            ["training"],
+            {"train": 3, "heldout": 3, "sharpness": 3, "sharpness_plot": 1, "training_curves": 1},
+        ),
+        (
+            "small-large-batch.yaml",
+            ["training", "lines"],
+            {
+                "train": 2,
+                "heldout": 2,
+                "sharpness": 2,
+                "spectrum": 2,
+                "line": 3,
+                "sharpness_plot": 1,
+                "spectrum_plot": 2,
+                "line_plot": 3,
+                "training_curves": 1,
+            },
+        ),
+    ],
+)
+def test_published_results_commands_plan_their_jobs(
+    tmp_path: Path, name: str, targets: list[str], jobs: dict[str, int]
+) -> None:
+    """The dry run of docs/reproducing.md's command for each paper plans exactly its jobs."""
+    shutil.copy(CONFIG, tmp_path / "config.yaml")  # the user's folder holds config.yaml
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+        + ["--directory", str(tmp_path), "-n", "-c2", *targets]
+        + ["--configfile", str(TEST_SPLIT), str(OVERRIDES / name)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    planned = dry_run_jobs(proc.stdout, leave_out=(*targets, "mnist_download"))
+    assert planned == Counter(jobs), out
+    docs = " ".join((REPO / "docs" / "reproducing.md").read_text().split())
+    command = f"snakemake -c 2 {' '.join(targets)} \\ --configfile workflow/configs/test-split.yaml"
+    assert f"{command} workflow/configs/{name}" in docs  # the command tested is the one shown
 
 
 def test_render_options_are_checked() -> None:
