@@ -246,19 +246,24 @@ def test_integral_float_counts_are_rejected(key: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_snakemake_dry_run_with_bad_configfile_fails_before_any_job(tmp_path: Path) -> None:
-    # The working directory holds config.yaml (as a user's would); the bad --configfile is
-    # merged into it key by key, so it only needs the one bad key.
-    shutil.copy(CONFIG, tmp_path / "config.yaml")
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("landscapes:\n  grid:\n    resolution: 1\n")
-    proc = subprocess.run(
+def dry_run(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    """`snakemake -n *args` in workdir, which holds config.yaml as a user's folder would, so
+    that --configfile files are merged into it key by key."""
+    shutil.copy(CONFIG, workdir / "config.yaml")
+    return subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
-        + ["--directory", str(tmp_path), "-n", "--configfile", str(bad)],
+        + ["--directory", str(workdir), "-n", *args],
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_snakemake_dry_run_with_bad_configfile_fails_before_any_job(tmp_path: Path) -> None:
+    # The bad --configfile is merged into config.yaml key by key: it only needs the one bad key.
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("landscapes:\n  grid:\n    resolution: 1\n")
+    proc = dry_run(tmp_path, "--configfile", str(bad))
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0, out
     assert "ConfigError" in out, out
@@ -320,15 +325,8 @@ def test_published_results_commands_plan_their_jobs(
     tmp_path: Path, name: str, targets: list[str], jobs: dict[str, int]
 ) -> None:
     """The dry run of docs/reproducing.md's command for each paper plans exactly its jobs."""
-    shutil.copy(CONFIG, tmp_path / "config.yaml")  # the user's folder holds config.yaml
-    proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
-        + ["--directory", str(tmp_path), "-n", "-c2", *targets]
-        + ["--configfile", str(TEST_SPLIT), str(OVERRIDES / name)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    files = [str(TEST_SPLIT), str(OVERRIDES / name)]
+    proc = dry_run(tmp_path, "-c2", *targets, "--configfile", *files)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     planned = dry_run_jobs(proc.stdout, leave_out=(*targets, "mnist_download"))

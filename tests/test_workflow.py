@@ -32,6 +32,7 @@ from losslandscape.network.names import start_name
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = REPO / "tests" / "configs" / "small.yaml"
+LOCAL_PROFILE = REPO / "workflow" / "profiles" / "local"
 META_KEY = b"losslandscape"
 #: The target rules run and dry-run here: the data steps (figures are tested elsewhere), so these
 #: expectations hold whatever rendering rules `all` gains.
@@ -354,9 +355,6 @@ def test_a_damaged_mnist_file_stops_the_jobs_that_read_it(run_copy: Path) -> Non
     assert not any((run_copy / rel).exists() for rel in grid_files() | trajectory_files())
 
 
-LOCAL_PROFILE = REPO / "workflow" / "profiles" / "local"
-
-
 def provided_cores(out: str) -> int:
     """The core count a run's 'Provided cores: N' line reports."""
     found = re.search(r"^Provided cores: (\d+)", out, re.M)
@@ -366,7 +364,8 @@ def provided_cores(out: str) -> int:
 
 def test_local_profile_settings_as_snakemake_reads_them() -> None:
     """The local profile's settings as Snakemake 9's command-line parser merges them."""
-    cli = pytest.importorskip("snakemake.cli")
+    from snakemake import cli
+
     base = ["-s", str(REPO / "Snakefile"), "--workflow-profile", str(LOCAL_PROFILE)]
     _, args = cli.parse_args(base)
     assert (args.keep_going, args.rerun_incomplete) == (True, True)
